@@ -1,0 +1,571 @@
+"""The explicit-state model checker: breadth-first exploration of a `Model`.
+
+Generic over the spec contract (`spec.core`); it knows no protocol. Breadth-first, so
+the first violation found is at the least depth and its trace is a shortest one.
+
+What is kept for each visited state, in fingerprint mode: its 64-bit fingerprint (in
+`FingerprintSet`), the index of its BFS parent and the position of the action that led
+to it in the parent's `enabled` list. States themselves live only in the queue. A trace
+is rebuilt by replaying those action positions from an initial state, as TLC does. With
+`eventually` properties the whole explored graph is kept as well (edges, the fairness
+classes enabled in each state, the goal bit of each state), and liveness is decided on
+its strongly connected components (`model_check.liveness`).
+
+Symmetry: with `symmetry` on, each successor is replaced by `model.canonical(state)`
+before it is looked up, so one representative per symmetry class is explored. Traces
+are rebuilt as concrete runs: each step looks for the concrete action whose successor
+has the stored representative, so every trace printed replays through `step`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from array import array
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import attrs
+
+from model_check.fingerprint import (
+    Canonicaliser,
+    FingerprintSet,
+    collision_probability,
+    observed_collision_probability,
+)
+from model_check.liveness import Graph, Lasso, find_lasso
+from model_check.result import (
+    CheckResult,
+    Counterexample,
+    PropertyStatus,
+    Trace,
+    TraceStep,
+)
+from spec.core import GuardError, Model
+
+NO_PARENT = 0xFFFFFFFF
+
+
+class CheckerError(Exception):
+    """The model broke the contract (an enabled action's guard failed, a bad state...)."""
+
+
+@attrs.frozen
+class Progress:
+    """A progress report, handed to `Options.progress` about once a second."""
+
+    distinct: int
+    generated: int
+    queue: int
+    depth: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Generated states per second so far."""
+        return self.generated / self.seconds if self.seconds > 0 else 0.0
+
+
+@attrs.frozen
+class Options:
+    """How to explore.
+
+    Attributes:
+        max_depth: do not expand states this many steps from an initial state.
+        max_states: stop once this many distinct states are stored (a safety cap; the
+            result says the run is incomplete).
+        fingerprints: store 64-bit fingerprints (True) or whole states (False: exact,
+            for small runs).
+        symmetry: reduce by `model.canonical`; None means the model's default.
+        check_deadlock: report states with no enabled action that `terminal_ok` rejects.
+        stop_at_first: stop at the first invariant or deadlock violation (TLC's default);
+            otherwise keep going and record the first counterexample of each property.
+        progress: called with a `Progress` about every `progress_interval` seconds.
+    """
+
+    max_depth: int | None = None
+    max_states: int | None = None
+    fingerprints: bool = True
+    symmetry: bool | None = None
+    check_deadlock: bool = True
+    stop_at_first: bool = True
+    progress: Callable[[Progress], None] | None = None
+    progress_interval: float = 1.0
+
+
+class _Explorer:
+    """One breadth-first run; see the module docstring for what it stores."""
+
+    def __init__(self, model: Model[Any, Any], options: Options) -> None:
+        self.model = model
+        self.options = options
+        self.symmetry = model.symmetry_default if options.symmetry is None else options.symmetry
+        self.symmetry = self.symmetry and model.has_symmetry()
+        self.canon = Canonicaliser()
+        self.invariants = list(model.invariants())
+        self.witnesses = list(model.witnesses())
+        self.liveness = list(model.eventually())
+        self.parents = array("I")
+        self.ordinals = array("I")
+        self.witness_found: dict[str, int] = {}
+        self.violations: dict[str, tuple[str, int]] = {}  # property -> (kind, state index)
+        # Liveness bookkeeping (only when there are `eventually` properties).
+        self.graph = Graph() if self.liveness else None
+        self.goals = [bytearray() for _ in self.liveness]
+        self.classes: dict[str, int] = {}
+
+    # -- keys -------------------------------------------------------------------------
+
+    def key(self, state: Any) -> Hashable:
+        """The visited-set key of a (canonical) state."""
+        return self.canon.fingerprint(state) if self.options.fingerprints else state
+
+    def represent(self, state: Any) -> Any:
+        """The state explored in place of `state`."""
+        return self.model.canonical(state) if self.symmetry else state
+
+    def class_bit(self, action: Any) -> int:
+        """The bit of an honest action's fairness class."""
+        name = self.model.action_class(action)
+        bit = self.classes.get(name)
+        if bit is None:
+            bit = self.classes[name] = 1 << len(self.classes)
+        return bit
+
+    # -- the search -------------------------------------------------------------------
+
+    def run(self) -> CheckResult:
+        started = time.monotonic()
+        model, options = self.model, self.options
+        visited: FingerprintSet | set[Hashable] | dict[Hashable, int]
+        index: dict[Hashable, int] | None = None
+        if self.graph is not None:
+            visited = index = {}
+        elif options.fingerprints:
+            visited = FingerprintSet()
+        else:
+            visited = set()
+        queue: deque[Any] = deque()
+        generated = 0
+        incomplete: str | None = None
+        stop = False
+
+        def admit(state: Any, parent: int, ordinal: int) -> bool:
+            """Store a new state; return False when the search must stop."""
+            nonlocal incomplete
+            key = self.key(state)
+            if index is not None:
+                if key in index:
+                    return True
+                index[key] = len(self.parents)
+            elif isinstance(visited, FingerprintSet):
+                assert isinstance(key, int)
+                if not visited.add(key):
+                    return True
+            else:
+                assert isinstance(visited, set)
+                if key in visited:
+                    return True
+                visited.add(key)
+            idx = len(self.parents)
+            self.parents.append(parent)
+            self.ordinals.append(ordinal)
+            queue.append(state)
+            for k, prop in enumerate(self.liveness):
+                self.goals[k].append(1 if prop.goal(state) else 0)
+            for wit in self.witnesses:
+                if wit.name not in self.witness_found and wit.reached(state):
+                    self.witness_found[wit.name] = idx
+            ok = True
+            for inv in self.invariants:
+                if inv.name not in self.violations and not inv.holds(state):
+                    self.violations[inv.name] = ("invariant", idx)
+                    ok = not options.stop_at_first
+            if options.max_states is not None and len(self.parents) >= options.max_states:
+                incomplete = f"the --max-states cap of {options.max_states} distinct states"
+                return False
+            return ok
+
+        for i, state in enumerate(model.initial()):
+            generated += 1
+            if model.constraint(state) and not admit(self.represent(state), NO_PARENT, i):
+                stop = True
+                break
+
+        depth = 0
+        level_end = len(self.parents)
+        expanded = 0
+        next_report = started + options.progress_interval
+        graph = self.graph
+        while queue and not stop:
+            state = queue.popleft()
+            idx = expanded
+            expanded += 1
+            if idx >= level_end:
+                depth += 1
+                level_end = len(self.parents)
+            if options.progress is not None and (expanded & 255) == 0:
+                now = time.monotonic()
+                if now >= next_report:
+                    next_report = now + options.progress_interval
+                    options.progress(
+                        Progress(len(self.parents), generated, len(queue), depth, now - started)
+                    )
+            enabled = model.enabled(state)
+            if not enabled:
+                if graph is not None:
+                    graph.close_node(0)
+                if options.check_deadlock and not model.terminal_ok(state):
+                    self.violations.setdefault("deadlock", ("deadlock", idx))
+                    if options.stop_at_first:
+                        break
+                continue
+            if options.max_depth is not None and depth >= options.max_depth:
+                incomplete = f"the --max-depth bound of {options.max_depth} steps"
+                if graph is not None:
+                    graph.close_node(0)
+                continue
+            enabled_mask = 0
+            for ordinal, (action, byzantine) in enumerate(enabled):
+                try:
+                    successor = model.step(state, action)
+                except GuardError as err:
+                    raise CheckerError(
+                        f"the model lists {action!r} as enabled but step rejects it: {err}"
+                    ) from None
+                generated += 1
+                bit = 0
+                if graph is not None and not byzantine:
+                    bit = self.class_bit(action)
+                    enabled_mask |= bit
+                if not model.constraint(successor):
+                    continue
+                successor = self.represent(successor)
+                if not admit(successor, idx, ordinal):
+                    stop = True
+                    break
+                if graph is not None:
+                    assert index is not None
+                    graph.add_edge(index[self.key(successor)], ordinal, bit)
+            if graph is not None and not stop:
+                graph.close_node(enabled_mask)
+
+        if len(self.parents) > level_end:
+            depth += 1  # states of the next level were stored before the search ended
+        complete = not stop and not queue and incomplete is None and not self._stopped_early()
+        if stop and incomplete is None and not self.violations:
+            incomplete = "an early stop"  # pragma: no cover - admit only stops for the above
+        seconds = time.monotonic() - started
+        return self._result(
+            generated=generated,
+            depth=depth,
+            seconds=seconds,
+            complete=complete,
+            incomplete=incomplete,
+            visited=visited,
+        )
+
+    def _stopped_early(self) -> bool:
+        return self.options.stop_at_first and bool(self.violations)
+
+    # -- verdicts ---------------------------------------------------------------------
+
+    def _result(
+        self,
+        *,
+        generated: int,
+        depth: int,
+        seconds: float,
+        complete: bool,
+        incomplete: str | None,
+        visited: FingerprintSet | set[Hashable] | dict[Hashable, int],
+    ) -> CheckResult:
+        properties: list[PropertyStatus] = []
+        counterexamples: list[Counterexample] = []
+        decided = complete  # absence of a violation proves something only when complete
+        for inv in self.invariants:
+            found = self.violations.get(inv.name)
+            if found is not None:
+                trace = self.trace_to(found[1])
+                counterexamples.append(Counterexample(inv.name, "invariant", trace))
+                properties.append(
+                    PropertyStatus(inv.name, "invariant", "violated", inv.summary, len(trace))
+                )
+            else:
+                status = "holds" if decided else "unknown"
+                properties.append(PropertyStatus(inv.name, "invariant", status, inv.summary))
+        if self.options.check_deadlock:
+            found = self.violations.get("deadlock")
+            summary = "no reachable state without an enabled action, but the proper ends"
+            if found is not None:
+                trace = self.trace_to(found[1])
+                counterexamples.append(Counterexample("deadlock", "deadlock", trace))
+                properties.append(
+                    PropertyStatus("deadlock", "deadlock", "violated", summary, len(trace))
+                )
+            else:
+                status = "holds" if decided else "unknown"
+                properties.append(PropertyStatus("deadlock", "deadlock", status, summary))
+        witness_traces: list[tuple[str, Trace]] = []
+        for wit in self.witnesses:
+            idx = self.witness_found.get(wit.name)
+            if idx is not None:
+                trace = self.trace_to(idx)
+                witness_traces.append((wit.name, trace))
+                properties.append(
+                    PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace))
+                )
+            else:
+                status = "unreached" if decided else "unknown"
+                properties.append(PropertyStatus(wit.name, "witness", status, wit.summary))
+        for k, prop in enumerate(self.liveness):
+            if not decided or self.graph is None:
+                properties.append(PropertyStatus(prop.name, "eventually", "unknown", prop.summary))
+                continue
+            fair = 0
+            for name in prop.fairness:
+                fair |= self.classes.get(name, 0)
+            lasso = find_lasso(self.graph, self.goals[k], self.initial_indices(), fair)
+            if lasso is None:
+                properties.append(PropertyStatus(prop.name, "eventually", "holds", prop.summary))
+                continue
+            trace = self.lasso_trace(lasso, prop.goal, fair)
+            counterexamples.append(Counterexample(prop.name, "eventually", trace))
+            properties.append(
+                PropertyStatus(prop.name, "eventually", "violated", prop.summary, len(trace))
+            )
+        counterexamples.sort(key=lambda c: len(c.trace.steps))
+        distinct = len(self.parents)
+        if isinstance(visited, FingerprintSet):
+            visited_bytes = visited.nbytes()
+            observed: float | None = observed_collision_probability(visited.fingerprints())
+        else:
+            visited_bytes = 0
+            observed = None
+        visited_bytes += self.parents.itemsize * len(self.parents)
+        visited_bytes += self.ordinals.itemsize * len(self.ordinals)
+        calculated = collision_probability(distinct, generated) if self.options.fingerprints else None
+        if not self.options.fingerprints:
+            observed = None
+        return CheckResult(
+            mode="exhaustive",
+            distinct_states=distinct,
+            generated_states=generated,
+            depth=depth,
+            seconds=seconds,
+            properties=tuple(properties),
+            counterexamples=tuple(counterexamples),
+            witness_traces=tuple(witness_traces),
+            complete=complete,
+            incomplete_reason=None if complete else incomplete,
+            symmetry=self.symmetry,
+            fingerprints=self.options.fingerprints,
+            visited_bytes=visited_bytes if isinstance(visited, FingerprintSet) else 0,
+            collision_calculated=calculated,
+            collision_observed=observed,
+        )
+
+    # -- traces -----------------------------------------------------------------------
+
+    def initial_indices(self) -> list[int]:
+        """Indices of the stored initial states."""
+        result = []
+        for idx, parent in enumerate(self.parents):
+            if parent != NO_PARENT:
+                break
+            result.append(idx)
+        return result
+
+    def path_to(self, idx: int) -> list[int]:
+        """State indices from an initial state to `idx` along BFS parents."""
+        path = [idx]
+        while self.parents[path[-1]] != NO_PARENT:
+            path.append(self.parents[path[-1]])
+        path.reverse()
+        return path
+
+    def trace_to(self, idx: int) -> Trace:
+        """The concrete trace from an initial state to the state stored at `idx`."""
+        path = self.path_to(idx)
+        return Trace(tuple(self.replay(path[0], [self.ordinals[i] for i in path[1:]])))
+
+    def replay(self, first: int, ordinals: Sequence[int]) -> list[TraceStep]:
+        """Replay action positions from the stored initial state `first`."""
+        state = self.model.initial()[self.ordinals[first]]
+        steps = [TraceStep(None, False, state)]
+        for ordinal in ordinals:
+            steps.append(self.concrete_step(steps[-1].state, ordinal))
+        return steps
+
+    def concrete_step(self, state: Any, ordinal: int) -> TraceStep:
+        """Take, from a concrete state, the step the stored graph took from its class."""
+        representative = self.represent(state)
+        action, byzantine = self.model.enabled(representative)[ordinal]
+        successor = self.model.step(representative, action)
+        if not self.symmetry:
+            return TraceStep(action, byzantine, successor)
+        target = self.key(self.represent(successor))
+        for candidate, byz in self.model.enabled(state):
+            concrete = self.model.step(state, candidate)
+            if self.key(self.represent(concrete)) == target:
+                return TraceStep(candidate, byz, concrete)
+        raise CheckerError(  # pragma: no cover - only a broken canonical() gets here
+            "canonical() is not a symmetry: no concrete step matches the representative's"
+        )
+
+    def lasso_trace(self, lasso: Lasso, goal: Callable[[Any], bool], fair: int) -> Trace:
+        """The concrete lasso; its last state equals the state at its `loop` index."""
+        steps = self.replay(lasso.prefix[0], lasso.prefix_ordinals)
+        loop = len(steps) - 1
+        if lasso.cycle_ordinals:
+            start_key = self.key(steps[loop].state)
+            for _ in range(64):
+                for ordinal in lasso.cycle_ordinals:
+                    steps.append(self.concrete_step(steps[-1].state, ordinal))
+                if self.key(steps[-1].state) == start_key:
+                    break
+            else:  # pragma: no cover - only a broken canonical() gets here
+                raise CheckerError("canonical() is not a symmetry: the lasso does not close")
+        self.verify_lasso(steps, loop, goal, fair)
+        return Trace(tuple(steps), loop)
+
+    def verify_lasso(
+        self, steps: list[TraceStep], loop: int, goal: Callable[[Any], bool], fair: int
+    ) -> None:
+        """Check on the concrete trace that the lasso is a fair behaviour avoiding the goal.
+
+        Raises:
+            CheckerError: it is not, which only a symmetry that does not respect the
+                goal or the fairness classes can cause.
+        """
+        taken = 0
+        for s in steps[loop + 1 :]:
+            if not s.byzantine:
+                taken |= self.class_bit(s.action)
+        disabled = 0
+        for s in steps[loop:]:
+            enabled = 0
+            for action, byzantine in self.model.enabled(s.state):
+                if not byzantine:
+                    enabled |= self.class_bit(action)
+            disabled |= fair & ~enabled
+        if any(goal(s.state) for s in steps) or fair & ~(taken | disabled):
+            raise CheckerError(  # pragma: no cover - only a broken canonical() gets here
+                "canonical() does not respect the goal or the fairness classes"
+            )
+
+
+def check(model: Model[Any, Any], options: Options | None = None) -> CheckResult:
+    """Explore every reachable state of `model` breadth-first and judge its properties.
+
+    Raises:
+        CheckerError: the model broke the contract.
+    """
+    return _Explorer(model, options or Options()).run()
+
+
+def simulate(
+    model: Model[Any, Any],
+    runs: int,
+    depth: int,
+    seed: int,
+    options: Options | None = None,
+) -> CheckResult:
+    """Check the same properties on `runs` random walks of at most `depth` steps.
+
+    The walks are drawn from `random.Random(seed)`, so a seed always gives the same
+    walks. Invariants and deadlocks found on a walk are violations with that walk as
+    the trace (not a shortest one); witnesses are reached if some walk reaches them;
+    liveness is not decided.
+    """
+    options = options or Options()
+    started = time.monotonic()
+    rng = random.Random(seed)
+    canon = Canonicaliser()
+    seen = FingerprintSet()
+    invariants = list(model.invariants())
+    witnesses = list(model.witnesses())
+    initial = list(model.initial())
+    generated = 0
+    deepest = 0
+    witness_traces: dict[str, Trace] = {}
+    counterexample: Counterexample | None = None
+    next_report = started + options.progress_interval
+
+    def look(steps: list[TraceStep]) -> Counterexample | None:
+        state = steps[-1].state
+        seen.add(canon.fingerprint(state))
+        for wit in witnesses:
+            if wit.name not in witness_traces and wit.reached(state):
+                witness_traces[wit.name] = Trace(tuple(steps))
+        for inv in invariants:
+            if not inv.holds(state):
+                return Counterexample(inv.name, "invariant", Trace(tuple(steps)))
+        return None
+
+    for _ in range(runs):
+        steps = [TraceStep(None, False, rng.choice(initial))]
+        generated += 1
+        counterexample = look(steps)
+        while counterexample is None and len(steps) - 1 < depth:
+            state = steps[-1].state
+            enabled = model.enabled(state)
+            if not enabled:
+                if options.check_deadlock and not model.terminal_ok(state):
+                    counterexample = Counterexample("deadlock", "deadlock", Trace(tuple(steps)))
+                break
+            action, byzantine = enabled[rng.randrange(len(enabled))]
+            steps.append(TraceStep(action, byzantine, model.step(state, action)))
+            generated += 1
+            counterexample = look(steps)
+        deepest = max(deepest, len(steps) - 1)
+        if options.progress is not None and time.monotonic() >= next_report:
+            next_report = time.monotonic() + options.progress_interval
+            options.progress(Progress(len(seen), generated, 0, deepest, time.monotonic() - started))
+        if counterexample is not None:
+            break
+
+    properties: list[PropertyStatus] = []
+    for inv in invariants:
+        violated = counterexample is not None and counterexample.property == inv.name
+        status = "violated" if violated else "unknown"
+        length = len(counterexample.trace) if violated and counterexample else None
+        properties.append(PropertyStatus(inv.name, "invariant", status, inv.summary, length))
+    if options.check_deadlock:
+        violated = counterexample is not None and counterexample.kind == "deadlock"
+        length = len(counterexample.trace) if violated and counterexample else None
+        properties.append(
+            PropertyStatus(
+                "deadlock",
+                "deadlock",
+                "violated" if violated else "unknown",
+                "no reachable state without an enabled action, but the proper ends",
+                length,
+            )
+        )
+    for wit in witnesses:
+        trace = witness_traces.get(wit.name)
+        if trace is not None:
+            properties.append(PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace)))
+        else:
+            properties.append(PropertyStatus(wit.name, "witness", "unknown", wit.summary))
+    for prop in model.eventually():
+        properties.append(PropertyStatus(prop.name, "eventually", "unknown", prop.summary))
+    return CheckResult(
+        mode="simulation",
+        distinct_states=len(seen),
+        generated_states=generated,
+        depth=deepest,
+        seconds=time.monotonic() - started,
+        properties=tuple(properties),
+        counterexamples=(counterexample,) if counterexample else (),
+        witness_traces=tuple((w.name, witness_traces[w.name]) for w in witnesses if w.name in witness_traces),
+        complete=False,
+        incomplete_reason=f"simulation: {runs} random walks of at most {depth} steps (seed {seed})",
+        symmetry=False,
+        fingerprints=True,
+        visited_bytes=seen.nbytes(),
+        collision_calculated=None,
+        collision_observed=None,
+    )

@@ -1,0 +1,180 @@
+"""Stable state fingerprints and the fingerprinted visited set.
+
+A fingerprint is the first 64 bits of BLAKE2b over a canonical text of the state. The
+canonical text is built from the value's structure alone (attrs fields in declaration
+order, frozenset elements sorted, enum members by name), never from Python's `hash`,
+which varies with `PYTHONHASHSEED` for strings. So fingerprints, and with them state
+counts and counterexamples, are the same on every run.
+
+`FingerprintSet` is an open-addressing hash table over an `array('Q')`: 8 bytes a slot,
+at most half full, so between 16 and 32 bytes a visited state, where a Python `set` of
+ints costs 60 to 90. As in TLC, two distinct states with one fingerprint would be
+merged; `collision_probability` estimates how likely that was.
+"""
+
+from __future__ import annotations
+
+import enum
+from array import array
+from collections.abc import Callable
+from fractions import Fraction
+from hashlib import blake2b
+from typing import Any
+
+import attrs
+
+_MEMO_LIMIT = 1 << 16
+
+
+class Canonicaliser:
+    """Turns a state into a canonical string, memoising shared frozensets.
+
+    Successor states share most of their sub-values with their parent (attrs `evolve`
+    copies references), and frozensets cache their hash, so a memo keyed by frozenset
+    saves re-sorting large message sets. The memo is cleared when it grows past a
+    bound, which changes speed only, never the result.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[frozenset[Any], str] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+        self._dispatch: dict[type, Callable[[Any], str]] = {
+            int: int.__repr__,
+            str: str.__repr__,
+            bool: lambda b: "T" if b else "F",
+            type(None): lambda _: "N",
+            Fraction: lambda q: f"{q.numerator}/{q.denominator}",
+            tuple: self._tuple,
+            frozenset: self._frozenset,
+        }
+
+    def text(self, value: object) -> str:
+        """The canonical text of a value built from the types the contract allows."""
+        handler = self._dispatch.get(type(value))
+        if handler is not None:
+            return handler(value)
+        cls = type(value)
+        if attrs.has(cls):
+            names = self._fields.get(cls)
+            if names is None:
+                names = tuple(f.name for f in attrs.fields(cls))
+                self._fields[cls] = names
+            text = self.text
+            return cls.__name__ + "(" + ",".join([text(getattr(value, n)) for n in names]) + ")"
+        if isinstance(value, enum.Enum):
+            return f"{cls.__name__}.{value.name}"
+        if isinstance(value, frozenset):
+            return self._frozenset(value)
+        if isinstance(value, tuple):
+            return self._tuple(value)
+        if isinstance(value, int):
+            return int.__repr__(value)
+        raise TypeError(
+            f"cannot fingerprint a value of type {cls.__name__}: states may hold ints, "
+            "strings, booleans, None, Fractions, enums, tuples, frozensets and attrs classes"
+        )
+
+    def _tuple(self, value: tuple[Any, ...]) -> str:
+        text = self.text
+        return "(" + ",".join([text(v) for v in value]) + ")"
+
+    def _frozenset(self, value: frozenset[Any]) -> str:
+        memo = self._memo
+        cached = memo.get(value)
+        if cached is not None:
+            return cached
+        text = self.text
+        result = "{" + ",".join(sorted([text(v) for v in value])) + "}"
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[value] = result
+        return result
+
+    def fingerprint(self, value: object) -> int:
+        """The 64-bit fingerprint of a value (never 0: 0 marks an empty slot)."""
+        digest = blake2b(self.text(value).encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "little") or 1
+
+
+class FingerprintSet:
+    """A set of non-zero 64-bit integers in an open-addressing table (linear probing)."""
+
+    def __init__(self, capacity_log2: int = 12) -> None:
+        self._table = array("Q", bytes(8 << capacity_log2))
+        self._mask = (1 << capacity_log2) - 1
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, fp: int) -> bool:
+        """Insert `fp`; return whether it was new."""
+        table = self._table
+        mask = self._mask
+        i = fp & mask
+        while True:
+            slot = table[i]
+            if slot == fp:
+                return False
+            if slot == 0:
+                table[i] = fp
+                self._count += 1
+                if self._count * 2 > mask:
+                    self._grow()
+                return True
+            i = (i + 1) & mask
+
+    def __contains__(self, fp: object) -> bool:
+        if not isinstance(fp, int):
+            return False
+        table = self._table
+        mask = self._mask
+        i = fp & mask
+        while True:
+            slot = table[i]
+            if slot == fp:
+                return True
+            if slot == 0:
+                return False
+            i = (i + 1) & mask
+
+    def _grow(self) -> None:
+        old = self._table
+        size = 2 * len(old)
+        self._table = array("Q", bytes(8 * size))
+        self._mask = size - 1
+        self._count = 0
+        for fp in old:
+            if fp:
+                self.add(fp)
+
+    def nbytes(self) -> int:
+        """Bytes held by the table."""
+        return self._table.itemsize * len(self._table)
+
+    def fingerprints(self) -> list[int]:
+        """The stored fingerprints, sorted."""
+        return sorted(fp for fp in self._table if fp)
+
+
+def collision_probability(distinct: int, generated: int) -> float:
+    """TLC's "calculated" estimate of the chance that a fingerprint collision occurred.
+
+    Each of the `generated - distinct` lookups that found a fingerprint already present
+    could have been a distinct state whose fingerprint matched one of the `distinct`
+    stored ones by chance: about distinct * (generated - distinct) / 2**64.
+    """
+    return distinct * max(generated - distinct, 0) / 2.0**64
+
+
+def observed_collision_probability(fingerprints: list[int]) -> float:
+    """TLC's "observed" estimate: about 1 / (the smallest gap between two fingerprints).
+
+    With `fingerprints` sorted, a small minimum gap between neighbours means the
+    fingerprints crowd more than uniform random values would, and a collision among
+    them becomes likelier (Broder's rule of thumb, as TLC applies it).
+    """
+    if len(fingerprints) < 2:
+        return 0.0
+    gap = min(b - a for a, b in zip(fingerprints, fingerprints[1:], strict=False))
+    return 1.0 / max(gap, 1)

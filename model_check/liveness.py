@@ -1,0 +1,279 @@
+"""Liveness: `<>goal` under weak fairness, decided on the explored state graph.
+
+A behaviour violates `<>goal` when it never visits a goal state. On a finite graph such
+a behaviour ends, after a finite prefix of non-goal states, in one of two ways:
+
+- it stutters forever in a non-goal state where no fair action class is enabled (a
+  deadlock is the special case where nothing at all is enabled); or
+- it cycles forever through a strongly connected component C of the non-goal states,
+  and is fair: for each fair class c, c is taken on an edge inside C or c is disabled
+  in some state of C (weak fairness: a class enabled in every state of C must be
+  taken infinitely often).
+
+For weak fairness a component that fails the test has no fair sub-component either (a
+class enabled in every state of C is enabled in every state of any part of C, and is
+taken in none of its edges), so examining each maximal component once is exact; no
+recursive decomposition is needed, unlike strong fairness.
+
+The lasso reported is deterministic: its prefix is a shortest path (through non-goal
+states) to the nearest state from which a fair cycle or stuttering is possible, ties
+broken by state index; its cycle visits, class by class, a state where the class is
+disabled or an edge that takes it, then returns.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+
+import attrs
+
+
+class Graph:
+    """The explored graph in flat arrays: node `v`'s edges are `start[v]:start[v + 1]`.
+
+    Nodes are state indices in BFS order and must be closed in that order. Each edge
+    keeps its target, the position of its action in the source's enabled list, and its
+    fairness class bit index (0 for a Byzantine action, which is never fair).
+    """
+
+    def __init__(self) -> None:
+        self.start = array("Q", [0])
+        self.target = array("I")
+        self.ordinal = array("I")
+        self.cls = array("H")
+        self.enabled: list[int] = []
+
+    def add_edge(self, target: int, ordinal: int, class_bit: int) -> None:
+        """Add an edge out of the node being expanded."""
+        self.target.append(target)
+        self.ordinal.append(ordinal)
+        self.cls.append(class_bit.bit_length())
+
+    def close_node(self, enabled_mask: int) -> None:
+        """Finish the node being expanded; `enabled_mask` has its enabled fair classes."""
+        self.start.append(len(self.target))
+        self.enabled.append(enabled_mask)
+
+    def __len__(self) -> int:
+        return len(self.enabled)
+
+    def edges(self, v: int) -> range:
+        """Positions of node `v`'s edges."""
+        return range(self.start[v], self.start[v + 1])
+
+
+@attrs.frozen
+class Lasso:
+    """A fair non-goal behaviour: a path of nodes, then a cycle of action positions.
+
+    `prefix_ordinals[i]` leads from `prefix[i]` to `prefix[i + 1]`; the cycle starts and
+    ends at `prefix[-1]`; an empty cycle means stuttering there forever.
+    """
+
+    prefix: tuple[int, ...]
+    prefix_ordinals: tuple[int, ...]
+    cycle_ordinals: tuple[int, ...]
+
+
+def _sccs(graph: Graph, member: bytearray, roots: list[int]) -> list[list[int]]:
+    """Tarjan's algorithm, iterative, on the nodes with `member[v]` set."""
+    n = len(graph)
+    index = array("i", [-1]) * n
+    low = array("i", [0]) * n
+    on_stack = bytearray(n)
+    stack: list[int] = []
+    result: list[list[int]] = []
+    counter = 0
+    start, target = graph.start, graph.target
+    for root in roots:
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = 1
+        work = [(root, start[root])]
+        while work:
+            v, pos = work[-1]
+            end = start[v + 1]
+            descended = False
+            while pos < end:
+                w = target[pos]
+                pos += 1
+                if not member[w]:
+                    continue
+                if index[w] == -1:
+                    work[-1] = (v, pos)
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = 1
+                    work.append((w, start[w]))
+                    descended = True
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            if descended:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = 0
+                    component.append(w)
+                    if w == v:
+                        break
+                component.sort()
+                result.append(component)
+    return result
+
+
+def _path(graph: Graph, src: int, inside: bytearray, goal: int) -> list[tuple[int, int]] | None:
+    """Shortest path inside `inside` from `src` to `goal`, as (node, ordinal) steps."""
+    if src == goal:
+        return []
+    parent: dict[int, tuple[int, int]] = {src: (-1, -1)}
+    queue = deque([src])
+    while queue:
+        v = queue.popleft()
+        for pos in graph.edges(v):
+            w = graph.target[pos]
+            if not inside[w] or w in parent:
+                continue
+            parent[w] = (v, graph.ordinal[pos])
+            if w == goal:
+                steps: list[tuple[int, int]] = []
+                node = w
+                while node != src:
+                    prev, ordinal = parent[node]
+                    steps.append((node, ordinal))
+                    node = prev
+                steps.reverse()
+                return steps
+            queue.append(w)
+    return None  # pragma: no cover - targets are chosen inside a strongly connected set
+
+
+def find_lasso(graph: Graph, goal: bytearray, initial: list[int], fair: int) -> Lasso | None:
+    """A fair behaviour that never reaches `goal`, or None if every fair one does.
+
+    Args:
+        graph: the complete explored graph.
+        goal: one byte per node, 1 where the goal holds.
+        initial: the initial nodes.
+        fair: the bits of the weakly fair action classes.
+    """
+    n = len(graph)
+    dist = array("i", [-1]) * n
+    parent: dict[int, tuple[int, int]] = {}
+    member = bytearray(n)
+    order: list[int] = []
+    queue: deque[int] = deque()
+    for v in initial:
+        if not goal[v] and dist[v] == -1:
+            dist[v] = 0
+            member[v] = 1
+            order.append(v)
+            queue.append(v)
+    while queue:
+        v = queue.popleft()
+        for pos in graph.edges(v):
+            w = graph.target[pos]
+            if goal[w] or dist[w] != -1:
+                continue
+            dist[w] = dist[v] + 1
+            member[w] = 1
+            parent[w] = (v, graph.ordinal[pos])
+            order.append(w)
+            queue.append(w)
+
+    # Candidates: (distance, node, cycle) with cycle None for stuttering.
+    best: tuple[int, int, int, list[int] | None] | None = None
+    for v in order:
+        if graph.enabled[v] & fair == 0:
+            best = (dist[v], v, 0, None)
+            break  # `order` is by distance, then index: the first is the nearest
+    for component in _sccs(graph, member, order):
+        inside = set(component)
+        if len(component) == 1:
+            v = component[0]
+            if not any(graph.target[p] == v for p in graph.edges(v)):
+                continue
+        taken = 0
+        disabled = 0
+        for v in component:
+            disabled |= fair & ~graph.enabled[v]
+            for pos in graph.edges(v):
+                if graph.target[pos] in inside and graph.cls[pos]:
+                    taken |= 1 << (graph.cls[pos] - 1)
+        if fair & ~(taken | disabled):
+            continue
+        entry = min(component, key=lambda v: (dist[v], v))
+        candidate = (dist[entry], entry, 1, component)
+        if best is None or candidate[:3] < best[:3]:
+            best = candidate
+    if best is None:
+        return None
+    _, entry, _, component = best
+    prefix = [entry]
+    prefix_ordinals: list[int] = []
+    while prefix[-1] in parent:
+        prev, ordinal = parent[prefix[-1]]
+        prefix.append(prev)
+        prefix_ordinals.append(ordinal)
+    prefix.reverse()
+    prefix_ordinals.reverse()
+    cycle = [] if component is None else _fair_cycle(graph, component, entry, fair)
+    return Lasso(tuple(prefix), tuple(prefix_ordinals), tuple(cycle))
+
+
+def _fair_cycle(graph: Graph, component: list[int], entry: int, fair: int) -> list[int]:
+    """Action positions of a cycle from `entry` that meets every fair class."""
+    inside = bytearray(len(graph))
+    for v in component:
+        inside[v] = 1
+    steps: list[tuple[int, int]] = []
+    current = entry
+    bit = 1
+    while bit <= fair:
+        if fair & bit:
+            where = next((v for v in component if not graph.enabled[v] & bit), None)
+            if where is not None:
+                path = _path(graph, current, inside, where)
+                assert path is not None
+                steps += path
+                current = where
+            else:
+                cls = bit.bit_length()
+                pos = next(
+                    p
+                    for v in component
+                    for p in graph.edges(v)
+                    if graph.cls[p] == cls and inside[graph.target[p]]
+                )
+                source = next(v for v in component if pos in graph.edges(v))
+                path = _path(graph, current, inside, source)
+                assert path is not None
+                steps += path
+                steps.append((graph.target[pos], graph.ordinal[pos]))
+                current = graph.target[pos]
+        bit <<= 1
+    back = _path(graph, current, inside, entry)
+    assert back is not None
+    steps += back
+    if not steps:
+        # No class asked for anything: any cycle through the entry will do.
+        for pos in graph.edges(entry):
+            w = graph.target[pos]
+            if inside[w]:
+                rest = _path(graph, w, inside, entry)
+                assert rest is not None
+                steps = [(w, graph.ordinal[pos]), *rest]
+                break
+    return [ordinal for _, ordinal in steps]

@@ -1,0 +1,446 @@
+"""The spec contract: what every protocol module exposes and every tool consumes.
+
+A protocol is written once, as a `Model` bound to a frozen `Config`, and read by the
+model checker, the conformance oracle, the tests and the diagram generator alike
+(DESIGN.md, "The spec contract"). The pieces:
+
+- `Config`: a frozen attrs class whose fields are declared with `param`, so that each
+  has a default, an allowed range and a one-line help text that the CLI shows and
+  validates (`ConfigError` names the field and the allowed values).
+- `Model`: `initial()`, `honest_actions(state)` and `byzantine_actions(state)` (the
+  actions enabled in a state, in a deterministic order, the adversary's kept apart),
+  `step(state, action)` (the pure transition; `GuardError` names the guard that failed),
+  and the named properties: `invariants` (always), `witnesses` (sometimes) and
+  `eventually` (liveness under weak fairness of named action classes).
+- `Specification`: the one object a protocol module exports: its name, one-line
+  summary, config class and the function that builds the model.
+
+States and actions are frozen attrs instances built from integers, strings, booleans,
+`Fraction`, enums, tuples, frozensets and other frozen attrs instances, so that equal
+states are equal and hash equal, and so that the checker can fingerprint them without
+depending on `PYTHONHASHSEED`.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any, ClassVar, Generic, TypeVar
+
+import attrs
+
+S = TypeVar("S")
+A = TypeVar("A")
+C = TypeVar("C")
+
+
+class SpecError(Exception):
+    """Base class of the errors a specification raises on purpose."""
+
+
+class ConfigError(SpecError, ValueError):
+    """A configuration parameter is missing, malformed or out of its allowed range."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class GuardError(SpecError):
+    """An action was given to `step` in a state where one of its guards is false.
+
+    Attributes:
+        action: the action's name (`action_name`).
+        guard: the name of the guard predicate that failed, as the spec names it.
+        reason: a sentence saying why, in the protocol's own terms.
+    """
+
+    def __init__(self, action: str, guard: str, reason: str) -> None:
+        super().__init__(f"{action}: guard {guard} failed: {reason}")
+        self.action = action
+        self.guard = guard
+        self.reason = reason
+
+
+# --- configuration parameters ------------------------------------------------------
+
+ParamValue = int | bool | str | Fraction | tuple[int, ...]
+
+_PARAM = "coordspec_param"
+
+
+@attrs.frozen
+class ParamInfo:
+    """What the CLI and `coordspec list` know about one configuration parameter."""
+
+    name: str
+    kind: str  # "int" | "bool" | "str" | "fraction" | "ints"
+    default: ParamValue
+    low: int | Fraction | None
+    high: int | Fraction | None
+    choices: tuple[str, ...]
+    help: str
+
+    @property
+    def option(self) -> str:
+        """The command-line option: `max_view` -> `--max-view`."""
+        return "--" + self.name.replace("_", "-")
+
+    def allowed(self) -> str:
+        """The allowed values, in words, for help texts and error messages."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "str":
+            return "one of " + ", ".join(self.choices)
+        bounds = f"{_fmt(self.low)}..{_fmt(self.high)}"
+        if self.kind == "ints":
+            return f"a comma-separated list of distinct integers in {bounds} (may be empty)"
+        noun = "an integer" if self.kind == "int" else "a fraction p/q"
+        return f"{noun} in {bounds}"
+
+    def parse(self, text: str) -> ParamValue:
+        """Parse a command-line string into this parameter's type.
+
+        Raises:
+            ConfigError: the text is not of the parameter's type.
+        """
+        text = text.strip()
+        try:
+            if self.kind == "bool":
+                lowered = text.lower()
+                if lowered in ("true", "on", "yes", "1"):
+                    return True
+                if lowered in ("false", "off", "no", "0"):
+                    return False
+                raise ValueError(text)
+            if self.kind == "int":
+                return int(text)
+            if self.kind == "fraction":
+                return Fraction(text)
+            if self.kind == "ints":
+                return tuple(int(part) for part in text.split(",") if part.strip())
+        except (ValueError, ZeroDivisionError):
+            raise ConfigError(
+                self.name, f"expected {self.allowed()}, got {text!r}"
+            ) from None
+        return text
+
+    def check(self, value: object) -> None:
+        """Check a value against the parameter's type and range.
+
+        Raises:
+            ConfigError: naming the parameter and the allowed values.
+        """
+        bad = ConfigError(self.name, f"expected {self.allowed()}, got {value!r}")
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise bad
+            return
+        if self.kind == "str":
+            if value not in self.choices:
+                raise bad
+            return
+        if self.kind == "ints":
+            if not isinstance(value, tuple) or len(set(value)) != len(value):
+                raise bad
+            items: tuple[object, ...] = value
+        else:
+            items = (value,)
+        for item in items:
+            numeric = isinstance(item, int | Fraction) and not isinstance(item, bool)
+            if not numeric or (self.kind == "int" and not isinstance(item, int)):
+                raise bad
+            assert isinstance(item, int | Fraction)
+            if (self.low is not None and item < self.low) or (
+                self.high is not None and item > self.high
+            ):
+                raise bad
+
+
+def _fmt(bound: int | Fraction | None) -> str:
+    return "" if bound is None else str(bound)
+
+
+def param(
+    default: ParamValue,
+    *,
+    help: str,  # noqa: A002 - the word the CLI uses
+    low: int | Fraction | None = None,
+    high: int | Fraction | None = None,
+    choices: Sequence[str] = (),
+) -> Any:
+    """Declare a configuration field with its default, allowed range and help text.
+
+    Args:
+        default: the default value; its type fixes the parameter's kind (int, bool,
+            str, Fraction, or a tuple of ints).
+        help: one line for `coordspec list` and `--help`.
+        low, high: inclusive bounds for numbers (each element of a tuple of ints).
+        choices: the allowed strings, for a str parameter.
+    """
+    if isinstance(default, bool):
+        kind = "bool"
+    elif isinstance(default, int):
+        kind = "int"
+    elif isinstance(default, Fraction):
+        kind = "fraction"
+    elif isinstance(default, str):
+        kind = "str"
+    else:
+        kind = "ints"
+    info = {"kind": kind, "low": low, "high": high, "choices": tuple(choices), "help": help}
+    return attrs.field(default=default, metadata={_PARAM: info})
+
+
+def params_of(config_type: type[Any]) -> tuple[ParamInfo, ...]:
+    """The parameters of a config class, in declaration order."""
+    result = []
+    for field in attrs.fields(config_type):
+        info = field.metadata.get(_PARAM)
+        if info is None:
+            continue
+        result.append(ParamInfo(name=field.name, default=field.default, **info))
+    return tuple(result)
+
+
+class Config:
+    """Base class of protocol configurations: frozen attrs with `param` fields.
+
+    Subclasses are `@attrs.frozen` and may override `validate` for constraints that
+    relate several fields (such as n >= 3f + 1); the per-field ranges are checked here.
+    """
+
+    def __attrs_post_init__(self) -> None:
+        for info in params_of(type(self)):
+            info.check(getattr(self, info.name))
+        self.validate()
+
+    def validate(self) -> None:
+        """Check constraints between fields; raise `ConfigError` naming a field."""
+
+    def as_dict(self) -> dict[str, ParamValue]:
+        """The parameter values, in declaration order."""
+        return {info.name: getattr(self, info.name) for info in params_of(type(self))}
+
+
+def make_config(config_type: type[C], values: Mapping[str, str]) -> C:
+    """Build a config from command-line strings keyed by parameter name.
+
+    Raises:
+        ConfigError: an unknown parameter, a malformed value or a value out of range.
+    """
+    infos = {info.name: info for info in params_of(config_type)}
+    parsed: dict[str, ParamValue] = {}
+    for name, text in values.items():
+        info = infos.get(name)
+        if info is None:
+            known = ", ".join(i.option for i in infos.values()) or "none"
+            raise ConfigError(name, f"unknown parameter; the parameters are {known}")
+        parsed[name] = info.parse(text)
+    return config_type(**parsed)
+
+
+# --- properties ----------------------------------------------------------------------
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n", 1)[0].strip()
+
+
+@attrs.frozen
+class Invariant(Generic[S]):
+    """A property that holds in every reachable state ("always")."""
+
+    name: str
+    holds: Callable[[S], bool]
+    doc: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The first line of the docstring."""
+        return _first_line(self.doc)
+
+
+@attrs.frozen
+class Witness(Generic[S]):
+    """A property some reachable state must have ("sometimes").
+
+    An unreached witness is a failure: it shows that the model cannot do something it
+    was meant to do, which is how a vacuous model is caught.
+    """
+
+    name: str
+    reached: Callable[[S], bool]
+    doc: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The first line of the docstring."""
+        return _first_line(self.doc)
+
+
+@attrs.frozen
+class Eventually(Generic[S]):
+    """Every fair behaviour reaches a state satisfying `goal` (TLA+: `<>goal`).
+
+    Fairness is weak fairness of each named action class in `fairness`: a behaviour is
+    fair when no class stays enabled forever without being taken. Classes are given by
+    `Model.action_class` (by default the action's name); actions of the adversary
+    (`byzantine_actions`) are never fair. A behaviour may stutter forever in a state
+    where no fair class is enabled.
+    """
+
+    name: str
+    goal: Callable[[S], bool]
+    fairness: tuple[str, ...]
+    doc: str = ""
+
+    @property
+    def summary(self) -> str:
+        """The first line of the docstring."""
+        return _first_line(self.doc)
+
+
+def invariant(fn: Callable[[S], bool]) -> Invariant[S]:
+    """Make an `Invariant` from a predicate, named and documented by the function."""
+    return Invariant(fn.__name__, fn, fn.__doc__ or "")
+
+
+def witness(fn: Callable[[S], bool]) -> Witness[S]:
+    """Make a `Witness` from a predicate, named and documented by the function."""
+    return Witness(fn.__name__, fn, fn.__doc__ or "")
+
+
+def eventually(*fairness: str) -> Callable[[Callable[[S], bool]], Eventually[S]]:
+    """Make an `Eventually` from a goal predicate, under weak fairness of `fairness`."""
+
+    def wrap(fn: Callable[[S], bool]) -> Eventually[S]:
+        return Eventually(fn.__name__, fn, tuple(fairness), fn.__doc__ or "")
+
+    return wrap
+
+
+# --- actions -------------------------------------------------------------------------
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def action_name(action: object) -> str:
+    """The action's name: the class attribute `NAME` or the class name in snake_case."""
+    cls = type(action)
+    explicit = getattr(cls, "NAME", None)
+    if isinstance(explicit, str):
+        return explicit
+    return _CAMEL.sub("_", cls.__name__).lower()
+
+
+def action_args(action: object) -> dict[str, Any]:
+    """The action's arguments: its attrs fields in declaration order."""
+    if not attrs.has(type(action)):
+        return {}
+    return {f.name: getattr(action, f.name) for f in attrs.fields(type(action))}
+
+
+# --- the model -----------------------------------------------------------------------
+
+
+class Model(abc.ABC, Generic[S, A]):
+    """A protocol bound to one configuration: the transition system the tools explore.
+
+    Subclasses implement `initial`, `honest_actions`, `step` and `invariants`, and
+    override the rest where the protocol has them.
+    """
+
+    #: Whether `canonical` is a symmetry reduction worth using by default.
+    symmetry_default: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def initial(self) -> Sequence[S]:
+        """The initial states, in a deterministic order."""
+
+    @abc.abstractmethod
+    def honest_actions(self, state: S) -> Iterable[A]:
+        """The honest actions enabled in `state`, in a deterministic order."""
+
+    def byzantine_actions(self, state: S) -> Iterable[A]:
+        """The adversary's actions enabled in `state`, in a deterministic order."""
+        return ()
+
+    @abc.abstractmethod
+    def step(self, state: S, action: A) -> S:
+        """The successor of `state` under `action`.
+
+        Raises:
+            GuardError: the action is not enabled in `state`; names the failed guard.
+        """
+
+    @abc.abstractmethod
+    def invariants(self) -> Sequence[Invariant[S]]:
+        """Properties that hold in every reachable state."""
+
+    def witnesses(self) -> Sequence[Witness[S]]:
+        """Properties that some reachable state has."""
+        return ()
+
+    def eventually(self) -> Sequence[Eventually[S]]:
+        """Liveness properties, each under the weak fairness it names."""
+        return ()
+
+    def terminal_ok(self, state: S) -> bool:
+        """Whether a state with no enabled action is a proper end, not a deadlock."""
+        return False
+
+    def constraint(self, state: S) -> bool:
+        """State constraint: states outside it are neither kept nor explored."""
+        return True
+
+    def canonical(self, state: S) -> S:
+        """The representative of the state's symmetry class (identity by default).
+
+        Invariants, witnesses and goals must not tell apart states of one class, and
+        action classes used for fairness must be the same for symmetric actions.
+        """
+        return state
+
+    def has_symmetry(self) -> bool:
+        """Whether `canonical` is anything but the identity."""
+        return type(self).canonical is not Model.canonical
+
+    def action_class(self, action: A) -> str:
+        """The fairness class of an action (by default its name)."""
+        return action_name(action)
+
+    def enabled(self, state: S) -> list[tuple[A, bool]]:
+        """Every enabled action, honest ones first, each with `True` if Byzantine."""
+        honest = [(a, False) for a in self.honest_actions(state)]
+        return honest + [(a, True) for a in self.byzantine_actions(state)]
+
+
+@attrs.frozen
+class Specification(Generic[C]):
+    """What a protocol module exports: its name, summary, config and model builder."""
+
+    name: str
+    summary: str
+    config_type: type[C]
+    build: Callable[[C], Model[Any, Any]]
+
+    def params(self) -> tuple[ParamInfo, ...]:
+        """The configuration parameters."""
+        return params_of(self.config_type)
+
+    def default_config(self) -> C:
+        """The default configuration."""
+        return self.config_type()
+
+    def model(self, values: Mapping[str, str] | None = None) -> Model[Any, Any]:
+        """Build the model from command-line strings (defaults for the rest).
+
+        Raises:
+            ConfigError: as `make_config`.
+        """
+        return self.build(make_config(self.config_type, values or {}))
+
