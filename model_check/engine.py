@@ -254,8 +254,8 @@ class _Explorer:
         if len(self.parents) > level_end:
             depth += 1  # states of the next level were stored before the search ended
         complete = not stop and not queue and incomplete is None and not self._stopped_early()
-        if stop and incomplete is None and not self.violations:
-            incomplete = "an early stop"  # pragma: no cover - admit only stops for the above
+        if incomplete is None and not complete:
+            incomplete = "the first violation (--continue goes on)"
         seconds = time.monotonic() - started
         return self._result(
             generated=generated,
@@ -345,7 +345,9 @@ class _Explorer:
             observed = None
         visited_bytes += self.parents.itemsize * len(self.parents)
         visited_bytes += self.ordinals.itemsize * len(self.ordinals)
-        calculated = collision_probability(distinct, generated) if self.options.fingerprints else None
+        calculated = (
+            collision_probability(distinct, generated) if self.options.fingerprints else None
+        )
         if not self.options.fingerprints:
             observed = None
         return CheckResult(
@@ -547,7 +549,9 @@ def simulate(
     for wit in witnesses:
         trace = witness_traces.get(wit.name)
         if trace is not None:
-            properties.append(PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace)))
+            properties.append(
+                PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace))
+            )
         else:
             properties.append(PropertyStatus(wit.name, "witness", "unknown", wit.summary))
     for prop in model.eventually():
@@ -560,7 +564,9 @@ def simulate(
         seconds=time.monotonic() - started,
         properties=tuple(properties),
         counterexamples=(counterexample,) if counterexample else (),
-        witness_traces=tuple((w.name, witness_traces[w.name]) for w in witnesses if w.name in witness_traces),
+        witness_traces=tuple(
+            (w.name, witness_traces[w.name]) for w in witnesses if w.name in witness_traces
+        ),
         complete=False,
         incomplete_reason=f"simulation: {runs} random walks of at most {depth} steps (seed {seed})",
         symmetry=False,

@@ -15,6 +15,7 @@ merged; `collision_probability` estimates how likely that was.
 from __future__ import annotations
 
 import enum
+import itertools
 from array import array
 from collections.abc import Callable
 from fractions import Fraction
@@ -176,5 +177,5 @@ def observed_collision_probability(fingerprints: list[int]) -> float:
     """
     if len(fingerprints) < 2:
         return 0.0
-    gap = min(b - a for a, b in zip(fingerprints, fingerprints[1:], strict=False))
+    gap = min(b - a for a, b in itertools.pairwise(fingerprints))
     return 1.0 / max(gap, 1)

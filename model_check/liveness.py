@@ -119,8 +119,7 @@ def _sccs(graph: Graph, member: bytearray, roots: list[int]) -> list[list[int]]:
             work.pop()
             if work:
                 u = work[-1][0]
-                if low[v] < low[u]:
-                    low[u] = low[v]
+                low[u] = min(low[u], low[v])
             if low[v] == index[v]:
                 component = []
                 while True:
@@ -220,7 +219,7 @@ def find_lasso(graph: Graph, goal: bytearray, initial: list[int], fair: int) -> 
             best = candidate
     if best is None:
         return None
-    _, entry, _, component = best
+    _, entry, _, members = best
     prefix = [entry]
     prefix_ordinals: list[int] = []
     while prefix[-1] in parent:
@@ -229,7 +228,7 @@ def find_lasso(graph: Graph, goal: bytearray, initial: list[int], fair: int) -> 
         prefix_ordinals.append(ordinal)
     prefix.reverse()
     prefix_ordinals.reverse()
-    cycle = [] if component is None else _fair_cycle(graph, component, entry, fair)
+    cycle = [] if members is None else _fair_cycle(graph, members, entry, fair)
     return Lasso(tuple(prefix), tuple(prefix_ordinals), tuple(cycle))
 
 

@@ -123,9 +123,7 @@ class ParamInfo:
             if self.kind == "ints":
                 return tuple(int(part) for part in text.split(",") if part.strip())
         except (ValueError, ZeroDivisionError):
-            raise ConfigError(
-                self.name, f"expected {self.allowed()}, got {text!r}"
-            ) from None
+            raise ConfigError(self.name, f"expected {self.allowed()}, got {text!r}") from None
         return text
 
     def check(self, value: object) -> None:
@@ -167,7 +165,7 @@ def _fmt(bound: int | Fraction | None) -> str:
 def param(
     default: ParamValue,
     *,
-    help: str,  # noqa: A002 - the word the CLI uses
+    help: str,
     low: int | Fraction | None = None,
     high: int | Fraction | None = None,
     choices: Sequence[str] = (),
@@ -337,11 +335,17 @@ def action_name(action: object) -> str:
     return _CAMEL.sub("_", cls.__name__).lower()
 
 
+def record_fields(value: object) -> dict[str, Any]:
+    """An attrs instance's fields by name, in declaration order (empty for other values)."""
+    cls: Any = type(value)
+    if not attrs.has(cls):
+        return {}
+    return {f.name: getattr(value, f.name) for f in attrs.fields(cls)}
+
+
 def action_args(action: object) -> dict[str, Any]:
     """The action's arguments: its attrs fields in declaration order."""
-    if not attrs.has(type(action)):
-        return {}
-    return {f.name: getattr(action, f.name) for f in attrs.fields(type(action))}
+    return record_fields(action)
 
 
 # --- the model -----------------------------------------------------------------------
@@ -443,4 +447,3 @@ class Specification(Generic[C]):
             ConfigError: as `make_config`.
         """
         return self.build(make_config(self.config_type, values or {}))
-

@@ -1,0 +1,48 @@
+# coordspec: `make check` model-checks every protocol; `make test` runs the whole suite.
+# Both set up .venv from pyproject.toml first when needed, on a machine with nothing
+# installed but python3 (>= 3.11); Debian's graphviz is installed when `dot` is missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := spec model_check proofs impl
+COV := $(foreach p,$(PACKAGES),--cov=$(p))
+
+.PHONY: setup check test lint typecheck pytest bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "graphviz (dot) is missing: installing Debian's graphviz"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: run as root, or install graphviz yourself" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "make: coordspec needs Python >= 3.11 as $(PYTHON)" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+check: $(STAMP)
+	$(BIN)/coordspec check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict $(PACKAGES) tests benchmarks
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(COV) --cov-report=term --cov-fail-under=95
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_checker.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis

@@ -1,0 +1,283 @@
+"""The `coordspec` command line: the wiring between the protocols and the tools.
+
+This is the one module of `model_check` that names protocols: it registers the spec
+modules (each exports `SPEC`, a `spec.core.Specification`) and hands them to the
+generic checker. A model file of one's own can be checked too:
+`coordspec check path/to/model.py` loads the file and checks its `SPEC`.
+
+Exit codes: 0 every property holds, 1 a property is violated, 2 bad input (one line on
+standard error naming the problem and the allowed values; never a traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from model_check.engine import CheckerError, Options, Progress, check, simulate
+from model_check.itf import write_trace
+from model_check.report import (
+    counts_line,
+    fingerprint_line,
+    properties_table,
+    step_table,
+    summary_table,
+    timing_line,
+    to_json,
+)
+from model_check.result import CheckResult
+from spec.core import Config, ConfigError, Specification, make_config
+
+#: The protocol modules, each exporting `SPEC`; `coordspec check` checks them in order.
+PROTOCOL_MODULES: tuple[str, ...] = ()
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console 120 columns wide unless it writes to a terminal (tables stay readable)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 120)
+
+
+class UsageError(Exception):
+    """Bad input from the command line: reported as one line, exit code 2."""
+
+
+def registered() -> dict[str, Specification[Any]]:
+    """The registered protocols by name, in registration order."""
+    specs: dict[str, Specification[Any]] = {}
+    for module_name in PROTOCOL_MODULES:
+        spec = importlib.import_module(module_name).SPEC
+        specs[spec.name] = spec
+    return specs
+
+
+def load_spec(name: str) -> Specification[Any]:
+    """A registered protocol by name, or the `SPEC` of a Python file given by path."""
+    if name.endswith(".py") or "/" in name:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"no such model file: {name}")
+        module_spec = importlib.util.spec_from_file_location(f"_coordspec_{path.stem}", path)
+        if module_spec is None or module_spec.loader is None:
+            raise UsageError(f"cannot load {name} as a Python module")  # pragma: no cover
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[module_spec.name] = module
+        module_spec.loader.exec_module(module)
+        spec = getattr(module, "SPEC", None)
+        if not isinstance(spec, Specification):
+            raise UsageError(f"{name} defines no SPEC (a spec.core.Specification)")
+        return spec
+    specs = registered()
+    if name not in specs:
+        known = ", ".join(specs) or "none registered"
+        raise UsageError(f"unknown protocol {name!r}; the protocols are: {known}")
+    return specs[name]
+
+
+def parse_params(args: Sequence[str], spec: Specification[Any]) -> dict[str, str]:
+    """`--name value` / `--name=value` pairs from the command line, by parameter name."""
+    names = {p.name for p in spec.params()}
+    values: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or arg == "--":
+            raise UsageError(f"unexpected argument {arg!r}")
+        option, has_value, value = arg[2:].partition("=")
+        name = option.replace("-", "_")
+        if name not in names:
+            known = ", ".join(p.option for p in spec.params()) or "none"
+            raise UsageError(
+                f"unknown option --{option}: {spec.name}'s parameters are {known} "
+                "(the checker's own options: coordspec check --help)"
+            )
+        if not has_value:
+            if i + 1 >= len(args):
+                raise UsageError(f"option --{option} needs a value")
+            i += 1
+            value = args[i]
+        values[name] = value
+        i += 1
+    return values
+
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="coordspec: model-check the MABEAM coordination protocols.",
+)
+
+
+@app.command("list")
+def list_command() -> int:
+    """List the protocols, their parameters (defaults, ranges) and their properties."""
+    console = _console()
+    specs = registered()
+    if not specs:
+        console.print("No protocols are registered.")
+    for spec in specs.values():
+        console.print(f"[bold]{spec.name}[/bold]: {spec.summary}")
+        for p in spec.params():
+            console.print(f"  {p.option} (default {p.default!r}; {p.allowed()}): {p.help}")
+        model = spec.build(spec.default_config())
+        for kind, props in (
+            ("invariant", model.invariants()),
+            ("witness", model.witnesses()),
+            ("eventually", model.eventually()),
+        ):
+            for prop in props:
+                console.print(f"  {kind} {prop.name}: {prop.summary}")
+    return 0
+
+
+@app.command(
+    "check",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def check_command(
+    ctx: typer.Context,
+    protocol: Annotated[
+        str | None,
+        typer.Argument(help="A registered protocol or a model file; all protocols if omitted."),
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option(min=0, help="Do not expand states this many steps deep.")
+    ] = None,
+    max_states: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many distinct states.")
+    ] = None,
+    full_states: Annotated[
+        bool, typer.Option(help="Store whole states (exact) instead of fingerprints.")
+    ] = False,
+    symmetry: Annotated[
+        bool | None,
+        typer.Option("--symmetry/--no-symmetry", help="Symmetry reduction (default: the model's)."),
+    ] = None,
+    deadlock: Annotated[
+        bool, typer.Option("--deadlock/--no-deadlock", help="Report deadlocks.")
+    ] = True,
+    keep_going: Annotated[
+        bool,
+        typer.Option("--continue", help="Go on after a violation; one trace per property."),
+    ] = False,
+    simulate_runs: Annotated[
+        int | None, typer.Option("--simulate", min=1, help="Random walks instead of BFS.")
+    ] = None,
+    depth: Annotated[int, typer.Option(min=1, help="Steps per random walk.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of the random walks.")] = 0,
+    trace_out: Annotated[
+        Path | None, typer.Option(help="Write the counterexample as ITF JSON to this file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+) -> int:
+    """Model-check a protocol (each parameter is an option: --name value)."""
+    stderr = _console(stderr=True)
+
+    def progress(p: Progress) -> None:
+        stderr.print(
+            f"Progress: {p.distinct:,} distinct, {p.generated:,} generated, queue {p.queue:,}, "
+            f"depth {p.depth}, {p.rate:,.0f} states/s",
+            highlight=False,
+        )
+
+    options = Options(
+        max_depth=max_depth,
+        max_states=max_states,
+        fingerprints=not full_states,
+        symmetry=symmetry,
+        check_deadlock=deadlock,
+        stop_at_first=not keep_going,
+        progress=None if quiet else progress,
+    )
+
+    def run(spec: Specification[Any], values: dict[str, str]) -> tuple[dict[str, Any], CheckResult]:
+        try:
+            config = make_config(spec.config_type, values)
+            model = spec.build(config)
+        except ConfigError as err:
+            raise UsageError(f"{spec.name}: {err}") from None
+        shown = dict(config.as_dict()) if isinstance(config, Config) else {}
+        if simulate_runs is not None:
+            return shown, simulate(model, simulate_runs, depth, seed, options)
+        return shown, check(model, options)
+
+    if protocol is not None and protocol.startswith("-"):
+        raise UsageError("parameters need a protocol: coordspec check PROTOCOL --name value")
+    if protocol is None:
+        if ctx.args:
+            raise UsageError("parameters need a protocol: coordspec check PROTOCOL --name value")
+        if trace_out is not None:
+            raise UsageError("--trace-out needs a protocol: coordspec check PROTOCOL")
+        rows = []
+        for spec in registered().values():
+            rows.append((spec.name, run(spec, {})))
+        if as_json:
+            print(json.dumps({"results": [to_json(n, c, r) for n, (c, r) in rows]}, indent=2))
+        else:
+            console = _console()
+            if not rows:
+                console.print("No protocols are registered: nothing to check.")
+            else:
+                console.print(summary_table([(n, r) for n, (_, r) in rows]))
+        return 1 if any(r.result != "ok" for _, (_, r) in rows) else 0
+
+    spec = load_spec(protocol)
+    config, result = run(spec, parse_params(ctx.args, spec))
+    cex = result.counterexample
+    if trace_out is not None and cex is not None:
+        meta = {"protocol": spec.name, "property": cex.property, "kind": cex.kind}
+        write_trace(trace_out, cex.trace, meta)
+    if as_json:
+        print(json.dumps(to_json(spec.name, config, result), indent=2))
+        return 0 if result.result == "ok" else 1
+    console = _console()
+    shown = ", ".join(f"{k}={v!r}" for k, v in config.items())
+    console.print(f"coordspec check {spec.name} ({shown or 'no parameters'})")
+    console.print(properties_table(result))
+    if cex is not None:
+        title = f"Counterexample: {cex.kind} {cex.property} violated in {len(cex.trace)} steps"
+        console.print(step_table(cex.trace, title))
+        if trace_out is not None:
+            console.print(f"Counterexample written to {trace_out} (ITF JSON).")
+    console.print(counts_line(result))
+    console.print(fingerprint_line(result))
+    console.print(timing_line(result))
+    console.print(f"Result: {result.result.upper()}")
+    return 0 if result.result == "ok" else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (the console script exits with it)."""
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = command.main(
+            args=args or ["--help"],
+            prog_name="coordspec",
+            standalone_mode=False,
+        )
+    except typer.Exit as stop:
+        return stop.exit_code
+    except typer.TyperException as err:
+        print(f"coordspec: error: {err.format_message()}", file=sys.stderr)
+        return 2
+    except (UsageError, CheckerError) as err:
+        print(f"coordspec: error: {err}", file=sys.stderr)
+        return 2
+    return code if isinstance(code, int) else 0
+
+
+def entry() -> None:  # pragma: no cover - the console script
+    """The `coordspec` console script."""
+    sys.exit(main())

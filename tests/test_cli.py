@@ -1,0 +1,224 @@
+"""The `coordspec` command line: commands, exit codes, one-line errors, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from model_check import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+RUMOR = str(ROOT / "tests" / "models" / "rumor.py")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def fixture_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register the rumor fixture as if it were a protocol."""
+    monkeypatch.setattr(cli, "PROTOCOL_MODULES", ("tests.models.rumor",))
+
+
+def test_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys)
+    assert code == 0
+    assert "check" in out and "list" in out
+
+
+def test_check_model_file_reports_counterexample(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    trace = tmp_path / "cex.itf.json"
+    code, out, _ = run(capsys, "check", RUMOR, "--agents", "3", "--trace-out", str(trace))
+    assert code == 1
+    assert "Counterexample: invariant not_all_informed violated in 2 steps" in out
+    assert "tell(sender='a', receiver='b')" in out
+    assert "Result: VIOLATION" in out
+    itf = json.loads(trace.read_text())
+    assert itf["vars"] == ["informed", "told", "mbt::actionTaken", "mbt::nondetPicks"]
+    assert [s["mbt::actionTaken"] for s in itf["states"]] == ["init", "tell", "tell"]
+    assert itf["#meta"]["property"] == "not_all_informed"
+    assert itf["states"][1]["mbt::nondetPicks"]["sender"] == {"tag": "Some", "value": "a"}
+
+
+def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", RUMOR, "--agents=4", "--json", "--continue")
+    assert code == 1
+    data = json.loads(out)
+    assert data["protocol"] == "rumor"
+    assert data["config"] == {"agents": 4}
+    assert data["result"] == "violation"
+    assert data["complete"] is True
+    # A state is a tree of who told whom, rooted at `a`: with k of the 4 agents informed
+    # there are C(3, k-1) * k**(k-2) of them (Cayley), so 1 + 3 + 9 + 16 = 29.
+    assert data["distinct_states"] == 29
+    kinds = {p["name"]: (p["kind"], p["status"]) for p in data["properties"]}
+    assert kinds == {
+        "not_all_informed": ("invariant", "violated"),
+        "deadlock": ("deadlock", "holds"),
+        "two_informed": ("witness", "reached"),
+    }
+    assert data["counterexample"]["length"] == 3
+    assert data["counterexample"]["itf"]["states"][0]["mbt::actionTaken"] == "init"
+
+
+def test_check_simulation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "check", RUMOR, "--simulate", "5", "--depth", "10", "--seed", "7", "--json"
+    )
+    assert code == 1
+    data = json.loads(out)
+    assert data["mode"] == "simulation"
+    assert data["complete"] is False
+    assert data["counterexample"]["property"] == "not_all_informed"
+
+
+def test_check_bounds_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", RUMOR, "--max-depth", "1", "--full-states")
+    assert code == 0
+    assert "Incomplete: stopped by the --max-depth bound of 1 steps" in out
+    assert "full states" in out
+    code, out, _ = run(capsys, "check", RUMOR, "--agents", "6", "--max-states", "5", "--quiet")
+    assert code == 0
+    assert "the --max-states cap of 5 distinct states" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", RUMOR, "--agents", "9"], "agents: expected an integer in 2..8, got 9"),
+        (["check", RUMOR, "--agents", "x"], "agents: expected an integer in 2..8, got 'x'"),
+        (["check", RUMOR, "--agnts", "3"], "unknown option --agnts: rumor's parameters are"),
+        (["check", RUMOR, "--agents"], "option --agents needs a value"),
+        (["check", RUMOR, "stray"], "unexpected argument 'stray'"),
+        (["check", "nosuch"], "unknown protocol 'nosuch'"),
+        (["check", "missing/model.py"], "no such model file: missing/model.py"),
+        (["check", "--agents", "3"], "parameters need a protocol"),
+        (["check", "--trace-out", "x.json"], "--trace-out needs a protocol"),
+        (["check", RUMOR, "--max-depth", "x"], "--max-depth"),
+        (["nosuchcommand"], "nosuchcommand"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("coordspec: error: ")
+    assert message in lines[0]
+
+
+def test_file_without_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    model = tmp_path / "nothing.py"
+    model.write_text("X = 1\n")
+    code, _, err = run(capsys, "check", str(model))
+    assert code == 2
+    assert "defines no SPEC" in err
+
+
+BROKEN = '''
+import attrs
+from spec.core import Config, GuardError, Model, Specification
+
+@attrs.frozen
+class Cfg(Config):
+    pass
+
+@attrs.frozen
+class Go:
+    pass
+
+class Broken(Model[int, Go]):
+    def __init__(self, config: Cfg) -> None:
+        pass
+    def initial(self):
+        return [0]
+    def honest_actions(self, state):
+        return [Go()]
+    def step(self, state, action):
+        raise GuardError("go", "never", "this model lists an action it rejects")
+    def invariants(self):
+        return []
+
+SPEC = Specification("broken", "a model that breaks the contract", Cfg, Broken)
+'''
+
+
+def test_contract_breach_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    model = tmp_path / "broken.py"
+    model.write_text(BROKEN)
+    code, _, err = run(capsys, "check", str(model))
+    assert code == 2
+    assert "lists Go() as enabled but step rejects it" in err
+    assert "guard never failed" in err
+
+
+def test_check_all_registered(
+    capsys: pytest.CaptureFixture[str], fixture_registry: None
+) -> None:
+    code, out, _ = run(capsys, "check")
+    assert code == 1
+    assert "rumor" in out and "violation" in out and "not_all_informed" in out
+    code, out, _ = run(capsys, "check", "--json")
+    assert code == 1
+    assert [r["protocol"] for r in json.loads(out)["results"]] == ["rumor"]
+    code, out, _ = run(capsys, "check", "rumor", "--agents", "2", "--json")
+    assert json.loads(out)["distinct_states"] == 2
+
+
+def test_list(capsys: pytest.CaptureFixture[str], fixture_registry: None) -> None:
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    assert "rumor: rumor spreading" in out
+    assert "--agents (default 4; an integer in 2..8): number of agents" in out
+    assert "invariant not_all_informed" in out
+    assert "witness two_informed" in out
+
+
+def test_nothing_registered(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "PROTOCOL_MODULES", ())
+    assert run(capsys, "list")[1].startswith("No protocols are registered")
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert "nothing to check" in out
+
+
+def _coordspec(seed: str, *args: str) -> str:
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    done = subprocess.run(
+        [sys.executable, "-m", "model_check", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    return done.stdout
+
+
+def test_output_is_identical_across_hash_seeds() -> None:
+    """Counts and counterexamples do not depend on PYTHONHASHSEED."""
+    args = ("check", RUMOR, "--agents", "5", "--continue")
+    first = json.loads(_coordspec("0", *args, "--json"))
+    second = json.loads(_coordspec("4242", *args, "--json"))
+    first.pop("seconds")
+    second.pop("seconds")
+    assert first == second
+
+    def text(seed: str) -> list[str]:
+        out = _coordspec(seed, *args, "--quiet")
+        return [line for line in out.splitlines() if not line.startswith("Time:")]
+
+    assert text("1") == text("977")
