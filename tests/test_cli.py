@@ -127,7 +127,7 @@ def test_file_without_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     assert "defines no SPEC" in err
 
 
-BROKEN = '''
+BROKEN = """
 import attrs
 from spec.core import Config, GuardError, Model, Specification
 
@@ -152,7 +152,7 @@ class Broken(Model[int, Go]):
         return []
 
 SPEC = Specification("broken", "a model that breaks the contract", Cfg, Broken)
-'''
+"""
 
 
 def test_contract_breach_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -164,9 +164,7 @@ def test_contract_breach_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path:
     assert "guard never failed" in err
 
 
-def test_check_all_registered(
-    capsys: pytest.CaptureFixture[str], fixture_registry: None
-) -> None:
+def test_check_all_registered(capsys: pytest.CaptureFixture[str], fixture_registry: None) -> None:
     code, out, _ = run(capsys, "check")
     assert code == 1
     assert "rumor" in out and "violation" in out and "not_all_informed" in out
@@ -186,7 +184,9 @@ def test_list(capsys: pytest.CaptureFixture[str], fixture_registry: None) -> Non
     assert "witness two_informed" in out
 
 
-def test_nothing_registered(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_registered(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cli, "PROTOCOL_MODULES", ())
     assert run(capsys, "list")[1].startswith("No protocols are registered")
     code, out, _ = run(capsys, "check")
