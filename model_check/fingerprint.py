@@ -27,24 +27,34 @@ import attrs
 _MEMO_LIMIT = 1 << 16
 
 
+def _fraction_text(q: Fraction) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
 class Canonicaliser:
     """Turns a state into a canonical string, memoising shared frozensets.
 
+    Values that Python calls equal get the same text (True and 1, Fraction(2) and 2),
+    so that the memos, keyed by Python equality, never mix up two texts, and so that
+    fingerprint mode merges exactly the states that full-state mode merges.
+
     Successor states share most of their sub-values with their parent (attrs `evolve`
     copies references), and frozensets cache their hash, so a memo keyed by frozenset
-    saves re-sorting large message sets. The memo is cleared when it grows past a
+    saves re-sorting large message sets, and one keyed by set element saves encoding a
+    message again when a set grows by one. The memos are cleared when they grow past a
     bound, which changes speed only, never the result.
     """
 
     def __init__(self) -> None:
         self._memo: dict[frozenset[Any], str] = {}
+        self._elements: dict[Any, str] = {}  # texts of set elements (often shared)
         self._fields: dict[type, tuple[str, ...]] = {}
         self._dispatch: dict[type, Callable[[Any], str]] = {
             int: int.__repr__,
             str: str.__repr__,
-            bool: lambda b: "T" if b else "F",
+            bool: lambda b: "1" if b else "0",
             type(None): lambda _: "N",
-            Fraction: lambda q: f"{q.numerator}/{q.denominator}",
+            Fraction: _fraction_text,
             tuple: self._tuple,
             frozenset: self._frozenset,
         }
@@ -66,6 +76,9 @@ class Canonicaliser:
             namespace: dict[str, Any] = {"t": self.text}
             exec(source, namespace)
             handler = namespace["encode"]
+        elif issubclass(cls, enum.Enum) and issubclass(cls, int | str):
+            # IntEnum / StrEnum members equal their values: so must their texts.
+            handler = lambda member: self.text(member._value_)  # noqa: E731
         elif issubclass(cls, enum.Enum):
             prefix = cls.__name__ + "."
             handler = lambda member: prefix + member.name  # noqa: E731
@@ -92,10 +105,20 @@ class Canonicaliser:
         cached = memo.get(value)
         if cached is not None:
             return cached
+        elements = self._elements
         text = self.text
-        result = "{" + ",".join(sorted([text(v) for v in value])) + "}"
+        parts = []
+        for v in value:
+            part = elements.get(v)
+            if part is None:
+                part = elements[v] = text(v)
+            parts.append(part)
+        parts.sort()
+        result = "{" + ",".join(parts) + "}"
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
+        if len(elements) >= _MEMO_LIMIT:
+            elements.clear()
         memo[value] = result
         return result
 
