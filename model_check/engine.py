@@ -148,13 +148,14 @@ class _Explorer:
             visited = set()
         queue: deque[Any] = deque()
         generated = 0
+        last_key: Hashable = None  # the key `admit` computed last, for the graph's edge
         incomplete: str | None = None
         stop = False
 
         def admit(state: Any, parent: int, ordinal: int) -> bool:
             """Store a new state; return False when the search must stop."""
-            nonlocal incomplete
-            key = self.key(state)
+            nonlocal incomplete, last_key
+            key = last_key = self.key(state)
             if index is not None:
                 if key in index:
                     return True
@@ -247,7 +248,7 @@ class _Explorer:
                     break
                 if graph is not None:
                     assert index is not None
-                    graph.add_edge(index[self.key(successor)], ordinal, bit)
+                    graph.add_edge(index[last_key], ordinal, bit)
             if graph is not None and not stop:
                 graph.close_node(enabled_mask)
 
@@ -488,7 +489,9 @@ def simulate(
     seen = FingerprintSet()
     invariants = list(model.invariants())
     witnesses = list(model.witnesses())
-    initial = list(model.initial())
+    # As in `check`, states outside the state constraint are neither kept nor explored:
+    # a walk never starts in one and ends where its next step would leave the constraint.
+    initial = [state for state in model.initial() if model.constraint(state)]
     generated = 0
     deepest = 0
     witness_traces: dict[str, Trace] = {}
@@ -506,7 +509,7 @@ def simulate(
                 return Counterexample(inv.name, "invariant", Trace(tuple(steps)))
         return None
 
-    for _ in range(runs):
+    for _ in range(runs if initial else 0):
         steps = [TraceStep(None, False, rng.choice(initial))]
         generated += 1
         counterexample = look(steps)
@@ -518,8 +521,16 @@ def simulate(
                     counterexample = Counterexample("deadlock", "deadlock", Trace(tuple(steps)))
                 break
             action, byzantine = enabled[rng.randrange(len(enabled))]
-            steps.append(TraceStep(action, byzantine, model.step(state, action)))
+            try:
+                successor = model.step(state, action)
+            except GuardError as err:
+                raise CheckerError(
+                    f"the model lists {action!r} as enabled but step rejects it: {err}"
+                ) from None
             generated += 1
+            if not model.constraint(successor):
+                break
+            steps.append(TraceStep(action, byzantine, successor))
             counterexample = look(steps)
         deepest = max(deepest, len(steps) - 1)
         if options.progress is not None and time.monotonic() >= next_report:
