@@ -20,6 +20,7 @@ has the stored representative, so every trace printed replays through `step`.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from array import array
 from collections import deque
@@ -252,6 +253,14 @@ class _Explorer:
             if graph is not None and not stop:
                 graph.close_node(enabled_mask)
 
+        if stop and options.check_deadlock and "deadlock" not in self.violations:
+            # An invariant broke one level down; a deadlock in the rest of this level
+            # would be a shorter counterexample, so look at those states too.
+            for k in range(max(level_end - expanded, 0)):
+                state = queue[k]
+                if not model.enabled(state) and not model.terminal_ok(state):
+                    self.violations["deadlock"] = ("deadlock", expanded + k)
+                    break
         if len(self.parents) > level_end:
             depth += 1  # states of the next level were stored before the search ended
         complete = not stop and not queue and incomplete is None and not self._stopped_early()
@@ -338,19 +347,22 @@ class _Explorer:
             )
         counterexamples.sort(key=lambda c: len(c.trace.steps))
         distinct = len(self.parents)
-        if isinstance(visited, FingerprintSet):
-            visited_bytes = visited.nbytes()
-            observed: float | None = observed_collision_probability(visited.fingerprints())
-        else:
-            visited_bytes = 0
-            observed = None
-        visited_bytes += self.parents.itemsize * len(self.parents)
-        visited_bytes += self.ordinals.itemsize * len(self.ordinals)
-        calculated = (
-            collision_probability(distinct, generated) if self.options.fingerprints else None
+        fingerprints = self.options.fingerprints
+        kept = self.parents.itemsize * len(self.parents) + self.ordinals.itemsize * len(
+            self.ordinals
         )
-        if not self.options.fingerprints:
-            observed = None
+        observed: float | None = None
+        visited_bytes = 0  # whole states (full-state mode) are not measured
+        if isinstance(visited, FingerprintSet):
+            visited_bytes = kept + visited.nbytes()
+            observed = observed_collision_probability(visited.fingerprints())
+        elif fingerprints:  # with liveness: a dict from fingerprint to state index
+            keys = sorted(k for k in visited if isinstance(k, int))
+            visited_bytes = kept + sys.getsizeof(visited) + sum(sys.getsizeof(k) for k in keys)
+            observed = observed_collision_probability(keys)
+        if visited_bytes and self.graph is not None:
+            visited_bytes += self.graph.nbytes()
+        calculated = collision_probability(distinct, generated) if fingerprints else None
         return CheckResult(
             mode="exhaustive",
             distinct_states=distinct,
@@ -364,7 +376,7 @@ class _Explorer:
             incomplete_reason=None if complete else incomplete,
             symmetry=self.symmetry,
             fingerprints=self.options.fingerprints,
-            visited_bytes=visited_bytes if isinstance(visited, FingerprintSet) else 0,
+            visited_bytes=visited_bytes,
             collision_calculated=calculated,
             collision_observed=observed,
         )

@@ -23,6 +23,7 @@ disabled or an edge that takes it, then returns.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections import deque
 
@@ -57,6 +58,12 @@ class Graph:
 
     def __len__(self) -> int:
         return len(self.enabled)
+
+    def nbytes(self) -> int:
+        """Bytes held by the edge arrays and the enabled-class masks."""
+        arrays = (self.start, self.target, self.ordinal, self.cls)
+        size = sum(a.itemsize * len(a) for a in arrays)
+        return size + sys.getsizeof(self.enabled) + sum(sys.getsizeof(m) for m in self.enabled)
 
     def edges(self, v: int) -> range:
         """Positions of node `v`'s edges."""
@@ -266,13 +273,7 @@ def _fair_cycle(graph: Graph, component: list[int], entry: int, fair: int) -> li
     back = _path(graph, current, inside, entry)
     assert back is not None
     steps += back
-    if not steps:
-        # No class asked for anything: any cycle through the entry will do.
-        for pos in graph.edges(entry):
-            w = graph.target[pos]
-            if inside[w]:
-                rest = _path(graph, w, inside, entry)
-                assert rest is not None
-                steps = [(w, graph.ordinal[pos]), *rest]
-                break
+    # Never empty: a class that asks for nothing here is disabled at the entry, and an
+    # entry where every fair class is disabled is a stuttering lasso, preferred above.
+    assert steps
     return [ordinal for _, ordinal in steps]

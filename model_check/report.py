@@ -169,6 +169,7 @@ def to_json(protocol: str, config: Mapping[str, Any], result: CheckResult) -> di
         "seconds": round(result.seconds, 3),
         "symmetry": result.symmetry,
         "fingerprints": result.fingerprints,
+        "visited_bytes": result.visited_bytes,
         "collision_probability": {
             "calculated": result.collision_calculated,
             "observed": result.collision_observed,
