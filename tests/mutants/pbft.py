@@ -1,0 +1,131 @@
+"""Deliberately broken PBFT variants: the checker must catch each one.
+
+Each mutant changes one rule of `spec.pbft` through the hooks the spec exposes (its
+quorum sizes, a named guard, `compute_o`, `prepared_set`, `support`), in the smallest
+configuration where the break can show. `MUTANTS` pins what the checker must report: the
+property that breaks and the length of the shortest counterexample (breadth-first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from spec import pbft
+from spec.core import GuardError
+
+
+class CommitQuorum2f(pbft.Pbft):
+    """Commit-local with 2f matching commits instead of 2f + 1."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_commit = 2 * self.f
+
+
+class PrepareQuorum2fMinus1(pbft.Pbft):
+    """Prepared with 2f - 1 matching prepares instead of 2f."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_prepare = 2 * self.f - 1
+
+
+class AcceptsTwoPrePrepares(pbft.Pbft):
+    """A backup accepts a second pre-prepare for a view and sequence number it has one for."""
+
+    def guard(self, s: pbft.PbftState, a: pbft.Action) -> None:
+        try:
+            super().guard(s, a)
+        except GuardError as err:
+            if err.guard != "no_conflicting_pre_prepare":
+                raise
+
+
+class NewViewIgnoresP(pbft.Pbft):
+    """The new primary computes O without the prepared certificates in V."""
+
+    def compute_o(
+        self, vcs: Sequence[tuple[int, tuple[int, ...], frozenset[pbft.Cert]]]
+    ) -> tuple[int, tuple[int, ...], frozenset[tuple[int, int]]]:
+        return super().compute_o([(stable, state, frozenset()) for stable, state, _ in vcs])
+
+
+class ViewChangeWithoutP(pbft.Pbft):
+    """Replicas send VIEW-CHANGE without their prepared certificates."""
+
+    def prepared_set(self, s: pbft.PbftState, i: int) -> frozenset[pbft.Cert]:
+        return frozenset()
+
+
+class NoAuthentication(pbft.Pbft):
+    """Messages are not authenticated: the adversary may send as any replica."""
+
+    def support(self, senders: object, excluded: int | None = None) -> int:
+        if self.byzantine and self.faulty:
+            return self.n - (excluded is not None)
+        return super().support(senders, excluded)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class TooManyFaultyConfig(pbft.PbftConfig):
+    """A configuration that lets more than f replicas be faulty."""
+
+    def check_tolerance(self) -> None:
+        """Skip n >= 3f + 1: this is the broken assumption."""
+
+
+class SeedPrepareRule(pbft.Pbft):
+    """The seed's prepare rule: 2f + 1 prepares, while the primary sends none."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_prepare = 2 * self.f + 1
+
+
+@attrs.frozen
+class Mutant:
+    """A broken variant, where it shows, and what the checker must find."""
+
+    name: str
+    build: Callable[[], pbft.Pbft]
+    property: str
+    length: int
+
+
+MUTANTS = (
+    Mutant("commit_quorum_2f", lambda: CommitQuorum2f(pbft.PbftConfig()), "agreement", 12),
+    Mutant(
+        "prepare_quorum_2f_minus_1",
+        lambda: PrepareQuorum2fMinus1(pbft.PbftConfig()),
+        "prepared_unique",
+        4,
+    ),
+    Mutant(
+        "accepts_two_pre_prepares",
+        lambda: AcceptsTwoPrePrepares(pbft.PbftConfig()),
+        "prepared_unique",
+        6,
+    ),
+    Mutant("new_view_ignores_p", lambda: NewViewIgnoresP(pbft.PbftConfig()), "agreement", 14),
+    Mutant("view_change_without_p", lambda: ViewChangeWithoutP(pbft.PbftConfig()), "agreement", 14),
+    Mutant(
+        "no_authentication",
+        lambda: NoAuthentication(pbft.PbftConfig()),
+        "committed_local_implies_committed",
+        2,
+    ),
+    Mutant(
+        "two_faulty_of_four",
+        lambda: pbft.Pbft(TooManyFaultyConfig(faulty=(0, 1))),
+        "committed_local_implies_committed",
+        3,
+    ),
+    Mutant(
+        "seed_prepare_rule_silent_backup",
+        lambda: SeedPrepareRule(pbft.PbftConfig(faulty=(3,), adversary="silent")),
+        "all_execute",
+        11,
+    ),
+)

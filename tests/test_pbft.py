@@ -1,0 +1,276 @@
+"""PBFT: pinned state counts, witnesses, the mutant suite, guards and random walks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from model_check.engine import Options, check
+from model_check.result import CheckResult, Trace
+from spec import pbft
+from spec.core import ConfigError, GuardError, action_name, make_config
+from tests.mutants.pbft import MUTANTS, Mutant, SeedPrepareRule
+
+
+def statuses(result: CheckResult) -> dict[str, str]:
+    return {p.name: p.status for p in result.properties}
+
+
+def replay(model: pbft.Pbft, trace: Trace) -> None:
+    """Every step of the trace is a step of `model` (or it raises GuardError)."""
+    state = trace.steps[0].state
+    assert state in model.initial()
+    for step in trace.steps[1:]:
+        state = model.step(state, step.action)
+        assert state == step.state
+
+
+@pytest.fixture(scope="module")
+def default_result() -> CheckResult:
+    return check(pbft.SPEC.build(pbft.PbftConfig()), Options(symmetry=False))
+
+
+def test_quorums_come_from_the_paper() -> None:
+    assert [pbft.max_faulty(n) for n in (1, 3, 4, 6, 7, 10, 100)] == [0, 0, 1, 1, 2, 3, 33]
+    assert (pbft.prepare_quorum(1), pbft.commit_quorum(1)) == (2, 3)
+    assert (pbft.view_change_quorum(2), pbft.checkpoint_quorum(2)) == (5, 5)
+    assert pbft.committed_quorum(3) == 4
+
+
+def test_default_config_passes_exhaustively(default_result: CheckResult) -> None:
+    result = default_result
+    assert result.result == "ok" and result.complete
+    assert (result.distinct_states, result.generated_states, result.depth) == (46534, 129017, 21)
+    assert set(statuses(result).values()) == {"holds", "reached"}
+    lengths = {name: len(trace) for name, trace in result.witness_traces}
+    assert lengths == {
+        "executed_in_view_0": 6,
+        "executed_after_view_change": 10,
+        "view_change_despite_equivocation": 7,
+    }
+
+
+def test_witness_traces_replay(default_result: CheckResult) -> None:
+    model = pbft.Pbft(pbft.PbftConfig())
+    for name, trace in default_result.witness_traces:
+        replay(model, trace)
+        witness = next(w for w in model.witnesses() if w.name == name)
+        assert witness.reached(trace.steps[-1].state)
+        assert not any(witness.reached(s.state) for s in trace.steps[:-1])
+
+
+@pytest.mark.parametrize(
+    ("values", "distinct"),
+    [
+        ({"faulty": "3"}, 26664),
+        ({"faulty": "2"}, 26664),
+        ({"faulty": "3", "adversary": "silent"}, 2116),
+        ({"max_view": "0"}, 292),
+        ({"requests": "1"}, 7525),
+    ],
+)
+def test_pinned_state_counts(values: dict[str, str], distinct: int) -> None:
+    result = check(pbft.SPEC.model(values), Options())
+    assert result.result == "ok", [p for p in result.properties if p.failed()]
+    assert result.distinct_states == distinct
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_mutant_is_caught(mutant: Mutant) -> None:
+    model = mutant.build()
+    result = check(model, Options())
+    assert result.result == "violation"
+    cex = result.counterexample
+    assert cex is not None
+    assert (cex.property, len(cex.trace)) == (mutant.property, mutant.length)
+    replay(model, cex.trace)
+
+
+def test_correct_spec_holds_where_the_mutants_break() -> None:
+    """The configurations the mutants use are fine for the real protocol."""
+    for values in ({}, {"faulty": "3", "adversary": "silent"}):
+        assert check(pbft.SPEC.model(values), Options()).result == "ok"
+
+
+def test_seed_prepare_rule_loses_liveness_with_a_silent_backup() -> None:
+    """2f + 1 prepares while the primary sends none: with one backup silent only 2f come."""
+    model = SeedPrepareRule(pbft.PbftConfig(faulty=(3,), adversary="silent"))
+    result = check(model, Options())
+    assert statuses(result)["all_execute"] == "violated"
+    cex = result.counterexample
+    assert cex is not None and cex.trace.loop == len(cex.trace.steps) - 1  # stutters
+    final = cex.trace.steps[-1].state
+    assert all(len(final.executed[i]) == 0 for i in model.honest)
+    assert model.honest_actions(final) == []  # nothing left that an honest replica can do
+    # Safety is not what breaks:
+    assert all(p.status != "violated" for p in result.properties if p.kind == "invariant")
+
+
+def test_liveness_is_not_claimed_with_a_faulty_last_primary() -> None:
+    model = pbft.SPEC.model({"max_view": "0"})
+    assert model.eventually() == []
+    assert [w.name for w in model.witnesses()] == ["executed_in_view_0"]
+
+
+def _state(model: pbft.Pbft, *actions: pbft.Action) -> pbft.PbftState:
+    state = model.initial()[0]
+    for a in actions:
+        state = model.step(state, a)
+    return state
+
+
+@pytest.mark.parametrize(
+    ("action", "guard"),
+    [
+        (pbft.Request(5), "is_value"),
+        (pbft.Request(1), "not_sent"),
+        (pbft.PrePrepare(0, 0, 1, 1), "is_honest"),
+        (pbft.PrePrepare(2, 0, 1, 1), "is_primary"),
+        (pbft.Prepare(1, 0, 1, 1), "no_conflicting_pre_prepare"),
+        (pbft.Prepare(1, 1, 1, 1), "in_view"),
+        (pbft.Prepare(2, 0, 2, 1), "in_watermarks"),
+        (pbft.Commit(1, 0, 1, 1), "prepared"),
+        (pbft.Execute(1, 0, 2, 1), "in_order"),
+        (pbft.Execute(1, 0, 1, 1), "committed_local"),
+        (pbft.Timeout(1, 3), "next_view"),
+        (pbft.Timeout(0, 1), "is_honest"),
+        (pbft.NewView(2, 1, 0, (), frozenset()), "is_honest_primary"),
+        (pbft.NewView(1, 1, 0, (), frozenset()), "view_changing"),
+        (pbft.AcceptNewView(2, 1, 0, (), frozenset()), "valid_new_view"),
+        (pbft.AcceptNewView(1, 1, 0, (), frozenset()), "is_honest_backup"),
+        (pbft.StableCheckpoint(2, 0, ()), "newer"),
+        (pbft.StableCheckpoint(0, 1, ()), "is_honest"),
+    ],
+)
+def test_guards_name_what_failed(action: pbft.Action, guard: str) -> None:
+    model = pbft.Pbft(pbft.PbftConfig())
+    state = _state(model, pbft.Request(1), pbft.Request(2), pbft.Prepare(1, 0, 1, 2))
+    with pytest.raises(GuardError) as caught:
+        model.step(state, action)
+    assert caught.value.guard == guard
+    assert caught.value.action == action_name(action)
+
+
+def test_honest_primary_guards() -> None:
+    model = pbft.Pbft(pbft.PbftConfig(faulty=(3,)))
+    state = _state(model, pbft.Request(1), pbft.PrePrepare(0, 0, 1, 1))
+    cases: list[tuple[pbft.Action, str]] = [
+        (pbft.PrePrepare(0, 0, 1, 2), "requested"),
+        (pbft.Prepare(0, 0, 1, 1), "is_backup"),
+        (pbft.Prepare(1, 0, 1, 2), "has_pre_prepare"),
+        (pbft.Commit(1, 0, 1, 1), "prepared"),
+    ]
+    for action, guard in cases:
+        with pytest.raises(GuardError) as caught:
+            model.step(state, action)
+        assert caught.value.guard == guard
+    both = _state(model, pbft.Request(1), pbft.Request(2), pbft.PrePrepare(0, 0, 1, 1))
+    with pytest.raises(GuardError) as caught:
+        model.step(both, pbft.PrePrepare(0, 0, 1, 2))
+    assert caught.value.guard == "next_seq"
+    with pytest.raises(GuardError) as caught:
+        model.step(both, pbft.PrePrepare(0, 0, 2, 2))
+    assert caught.value.guard == "in_watermarks"
+    longer = pbft.Pbft(pbft.PbftConfig(faulty=(3,), max_seq=2))
+    both = _state(longer, pbft.Request(1), pbft.Request(2), pbft.PrePrepare(0, 0, 1, 1))
+    with pytest.raises(GuardError) as caught:
+        longer.step(both, pbft.PrePrepare(0, 0, 2, 1))
+    assert caught.value.guard == "not_assigned"
+    prepared = _state(
+        model,
+        pbft.Request(1),
+        pbft.PrePrepare(0, 0, 1, 1),
+        pbft.Prepare(1, 0, 1, 1),
+        pbft.Prepare(2, 0, 1, 1),
+        pbft.Commit(1, 0, 1, 1),
+    )
+    with pytest.raises(GuardError) as caught:
+        model.step(prepared, pbft.Commit(1, 0, 1, 1))
+    assert caught.value.guard == "not_sent"
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"faulty": "4"}, "faulty: replica 4 does not exist (0..3)"),
+        ({"faulty": "0,1"}, "faulty: 2 faulty replicas need n >= 7, got n = 4"),
+        ({"replicas": "11"}, "replicas: expected an integer in 1..10"),
+        ({"adversary": "sneaky"}, "adversary: expected one of byzantine, silent"),
+    ],
+)
+def test_bad_configs(values: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_config(pbft.PbftConfig, values)
+    assert fragment in str(caught.value)
+
+
+def test_checkpoints_and_state_transfer() -> None:
+    """With K = 1 a lagging replica adopts a stable checkpoint's state (§4.3)."""
+    model = pbft.Pbft(pbft.PbftConfig(faulty=(3,), checkpoint_interval=1, log_size=1))
+    steps: list[pbft.Action] = [
+        pbft.Request(1),
+        pbft.PrePrepare(0, 0, 1, 1),
+        pbft.Prepare(1, 0, 1, 1),
+        pbft.Prepare(2, 0, 1, 1),
+        pbft.Commit(0, 0, 1, 1),
+        pbft.Commit(1, 0, 1, 1),
+        pbft.Execute(0, 0, 1, 1),
+        pbft.Execute(1, 0, 1, 1),
+    ]
+    state = _state(model, *steps)
+    assert {c.replica for c in state.checkpoints} == {0, 1}
+    assert model.stable_proofs(state) >= {(1, (1,))}
+    lagging = model.step(state, pbft.StableCheckpoint(2, 1, (1,)))
+    assert lagging.stable[2] == 1 and lagging.executed[2] == (1,)
+    with pytest.raises(GuardError) as caught:
+        model.step(lagging, pbft.Prepare(2, 0, 1, 1))
+    assert caught.value.guard == "in_watermarks"
+    assert all(inv.holds(lagging) for inv in model.invariants())
+
+
+class RandomSchedules(RuleBasedStateMachine):
+    """Adversarial schedules beyond the exhaustive bounds: n = 4, views 0..2, seq 1..2.
+
+    Each rule application picks one enabled action (honest or the adversary's implicit
+    help), as a scheduler controlled by the adversary would; every invariant must hold
+    after every step, and every step must replay through `step`'s guards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = pbft.Pbft(
+            pbft.PbftConfig(max_view=2, max_seq=2, checkpoint_interval=1, log_size=2)
+        )
+        self.state: Any = None
+
+    @initialize(faulty=st.sampled_from([(0,), (1,), (3,), ()]))
+    def start(self, faulty: tuple[int, ...]) -> None:
+        self.model = pbft.Pbft(attrs.evolve(self.model.config, faulty=faulty))
+        self.state = self.model.initial()[0]
+
+    @rule(pick=st.integers(min_value=0, max_value=10_000))
+    def schedule(self, pick: int) -> None:
+        enabled = self.model.honest_actions(self.state)
+        if enabled:
+            action = enabled[pick % len(enabled)]
+            self.state = self.model.step(self.state, action)
+
+    @invariant()
+    def spec_invariants_hold(self) -> None:
+        if self.state is not None:
+            for inv in self.model.invariants():
+                assert inv.holds(self.state), inv.name
+
+
+TestRandomSchedules = RandomSchedules.TestCase
+TestRandomSchedules.settings = settings(
+    max_examples=25,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
