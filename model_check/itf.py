@@ -7,6 +7,7 @@ The encoding of values (ADR-015 of Apalache, as Quint writes it):
 | `bool`, `str`             | JSON boolean, string                                 |
 | `int`                     | `{"#bigint": "<decimal>"}`                           |
 | `tuple`                   | JSON list (an ITF sequence)                          |
+| `NamedTuple`              | record `{<field>: <value>, ...}`                     |
 | `frozenset`               | `{"#set": [...]}`, elements in canonical order       |
 | a `Mapping`               | `{"#map": [[key, value], ...]}`, keys in canonical order |
 | `Fraction`                | record `{"num": <bigint>, "den": <bigint>}`          |
@@ -34,7 +35,7 @@ import attrs
 
 from model_check.fingerprint import Canonicaliser
 from model_check.result import Trace
-from spec.core import action_args, action_name, record_fields
+from spec.core import action_args, action_name, named_tuple_fields, record_fields
 
 Json = Any
 
@@ -54,6 +55,9 @@ def encode_value(value: object, canon: Canonicaliser | None = None) -> Json:
         return {"tag": "None", "value": _UNIT}
     if isinstance(value, Fraction):
         return {"num": encode_value(value.numerator), "den": encode_value(value.denominator)}
+    named = named_tuple_fields(value)
+    if named is not None:
+        return {k: encode_value(v, canon) for k, v in named.items()}
     if isinstance(value, tuple):
         return [encode_value(v, canon) for v in value]
     if isinstance(value, frozenset):

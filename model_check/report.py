@@ -18,7 +18,7 @@ from rich.text import Text
 from model_check.fingerprint import Canonicaliser
 from model_check.itf import encode_trace
 from model_check.result import CheckResult, Trace
-from spec.core import action_args, action_name, record_fields
+from spec.core import action_args, action_name, named_tuple_fields, record_fields
 
 _CANON = Canonicaliser()
 
@@ -35,6 +35,10 @@ def show(value: object) -> str:
         return repr(value)
     if isinstance(value, frozenset):
         return "{" + ", ".join(show(v) for v in sorted(value, key=_CANON.text)) + "}"
+    named = named_tuple_fields(value)
+    if named is not None:
+        fields = ", ".join(f"{k}={show(v)}" for k, v in named.items())
+        return f"{type(value).__name__}({fields})"
     if isinstance(value, tuple):
         return "<<" + ", ".join(show(v) for v in value) + ">>"
     if isinstance(value, Mapping):

@@ -343,6 +343,14 @@ def record_fields(value: object) -> dict[str, Any]:
     return {f.name: getattr(value, f.name) for f in attrs.fields(cls)}
 
 
+def named_tuple_fields(value: object) -> dict[str, Any] | None:
+    """A NamedTuple's fields by name, or None for any other value."""
+    names = getattr(type(value), "_fields", None)
+    if not isinstance(value, tuple) or not isinstance(names, tuple):
+        return None
+    return dict(zip(names, value, strict=True))
+
+
 def action_args(action: object) -> dict[str, Any]:
     """The action's arguments: its attrs fields in declaration order."""
     return record_fields(action)

@@ -7,6 +7,7 @@ import json
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 import attrs
 import pytest
@@ -143,3 +144,13 @@ def test_step_table_marks_byzantine_steps_and_lasso() -> None:
     console = Console(width=200, record=True)
     console.print(step_table(stutter, "title"))
     assert "stutters forever at step 2" in console.export_text()
+
+
+class Point(NamedTuple):
+    x: int
+    y: int
+
+
+def test_named_tuples_show_and_encode_their_fields() -> None:
+    assert show(Point(1, 2)) == "Point(x=1, y=2)"
+    assert encode_value(Point(1, 2)) == {"x": {"#bigint": "1"}, "y": {"#bigint": "2"}}

@@ -14,7 +14,7 @@ from model_check.engine import Options, check
 from model_check.result import CheckResult, Trace
 from spec import pbft
 from spec.core import ConfigError, GuardError, action_name, make_config
-from tests.mutants.pbft import MUTANTS, Mutant, SeedPrepareRule
+from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant, SeedPrepareRule
 
 
 def statuses(result: CheckResult) -> dict[str, str]:
@@ -80,7 +80,7 @@ def test_pinned_state_counts(values: dict[str, str], distinct: int) -> None:
     assert result.distinct_states == distinct
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+@pytest.mark.parametrize("mutant", MUTANTS + SEED_MUTANTS, ids=lambda m: m.name)
 def test_mutant_is_caught(mutant: Mutant) -> None:
     model = mutant.build()
     result = check(model, Options())

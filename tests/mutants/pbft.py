@@ -129,3 +129,44 @@ MUTANTS = (
         11,
     ),
 )
+
+
+class SeedPreparesAcrossViews(pbft.Pbft):
+    """The seed keys prepares by agent and sequence number only, so a prepare sent in an
+    earlier view counts toward a later view's quorum."""
+
+    def prepared(self, s: pbft.PbftState, i: int, v: int, n: int, d: int) -> bool:
+        if d != pbft.NULL and d not in s.requests:
+            return False
+        if not self.accepted_pre_prepare(s, i, v, n, d):
+            return False
+        senders = {p.replica for p in s.prepares if p.seq == n and p.digest == d}
+        return self.support(senders, excluded=self.primary(v)) >= self.q_prepare
+
+
+class SeedViewChangeCommittedOnly(pbft.Pbft):
+    """The seed's VIEW-CHANGE carries `committed_proposals`: only what the sender has
+    committed locally, not everything it prepared."""
+
+    def prepared_set(self, s: pbft.PbftState, i: int) -> frozenset[pbft.Cert]:
+        return frozenset(
+            c
+            for c in super().prepared_set(s, i)
+            if self.committed_local(s, i, c.view, c.seq, c.digest)
+        )
+
+
+SEED_MUTANTS = (
+    Mutant(
+        "seed_prepares_across_views",
+        lambda: SeedPreparesAcrossViews(pbft.PbftConfig()),
+        "prepared_unique",
+        11,
+    ),
+    Mutant(
+        "seed_view_change_committed_only",
+        lambda: SeedViewChangeCommittedOnly(pbft.PbftConfig()),
+        "agreement",
+        14,
+    ),
+)
