@@ -359,11 +359,13 @@ Action = (
 
 
 class _Senders:
-    """Who sent each (view, seq, digest) prepare and commit in one state: a lookup table."""
+    """Who sent each (view, seq, digest) prepare and commit in one state: a lookup table,
+    with the `prepared` verdicts already computed for that state."""
 
     def __init__(self, s: PbftState) -> None:
         self.prepares: dict[tuple[int, int, int], set[int]] = {}
         self.commits: dict[tuple[int, int, int], set[int]] = {}
+        self.prepared: dict[tuple[int, int, int, int], bool] = {}
         for p in s.prepares:
             self.prepares.setdefault(p[:3], set()).add(p.replica)
         for c in s.commits:
@@ -446,12 +448,19 @@ class Pbft(Model[PbftState, Action]):
         sequence number n, and 2f prepares from different backups that match the
         pre-prepare."
         """
+        table = self.senders(s)
+        known = table.prepared.get((i, v, n, d))
+        if known is not None:
+            return known
         if d != NULL and d not in s.requests:
-            return False
-        if not self.accepted_pre_prepare(s, i, v, n, d):
-            return False
-        senders = self.senders(s).prepares.get((v, n, d), ())
-        return self.support(senders, excluded=self.primary(v)) >= self.q_prepare
+            answer = False
+        elif not self.accepted_pre_prepare(s, i, v, n, d):
+            answer = False
+        else:
+            senders = table.prepares.get((v, n, d), ())
+            answer = self.support(senders, excluded=self.primary(v)) >= self.q_prepare
+        table.prepared[(i, v, n, d)] = answer
+        return answer
 
     def committed_local(self, s: PbftState, i: int, v: int, n: int, d: int) -> bool:
         """committed-local(m, v, n, i) (§4.2).
@@ -918,6 +927,21 @@ class Pbft(Model[PbftState, Action]):
                 result.append((tuple(rmap), tuple(dmap)))
         return result
 
+    @staticmethod
+    def permute_replicas(
+        s: PbftState, r: tuple[int, ...], d: tuple[int, ...]
+    ) -> tuple[tuple[int, ...], tuple[bool, ...], tuple[tuple[int, ...], ...], tuple[int, ...]]:
+        """The per-replica variables under the permutation (the cheap part of `permute`)."""
+
+        def moved(values: tuple[T, ...]) -> tuple[T, ...]:
+            out = list(values)
+            for i, value in enumerate(values):
+                out[r[i]] = value
+            return tuple(out)
+
+        executed = moved(tuple(tuple(d[x] for x in e) for e in s.executed))
+        return moved(s.view), moved(s.changing), executed, moved(s.stable)
+
     def permute(self, s: PbftState, r: tuple[int, ...], d: tuple[int, ...]) -> PbftState:
         """The state with replica i renamed r[i] and digest x renamed d[x]."""
 
@@ -927,17 +951,12 @@ class Pbft(Model[PbftState, Action]):
         def certs(cs: frozenset[Cert]) -> frozenset[Cert]:
             return frozenset(Cert(c.seq, d[c.digest], c.view) for c in cs)
 
-        def moved(values: tuple[T, ...]) -> tuple[T, ...]:
-            out = list(values)
-            for i, value in enumerate(values):
-                out[r[i]] = value
-            return tuple(out)
-
+        view, changing, executed, stable = self.permute_replicas(s, r, d)
         return PbftState(
-            view=moved(s.view),
-            changing=moved(s.changing),
-            executed=moved(tuple(log(e) for e in s.executed)),
-            stable=moved(s.stable),
+            view=view,
+            changing=changing,
+            executed=executed,
+            stable=stable,
             requests=frozenset(d[x] for x in s.requests),
             pre_prepares=frozenset(
                 PrePrepareMsg(p.view, p.seq, d[p.digest]) for p in s.pre_prepares
@@ -986,6 +1005,10 @@ class Pbft(Model[PbftState, Action]):
         """The least state (by `order_key`) among the state's images under `symmetries`."""
         best, best_key = state, self.order_key(state)
         for r, d in self._symmetries[1:]:
+            # The key starts with the per-replica variables: an image already greater
+            # there is dropped before its message sets are built.
+            if self.permute_replicas(state, r, d) > best_key[:4]:
+                continue
             image = self.permute(state, r, d)
             key = self.order_key(image)
             if key < best_key:
