@@ -128,7 +128,7 @@ def list_command() -> int:
     for spec in specs.values():
         console.print(f"[bold]{spec.name}[/bold]: {spec.summary}")
         for p in spec.params():
-            console.print(f"  {p.option} (default {p.default!r}; {p.allowed()}): {p.help}")
+            console.print(f"  {p.option} (default {p.shown_default()}; {p.allowed()}): {p.help}")
         model = spec.build(spec.default_config())
         for kind, props in (
             ("invariant", model.invariants()),

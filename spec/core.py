@@ -89,6 +89,15 @@ class ParamInfo:
         """The command-line option: `max_view` -> `--max-view`."""
         return "--" + self.name.replace("_", "-")
 
+    def shown_default(self) -> str:
+        """The default as it would be typed on the command line."""
+        value = self.default
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, tuple):
+            return ",".join(str(v) for v in value) or '""'
+        return str(value)
+
     def allowed(self) -> str:
         """The allowed values, in words, for help texts and error messages."""
         if self.kind == "bool":

@@ -452,9 +452,7 @@ class Pbft(Model[PbftState, Action]):
         known = table.prepared.get((i, v, n, d))
         if known is not None:
             return known
-        if d != NULL and d not in s.requests:
-            answer = False
-        elif not self.accepted_pre_prepare(s, i, v, n, d):
+        if (d != NULL and d not in s.requests) or not self.accepted_pre_prepare(s, i, v, n, d):
             answer = False
         else:
             senders = table.prepares.get((v, n, d), ())
@@ -1077,8 +1075,11 @@ class Pbft(Model[PbftState, Action]):
 
         @invariant
         def committed_local_implies_committed(s: PbftState) -> bool:
-            """§4.2: "if committed-local(m, v, n, i) is true for some non-faulty i then
-            committed(m, v, n) is true"."""
+            """committed-local at an honest replica implies committed (§4.2).
+
+            "if committed-local(m, v, n, i) is true for some non-faulty i then
+            committed(m, v, n) is true."
+            """
             for i in honest:
                 for v, n, d in set(self.accepted(s, i)):
                     if self.committed_local(s, i, v, n, d) and not self.committed(s, v, n, d):

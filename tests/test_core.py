@@ -59,6 +59,7 @@ def test_params_of_lists_fields_in_order() -> None:
     assert infos[2].allowed() == "one of fast, slow"
     assert infos[3].allowed() == "a fraction p/q in 0..1"
     assert "comma-separated" in infos[4].allowed()
+    assert [i.shown_default() for i in infos] == ["3", "false", "fast", "1/2", '""']
 
 
 def test_make_config_parses_every_kind() -> None:
