@@ -52,6 +52,20 @@ class CheckerError(Exception):
     """The model broke the contract (an enabled action's guard failed, a bad state...)."""
 
 
+def take(model: Model[Any, Any], state: Any, action: Any) -> Any:
+    """`model.step` on an action the model listed as enabled.
+
+    Raises:
+        CheckerError: the step's guard failed, so the model broke the contract.
+    """
+    try:
+        return model.step(state, action)
+    except GuardError as err:
+        raise CheckerError(
+            f"the model lists {action!r} as enabled but step rejects it: {err}"
+        ) from None
+
+
 @attrs.frozen
 class Progress:
     """A progress report, handed to `Options.progress` about once a second."""
@@ -230,12 +244,7 @@ class _Explorer:
                 continue
             enabled_mask = 0
             for ordinal, (action, byzantine) in enumerate(enabled):
-                try:
-                    successor = model.step(state, action)
-                except GuardError as err:
-                    raise CheckerError(
-                        f"the model lists {action!r} as enabled but step rejects it: {err}"
-                    ) from None
+                successor = take(model, state, action)
                 generated += 1
                 bit = 0
                 if graph is not None and not byzantine:
@@ -533,12 +542,7 @@ def simulate(
                     counterexample = Counterexample("deadlock", "deadlock", Trace(tuple(steps)))
                 break
             action, byzantine = enabled[rng.randrange(len(enabled))]
-            try:
-                successor = model.step(state, action)
-            except GuardError as err:
-                raise CheckerError(
-                    f"the model lists {action!r} as enabled but step rejects it: {err}"
-                ) from None
+            successor = take(model, state, action)
             generated += 1
             if not model.constraint(successor):
                 break

@@ -84,7 +84,7 @@ class Lasso:
 
 
 def _sccs(graph: Graph, member: bytearray, roots: list[int]) -> list[list[int]]:
-    """Tarjan's algorithm, iterative, on the nodes with `member[v]` set."""
+    """Tarjan's algorithm with an explicit stack, on the nodes with `member[v]` set."""
     n = len(graph)
     index = array("i", [-1]) * n
     low = array("i", [0]) * n
