@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 _MEMO_LIMIT = 1 << 16
+_PLAIN = frozenset({int, str})  # element types whose repr is already canonical
 
 
 def _fraction_text(q: Fraction) -> str:
@@ -97,8 +98,12 @@ class Canonicaliser:
         return handler
 
     def _tuple(self, value: tuple[Any, ...]) -> str:
+        if set(map(type, value)) <= _PLAIN:
+            # Only ints and strings: Python's own tuple repr is the same text, in C.
+            return tuple.__repr__(value)
         text = self.text
-        return "(" + ",".join([text(v) for v in value]) + ")"
+        inner = ", ".join([text(v) for v in value])
+        return "(" + inner + ",)" if len(value) == 1 else "(" + inner + ")"
 
     def _frozenset(self, value: frozenset[Any]) -> str:
         memo = self._memo

@@ -56,11 +56,13 @@ def test_canonical_text_is_structural() -> None:
     assert text("a,b") == "'a,b'"
     assert text(None) == "N"
     assert text(Fraction(3, 6)) == "1/2"
-    assert text((1, "x")) == "(1,'x')"
+    assert text((1, "x")) == "(1, 'x')"  # Python's own repr, for ints and strings
+    assert text((True, "x")) == "(1, 'x')"  # and the same text for an equal tuple
+    assert text((1,)) == text((True,)) == "(1,)"
     assert text(frozenset({3, 1, 2})) == "{1,2,3}"
     assert text(Colour.BLUE) == "Colour.BLUE"
     outer = Outer(Inner(1, "t"), frozenset({"b", "a"}), (2, 3))
-    assert text(outer) == "Outer(Inner(1,'t'),{'a','b'},(2,3))"
+    assert text(outer) == "Outer(Inner(1,'t'),{'a','b'},(2, 3))"
 
 
 #: Values of every type the contract allows, including some that Python calls equal
