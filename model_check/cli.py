@@ -157,7 +157,8 @@ def check_command(
         int | None, typer.Option(min=1, help="Stop after this many distinct states.")
     ] = None,
     full_states: Annotated[
-        bool, typer.Option(help="Store whole states (exact) instead of fingerprints.")
+        bool,
+        typer.Option("--full-states", help="Store whole states (exact) instead of fingerprints."),
     ] = False,
     symmetry: Annotated[
         bool | None,
@@ -179,7 +180,7 @@ def check_command(
         Path | None, typer.Option(help="Write the counterexample as ITF JSON to this file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
 ) -> int:
     """Model-check a protocol (each parameter is an option: --name value)."""
     stderr = _console(stderr=True)
