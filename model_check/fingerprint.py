@@ -41,14 +41,16 @@ class Canonicaliser:
 
     Successor states share most of their sub-values with their parent (attrs `evolve`
     copies references), and frozensets cache their hash, so a memo keyed by frozenset
-    saves re-sorting large message sets, and one keyed by set element saves encoding a
-    message again when a set grows by one. The memos are cleared when they grow past a
+    saves re-sorting large message sets, one keyed by set element saves encoding a
+    message again when a set grows by one, and one keyed by identity finds the tuples a
+    state shares with its parent. The memos are cleared when they grow past a
     bound, which changes speed only, never the result.
     """
 
     def __init__(self) -> None:
         self._memo: dict[frozenset[Any], str] = {}
         self._elements: dict[Any, str] = {}  # texts of set elements (often shared)
+        self._shared: dict[int, tuple[object, str]] = {}  # texts of tuples, by identity
         self._fields: dict[type, tuple[str, ...]] = {}
         self._dispatch: dict[type, Callable[[Any], str]] = {
             int: int.__repr__,
@@ -101,9 +103,18 @@ class Canonicaliser:
         if set(map(type, value)) <= _PLAIN:
             # Only ints and strings: Python's own tuple repr is the same text, in C.
             return tuple.__repr__(value)
+        # A tuple shared with the parent state (attrs `evolve` copies references) is
+        # found by identity; the entry keeps the tuple alive, so its id stays its own.
+        seen = self._shared.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
         text = self.text
         inner = ", ".join([text(v) for v in value])
-        return "(" + inner + ",)" if len(value) == 1 else "(" + inner + ")"
+        result = "(" + inner + ",)" if len(value) == 1 else "(" + inner + ")"
+        if len(self._shared) >= _MEMO_LIMIT:
+            self._shared.clear()
+        self._shared[id(value)] = (value, result)
+        return result
 
     def _frozenset(self, value: frozenset[Any]) -> str:
         memo = self._memo

@@ -83,6 +83,7 @@ class ParamInfo:
     high: int | Fraction | None
     choices: tuple[str, ...]
     help: str
+    distinct: bool = True
 
     @property
     def option(self) -> str:
@@ -106,7 +107,8 @@ class ParamInfo:
             return "one of " + ", ".join(self.choices)
         bounds = f"{_fmt(self.low)}..{_fmt(self.high)}"
         if self.kind == "ints":
-            return f"a comma-separated list of distinct integers in {bounds} (may be empty)"
+            which = "distinct integers" if self.distinct else "integers"
+            return f"a comma-separated list of {which} in {bounds} (may be empty)"
         noun = "an integer" if self.kind == "int" else "a fraction p/q"
         return f"{noun} in {bounds}"
 
@@ -151,7 +153,7 @@ class ParamInfo:
                 raise bad
             return
         if self.kind == "ints":
-            if not isinstance(value, tuple) or len(set(value)) != len(value):
+            if not isinstance(value, tuple) or (self.distinct and len(set(value)) != len(value)):
                 raise bad
             items: tuple[object, ...] = value
         else:
@@ -178,6 +180,7 @@ def param(
     low: int | Fraction | None = None,
     high: int | Fraction | None = None,
     choices: Sequence[str] = (),
+    distinct: bool = True,
 ) -> Any:
     """Declare a configuration field with its default, allowed range and help text.
 
@@ -187,6 +190,7 @@ def param(
         help: one line for `coordspec list` and `--help`.
         low, high: inclusive bounds for numbers (each element of a tuple of ints).
         choices: the allowed strings, for a str parameter.
+        distinct: for a tuple of ints, whether its elements must differ.
     """
     if isinstance(default, bool):
         kind = "bool"
@@ -198,7 +202,14 @@ def param(
         kind = "str"
     else:
         kind = "ints"
-    info = {"kind": kind, "low": low, "high": high, "choices": tuple(choices), "help": help}
+    info = {
+        "kind": kind,
+        "low": low,
+        "high": high,
+        "choices": tuple(choices),
+        "help": help,
+        "distinct": distinct,
+    }
     return attrs.field(default=default, metadata={_PARAM: info})
 
 
@@ -335,13 +346,18 @@ def eventually(*fairness: str) -> Callable[[Callable[[S], bool]], Eventually[S]]
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+_NAMES: dict[type, str] = {}
+
+
 def action_name(action: object) -> str:
     """The action's name: the class attribute `NAME` or the class name in snake_case."""
     cls = type(action)
-    explicit = getattr(cls, "NAME", None)
-    if isinstance(explicit, str):
-        return explicit
-    return _CAMEL.sub("_", cls.__name__).lower()
+    name = _NAMES.get(cls)
+    if name is None:
+        explicit = getattr(cls, "NAME", None)
+        name = explicit if isinstance(explicit, str) else _CAMEL.sub("_", cls.__name__).lower()
+        _NAMES[cls] = name
+    return name
 
 
 def record_fields(value: object) -> dict[str, Any]:

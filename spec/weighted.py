@@ -1,0 +1,810 @@
+"""Expertise-weighted voting with a fairness cap, as a pure transition system.
+
+Source: Part 2 of the MABEAM seed ("Weighted Voting with Expertise Scoring"): the state
+of §2.2, the events of §2.3 (`vote_submission`, `weight_update_request`,
+`expertise_assessment`, `consensus_check`, `voting_deadline`, `performance_feedback`)
+and the expertise scoring algorithm of §2.4.
+
+## The algorithm
+
+Each agent's weight comes from its expertise metrics (§2.4): a weighted sum of
+accuracy, consistency, domain knowledge and past performance (`raw_score`), scaled
+piecewise "to emphasize expertise differences" (`expertise_scaling`), bounded to
+[0.1, 3.0], then capped so that "no single agent [holds] >50% of total weight"
+(`cap_weights`). Agents vote for one of the listed options with a confidence in [0, 1];
+an option's support is the sum of weight x confidence over the agents voting for it
+(`tally`). An option is decided as soon as its support reaches `consensus_threshold`
+of the maximum possible weight (the sum of all weights); at the deadline the result is
+the decided option or `no_consensus`.
+
+## Decisions where the seed is silent or wrong (each in spec/FINDINGS.md)
+
+- Votes are tallied per option, and a re-vote replaces the agent's earlier vote: the
+  seed adds every submission to one running total (W1, W2).
+- The tally uses the agents' current weights; each vote also records the weight it
+  was cast with, as the seed's `vote_data` does, but that record is not summed (W3).
+- The cap redistributes: an agent above half of the total is cut to half and the
+  excess goes to the others in proportion to their weights (water-filling), repeated
+  until no agent is above the cap. Capping each agent alone shrinks the total and
+  leaves a share above one half (W4).
+- The scaling's x^0.7 is irrational; it is computed in decimal arithmetic with 40
+  digits and rounded toward zero to 10^-9 (`PRECISION`), as is the normalised entropy.
+  Everything else is exact.
+- Missing votes count as no support (the maximum possible weight includes every
+  agent); at the deadline, an option that reaches the threshold wins; two that do
+  (possible only when the threshold is 1/2 or less) and none at all are both
+  `no_consensus`.
+
+## Simplifications and bounds
+
+Metrics come from three profiles (novice, average, expert); `performance_feedback`
+moves an agent's past performance by 1/5; the numbers of votes per agent, of
+assessments and of feedbacks are bounded by the config, which is what makes the state
+space finite. Reasoning texts and timestamps are not modelled.
+
+## Constants
+
+The factor weights are accuracy, consistency, domain knowledge, past performance in that
+order; summing to 1, they keep raw scores in [0, 1].
+
+| constant | value | why |
+|---|---|---|
+| factor weights | 3/10, 1/5, 3/10, 1/5 | the seed leaves them open; they sum to 1 |
+| scaling | r >= 0.8: 2 r^0.7; 0.6: 1.5 r; 0.4: 1.2 r | the seed's `apply_expertise_scaling` |
+| bounds | [1/10, 3] | the seed: "Ensure reasonable bounds (0.1 to 3.0)" |
+| cap | 1/2 of the total weight | the seed: "no single agent >50% of total weight" |
+| threshold | 3/5 by default | the seed's example: "e.g., 0.6 for 60% weighted agreement" |
+| precision | 10^-9, toward zero | only for x^0.7 and the logarithms of the entropy |
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_FLOOR, Context, Decimal
+from fractions import Fraction
+from itertools import permutations
+from typing import NamedTuple, TypeVar
+
+import attrs
+
+from spec.core import (
+    Config,
+    ConfigError,
+    Eventually,
+    GuardError,
+    Invariant,
+    Model,
+    Specification,
+    Witness,
+    action_name,
+    eventually,
+    invariant,
+    param,
+    witness,
+)
+
+T = TypeVar("T")
+
+#: Irrational results (x^0.7, logarithms) are rounded toward zero to this many parts.
+PRECISION = 10**9
+_DECIMAL = Context(prec=40)
+
+MIN_WEIGHT = Fraction(1, 10)
+MAX_WEIGHT = Fraction(3)
+MAX_SHARE = Fraction(1, 2)
+NO_CONSENSUS = "no_consensus"
+
+
+class Metrics(NamedTuple):
+    """One expertise measurement of an agent (§2.2's `expertise_metric`), each in [0, 1]."""
+
+    accuracy: Fraction
+    consistency: Fraction
+    domain_knowledge: Fraction
+    past_performance: Fraction
+
+
+#: The factor weights of the raw score (they sum to 1).
+FACTOR_WEIGHTS = Metrics(Fraction(3, 10), Fraction(1, 5), Fraction(3, 10), Fraction(1, 5))
+
+#: The metric profiles an assessment may report: novice, average, expert.
+PROFILES = (
+    Metrics(Fraction(1, 5), Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)),
+    Metrics(Fraction(1, 2), Fraction(1, 2), Fraction(1, 2), Fraction(1, 2)),
+    Metrics(Fraction(1), Fraction(1), Fraction(1), Fraction(1)),
+)
+PROFILE_NAMES = ("novice", "average", "expert")
+
+
+def _rounded(value: Decimal) -> Fraction:
+    """A decimal result rounded toward zero to 1/PRECISION."""
+    scaled = (value * PRECISION).to_integral_value(rounding=ROUND_FLOOR, context=_DECIMAL)
+    return Fraction(int(scaled), PRECISION)
+
+
+def _decimal(q: Fraction) -> Decimal:
+    return _DECIMAL.divide(Decimal(q.numerator), Decimal(q.denominator))
+
+
+def raw_score(m: Metrics) -> Fraction:
+    """§2.4: "base_metrics.accuracy * factor_weights.accuracy + ..." (in [0, 1])."""
+    return sum((x * w for x, w in zip(m, FACTOR_WEIGHTS, strict=True)), Fraction(0))
+
+
+def expertise_scaling(raw: Fraction) -> Fraction:
+    """§2.4's `apply_expertise_scaling`: "exponential scaling to emphasize high performers".
+
+    raw >= 0.8: raw^0.7 * 2.0; raw >= 0.6: raw * 1.5; raw >= 0.4: raw * 1.2; else raw.
+    """
+    if raw >= Fraction(4, 5):
+        power = _DECIMAL.power(_decimal(raw), Decimal("0.7"))
+        return 2 * _rounded(power)
+    if raw >= Fraction(3, 5):
+        return raw * Fraction(3, 2)
+    if raw >= Fraction(2, 5):
+        return raw * Fraction(6, 5)
+    return raw
+
+
+@functools.lru_cache(maxsize=4096)
+def expertise_weight(m: Metrics) -> Fraction:
+    """§2.4: scaled score "bounded ... (0.1 to 3.0)"; the cap comes after, on all agents."""
+    return max(MIN_WEIGHT, min(MAX_WEIGHT, expertise_scaling(raw_score(m))))
+
+
+@functools.lru_cache(maxsize=4096)
+def cap_weights(
+    weights: Sequence[Fraction], max_share: Fraction = MAX_SHARE
+) -> tuple[Fraction, ...]:
+    """Water-filling: no agent above `max_share` of the total, the total unchanged.
+
+    Agents above the cap are cut to `max_share * total`; their excess goes to the agents
+    below it, in proportion to their weights (in equal parts if those are all zero);
+    repeated until no agent is above the cap. One agent (or an all-zero vector) is
+    returned as it is: a single agent always holds the whole weight. The result
+    preserves the total and the order of the weights (ties may appear, never
+    inversions). Requires `max_share * len(weights) >= 1`.
+    """
+    result = list(weights)
+    total = sum(result, Fraction(0))
+    if len(result) < 2 or total == 0:
+        return tuple(result)
+    cap = max_share * total
+    capped = [False] * len(result)
+    while True:
+        over = [i for i, w in enumerate(result) if w > cap]
+        if not over:
+            return tuple(result)
+        excess = Fraction(0)
+        for i in over:
+            excess += result[i] - cap
+            result[i] = cap
+            capped[i] = True
+        free = [i for i, done in enumerate(capped) if not done]
+        base = sum((result[i] for i in free), Fraction(0))
+        for i in free:
+            share = result[i] / base if base else Fraction(1, len(free))
+            result[i] += excess * share
+
+
+@functools.lru_cache(maxsize=4096)
+def gini(weights: Sequence[Fraction]) -> Fraction:
+    """Gini coefficient: sum |w_i - w_j| over all pairs (i, j), over 2 n total.
+
+    0 for one agent or an all-zero vector; at most 1 - 1/n.
+    """
+    n, total = len(weights), sum(weights, Fraction(0))
+    if n < 2 or total == 0:
+        return Fraction(0)
+    diffs = sum((abs(a - b) for a in weights for b in weights), Fraction(0))
+    return diffs / (2 * n * total)
+
+
+@functools.lru_cache(maxsize=4096)
+def max_individual_share(weights: Sequence[Fraction]) -> Fraction:
+    """The largest weight over the total (0 for an all-zero vector, 1 for one agent)."""
+    total = sum(weights, Fraction(0))
+    return max(weights) / total if total else Fraction(0)
+
+
+@functools.lru_cache(maxsize=4096)
+def normalised_entropy(weights: Sequence[Fraction]) -> Fraction:
+    """Shannon entropy of the shares over ln n, in [0, 1] (rounded to 1/PRECISION).
+
+    1 for equal weights, 0 when one agent holds everything; 1 for one agent (nothing to
+    be unequal about) and 0 for an all-zero vector; zero shares contribute 0.
+    """
+    n, total = len(weights), sum(weights, Fraction(0))
+    if total == 0:
+        return Fraction(0)
+    if n < 2:
+        return Fraction(1)
+    h = Decimal(0)
+    for w in weights:
+        if w:
+            p = _decimal(w / total)
+            h = _DECIMAL.subtract(h, _DECIMAL.multiply(p, _DECIMAL.ln(p)))
+    value = _DECIMAL.divide(h, _DECIMAL.ln(Decimal(n)))
+    return min(Fraction(1), max(Fraction(0), _rounded(value)))
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class WeightedConfig(Config):
+    """The bounds of a weighted-voting model."""
+
+    agents: int = param(3, low=1, high=6, help="participating agents 0..agents-1")
+    options: int = param(2, low=1, high=4, help="the options 1..options")
+    consensus_threshold: Fraction = param(
+        Fraction(3, 5), low=Fraction(1, 100), high=Fraction(1), help="share of the total weight"
+    )
+    confidence_levels: int = param(2, low=1, high=4, help="confidences k/levels, k = 1..levels")
+    max_votes: int = param(2, low=1, high=3, help="votes per agent (the first and re-votes)")
+    assessments: int = param(1, low=0, high=3, help="expertise assessments in a session")
+    feedbacks: int = param(0, low=0, high=3, help="performance feedbacks in a session")
+    strategy: str = param(
+        "dynamic", choices=("static", "dynamic", "adaptive"), help="assessment_strategy"
+    )
+    profiles: tuple[int, ...] = param(
+        (2, 1, 1),
+        low=0,
+        high=2,
+        distinct=False,
+        help="initial profile per agent (0 novice, 1 average, 2 expert)",
+    )
+
+    def validate(self) -> None:
+        if len(self.profiles) != self.agents:
+            raise ConfigError("profiles", f"give one profile per agent ({self.agents})")
+
+
+# --- state -----------------------------------------------------------------------------
+
+
+class Vote(NamedTuple):
+    """§2.2's `vote_data`: the vote, the weight it was cast with, the confidence."""
+
+    option: int
+    weight: Fraction
+    confidence: Fraction
+    weighted_value: Fraction
+
+
+@attrs.frozen
+class WeightedState:
+    """The session state of §2.2 (with the uncapped weights kept, to check the cap)."""
+
+    proposal: str
+    options: tuple[int, ...]
+    consensus_threshold: Fraction
+    assessment_strategy: str
+    baseline_weights: tuple[Fraction, ...]
+    uncapped_weights: tuple[Fraction, ...]
+    agent_weights: tuple[Fraction, ...]
+    expertise_history: tuple[tuple[Metrics, ...], ...]
+    votes: tuple[Vote | None, ...]
+    votes_cast: tuple[int, ...]
+    weighted_total: Fraction
+    max_possible_weight: Fraction
+    consensus_reached: bool
+    final_decision: int | str | None
+    first_decision: int | str | None
+    confidence_score: Fraction
+    gini_coefficient: Fraction
+    max_individual_weight: Fraction
+    weight_entropy: Fraction
+    assessments_left: int
+    feedbacks_left: int
+    closed: bool
+
+
+# --- actions (the seed's events) ---------------------------------------------------------
+
+
+@attrs.frozen
+class VoteSubmission:
+    """An agent votes for `vote` with `confidence` (a re-vote replaces the last one)."""
+
+    agent: int
+    vote: int
+    confidence: Fraction
+
+
+@attrs.frozen
+class WeightUpdateRequest:
+    """Recompute the weights from the latest expertise, by the assessment strategy."""
+
+
+@attrs.frozen
+class ExpertiseAssessment:
+    """A new expertise measurement of `agent` (one of the metric profiles)."""
+
+    agent: int
+    profile: int
+
+
+@attrs.frozen
+class ConsensusCheck:
+    """Check for consensus now (after weights changed, say)."""
+
+
+@attrs.frozen
+class VotingDeadline:
+    """Voting closes: the decided option, or `no_consensus`."""
+
+
+@attrs.frozen
+class PerformanceFeedback:
+    """The agent's last judgement was right (`correct`) or wrong: past performance +-1/5."""
+
+    agent: int
+    correct: bool
+
+
+Action = (
+    VoteSubmission
+    | WeightUpdateRequest
+    | ExpertiseAssessment
+    | ConsensusCheck
+    | VotingDeadline
+    | PerformanceFeedback
+)
+
+#: The seed's event names and the actions they map to.
+EVENTS: dict[str, type] = {
+    "vote_submission": VoteSubmission,
+    "weight_update_request": WeightUpdateRequest,
+    "expertise_assessment": ExpertiseAssessment,
+    "consensus_check": ConsensusCheck,
+    "voting_deadline": VotingDeadline,
+    "performance_feedback": PerformanceFeedback,
+}
+
+
+def from_event(event_type: str, data: Mapping[str, object]) -> Action:
+    """The action of a seed event, or `GuardError` `unknown_weighted_event`."""
+    cls = EVENTS.get(event_type)
+    if cls is None:
+        raise GuardError(event_type, "unknown_weighted_event", f"no weighted event {event_type!r}")
+    try:
+        action: Action = cls(**data)
+    except TypeError as err:
+        raise GuardError(event_type, "malformed_event", str(err)) from None
+    return action
+
+
+class Weighted(Model[WeightedState, Action]):
+    """Weighted voting over one configuration: see the module docstring."""
+
+    def __init__(self, config: WeightedConfig) -> None:
+        self.config = config
+        self.agents = range(config.agents)
+        self.confidences = tuple(
+            Fraction(k, config.confidence_levels) for k in range(1, config.confidence_levels + 1)
+        )
+        self._tally_of: tuple[WeightedState | None, dict[int, Fraction]] = (None, {})
+        self._symmetries = self.symmetries()
+
+    # -- derived values ----------------------------------------------------------------
+
+    def tally(self, s: WeightedState) -> dict[int, Fraction]:
+        """Each option's support: current weight x confidence over its voters."""
+        last, known = self._tally_of
+        if last is s:
+            return known
+        support = {o: Fraction(0) for o in s.options}
+        for i, v in enumerate(s.votes):
+            if v is not None:
+                support[v.option] += s.agent_weights[i] * v.confidence
+        self._tally_of = (s, support)
+        return support
+
+    def reached(self, s: WeightedState) -> list[int]:
+        """The options whose support reaches the threshold of the maximum weight."""
+        bar = s.consensus_threshold * s.max_possible_weight
+        return [o for o, w in self.tally(s).items() if w >= bar]
+
+    def with_weights(self, s: WeightedState, uncapped: tuple[Fraction, ...]) -> WeightedState:
+        """New weights: capped, with the totals and the distribution statistics."""
+        capped = cap_weights(tuple(uncapped))
+        return attrs.evolve(
+            s,
+            uncapped_weights=uncapped,
+            agent_weights=capped,
+            max_possible_weight=sum(capped, Fraction(0)),
+            gini_coefficient=gini(capped),
+            max_individual_weight=max_individual_share(capped),
+            weight_entropy=normalised_entropy(capped),
+            weighted_total=self.total_over(capped, s.votes),
+        )
+
+    def weighted_total(self, s: WeightedState) -> Fraction:
+        """The sum over the current votes (each agent once) of weight x confidence."""
+        return self.total_over(s.agent_weights, s.votes)
+
+    @staticmethod
+    def total_over(weights: Sequence[Fraction], votes: Sequence[Vote | None]) -> Fraction:
+        """Sum of weight x confidence over the agents that have a vote."""
+        return sum(
+            (weights[i] * v.confidence for i, v in enumerate(votes) if v is not None),
+            Fraction(0),
+        )
+
+    def decide(self, s: WeightedState, closing: bool) -> WeightedState:
+        """Early consensus (or, when `closing`, the deadline's result)."""
+        winners = self.reached(s)
+        if len(winners) == 1:
+            winner = winners[0]
+            support = self.tally(s)[winner]
+            confidence = support / s.weighted_total if s.weighted_total else Fraction(0)
+            return attrs.evolve(
+                s,
+                consensus_reached=True,
+                final_decision=winner,
+                first_decision=winner if s.first_decision is None else s.first_decision,
+                confidence_score=confidence,
+                closed=True,
+            )
+        if closing:
+            return attrs.evolve(s, final_decision=NO_CONSENSUS, closed=True)
+        return s
+
+    # -- guards -------------------------------------------------------------------------
+
+    def guard(self, s: WeightedState, a: Action) -> None:
+        """Raise `GuardError` with the named reason the action is rejected for."""
+        name = action_name(a)
+        if s.closed:
+            reason = "after_decision" if s.consensus_reached else "after_deadline"
+            raise GuardError(name, reason, "the session has ended")
+        if isinstance(a, VoteSubmission | ExpertiseAssessment | PerformanceFeedback) and (
+            a.agent not in self.agents
+        ):
+            raise GuardError(name, "not_participant", f"agent {a.agent} does not participate")
+        if isinstance(a, VoteSubmission):
+            if a.vote not in s.options:
+                raise GuardError(name, "unknown_option", f"option {a.vote!r} is not listed")
+            if not isinstance(a.confidence, Fraction | int) or not 0 <= a.confidence <= 1:
+                raise GuardError(name, "confidence_out_of_range", f"confidence {a.confidence!r}")
+            if s.votes_cast[a.agent] >= self.config.max_votes:
+                raise GuardError(name, "vote_bound", "the model's bound on votes is reached")
+        if isinstance(a, ExpertiseAssessment):
+            if a.profile not in range(len(PROFILES)):
+                raise GuardError(name, "unknown_profile", f"no metric profile {a.profile!r}")
+            if s.assessments_left <= 0:
+                raise GuardError(name, "assessment_bound", "the model's bound is reached")
+        if isinstance(a, PerformanceFeedback) and s.feedbacks_left <= 0:
+            raise GuardError(name, "feedback_bound", "the model's bound is reached")
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def initial(self) -> Sequence[WeightedState]:
+        c = self.config
+        history = tuple((PROFILES[p],) for p in c.profiles)
+        baseline = tuple(expertise_weight(h[-1]) for h in history)
+        blank = WeightedState(
+            proposal="proposal",
+            options=tuple(range(1, c.options + 1)),
+            consensus_threshold=c.consensus_threshold,
+            assessment_strategy=c.strategy,
+            baseline_weights=baseline,
+            uncapped_weights=baseline,
+            agent_weights=baseline,
+            expertise_history=history,
+            votes=(None,) * c.agents,
+            votes_cast=(0,) * c.agents,
+            weighted_total=Fraction(0),
+            max_possible_weight=Fraction(0),
+            consensus_reached=False,
+            final_decision=None,
+            first_decision=None,
+            confidence_score=Fraction(0),
+            gini_coefficient=Fraction(0),
+            max_individual_weight=Fraction(0),
+            weight_entropy=Fraction(0),
+            assessments_left=c.assessments,
+            feedbacks_left=c.feedbacks,
+            closed=False,
+        )
+        return [self.with_weights(blank, baseline)]
+
+    def candidates(self, s: WeightedState) -> list[Action]:
+        """Every event worth trying, in a fixed order (the guards then decide)."""
+        result: list[Action] = []
+        for i in self.agents:
+            for o in s.options:
+                for c in self.confidences:
+                    result.append(VoteSubmission(i, o, c))
+        result.append(WeightUpdateRequest())
+        for i in self.agents:
+            for p in range(len(PROFILES)):
+                result.append(ExpertiseAssessment(i, p))
+        result.append(ConsensusCheck())
+        result.append(VotingDeadline())
+        for i in self.agents:
+            result.append(PerformanceFeedback(i, True))
+            result.append(PerformanceFeedback(i, False))
+        return result
+
+    def honest_actions(self, state: WeightedState) -> list[Action]:
+        result = []
+        for a in self.candidates(state):
+            try:
+                self.guard(state, a)
+            except GuardError:
+                continue
+            result.append(a)
+        return result
+
+    def step(self, state: WeightedState, action: Action) -> WeightedState:
+        self.guard(state, action)
+        return self.apply(state, action)
+
+    def apply(self, s: WeightedState, a: Action) -> WeightedState:
+        """The effect of an accepted event."""
+        if isinstance(a, VoteSubmission):
+            weight = s.agent_weights[a.agent]
+            vote = Vote(a.vote, weight, Fraction(a.confidence), weight * a.confidence)
+            votes = (*s.votes[: a.agent], vote, *s.votes[a.agent + 1 :])
+            cast = (
+                *s.votes_cast[: a.agent],
+                s.votes_cast[a.agent] + 1,
+                *s.votes_cast[a.agent + 1 :],
+            )
+            total = self.total_over(s.agent_weights, votes)
+            s = attrs.evolve(s, votes=votes, votes_cast=cast, weighted_total=total)
+            return self.decide(s, closing=False)
+        if isinstance(a, WeightUpdateRequest):
+            return self.with_weights(s, self.updated_weights(s))
+        if isinstance(a, ExpertiseAssessment):
+            history = self._append(s.expertise_history, a.agent, PROFILES[a.profile])
+            return attrs.evolve(
+                s, expertise_history=history, assessments_left=s.assessments_left - 1
+            )
+        if isinstance(a, ConsensusCheck):
+            return self.decide(s, closing=False)
+        if isinstance(a, VotingDeadline):
+            return self.decide(s, closing=True)
+        assert isinstance(a, PerformanceFeedback)
+        last = s.expertise_history[a.agent][-1]
+        delta = Fraction(1, 5) if a.correct else Fraction(-1, 5)
+        past = min(Fraction(1), max(Fraction(0), last.past_performance + delta))
+        history = self._append(s.expertise_history, a.agent, last._replace(past_performance=past))
+        return attrs.evolve(s, expertise_history=history, feedbacks_left=s.feedbacks_left - 1)
+
+    @staticmethod
+    def _append(
+        history: tuple[tuple[Metrics, ...], ...], agent: int, m: Metrics
+    ) -> tuple[tuple[Metrics, ...], ...]:
+        return (*history[:agent], (*history[agent], m), *history[agent + 1 :])
+
+    def updated_weights(self, s: WeightedState) -> tuple[Fraction, ...]:
+        """The uncapped weights a weight update produces, by the assessment strategy.
+
+        static: the baseline; dynamic: the expertise weight of the latest metrics;
+        adaptive: the mean of the current weight and that expertise weight.
+        """
+        latest = tuple(expertise_weight(h[-1]) for h in s.expertise_history)
+        if s.assessment_strategy == "static":
+            return s.baseline_weights
+        if s.assessment_strategy == "dynamic":
+            return latest
+        return tuple((w + x) / 2 for w, x in zip(s.agent_weights, latest, strict=True))
+
+    # -- symmetry -----------------------------------------------------------------------
+
+    #: Measured at the default bounds (benchmarks/bench_protocols.py): on by default.
+    symmetry_default = True
+
+    def symmetries(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """(agent map, option map) pairs: agents with one initial profile play identical
+        roles, and so do the options (option o is renamed omap[o]; 0 is unused)."""
+        groups: dict[int, list[int]] = {}
+        for i, p in enumerate(self.config.profiles):
+            groups.setdefault(p, []).append(i)
+        agent_maps: list[list[int]] = [list(range(self.config.agents))]
+        for members in groups.values():
+            extended = []
+            for amap in agent_maps:
+                for image in permutations(members):
+                    new = list(amap)
+                    for src, dst in zip(members, image, strict=True):
+                        new[src] = dst
+                    extended.append(new)
+            agent_maps = extended
+        options = range(1, self.config.options + 1)
+        option_maps = [(0, *image) for image in permutations(options)]
+        return [(tuple(a), o) for a in agent_maps for o in option_maps]
+
+    def permute(self, s: WeightedState, a: tuple[int, ...], o: tuple[int, ...]) -> WeightedState:
+        """The state with agent i renamed a[i] and option x renamed o[x]."""
+
+        def moved(values: tuple[T, ...]) -> tuple[T, ...]:
+            out = list(values)
+            for i, value in enumerate(values):
+                out[a[i]] = value
+            return tuple(out)
+
+        def option(d: int | str | None) -> int | str | None:
+            return o[d] if isinstance(d, int) else d
+
+        votes = tuple(None if v is None else v._replace(option=o[v.option]) for v in s.votes)
+        return attrs.evolve(
+            s,
+            baseline_weights=moved(s.baseline_weights),
+            uncapped_weights=moved(s.uncapped_weights),
+            agent_weights=moved(s.agent_weights),
+            expertise_history=moved(s.expertise_history),
+            votes=moved(votes),
+            votes_cast=moved(s.votes_cast),
+            final_decision=option(s.final_decision),
+            first_decision=option(s.first_decision),
+        )
+
+    @staticmethod
+    def order_key(s: WeightedState) -> tuple[object, ...]:
+        """A total order on the fields a symmetry moves, to pick a representative."""
+
+        def decision(d: int | str | None) -> tuple[object, ...]:
+            return () if d is None else (0, d) if isinstance(d, int) else (1, d)
+
+        return (
+            s.uncapped_weights,
+            s.agent_weights,
+            s.expertise_history,
+            tuple(() if v is None else tuple(v) for v in s.votes),
+            s.votes_cast,
+            decision(s.final_decision),
+            decision(s.first_decision),
+        )
+
+    def canonical(self, state: WeightedState) -> WeightedState:
+        """The least image of the state (by `order_key`) under `symmetries`.
+
+        The images' keys are compared first (they start with the weights, which most
+        images already differ in); only the least image is built as a state.
+        """
+        best, best_key = self._symmetries[0], self.order_key(state)
+        weights = state.uncapped_weights
+        for a, o in self._symmetries[1:]:
+            moved = [weights[0]] * len(weights)
+            for i, w in enumerate(weights):
+                moved[a[i]] = w
+            if tuple(moved) > best_key[0]:  # type: ignore[operator]
+                continue
+            key = self.order_key(self.permute(state, a, o))
+            if key < best_key:
+                best, best_key = (a, o), key
+        return state if best is self._symmetries[0] else self.permute(state, *best)
+
+    def terminal_ok(self, state: WeightedState) -> bool:
+        """A closed session is a proper end."""
+        return state.closed
+
+    # -- properties -----------------------------------------------------------------------
+
+    def invariants(self) -> Sequence[Invariant[WeightedState]]:
+        @invariant
+        def type_ok(s: WeightedState) -> bool:
+            """Weights are positive and bounded; votes name listed options."""
+            return (
+                all(MIN_WEIGHT <= w <= MAX_WEIGHT for w in s.uncapped_weights)
+                and all(w > 0 for w in s.agent_weights)
+                and all(
+                    v is None or (v.option in s.options and 0 <= v.confidence <= 1) for v in s.votes
+                )
+                and all(0 <= n <= self.config.max_votes for n in s.votes_cast)
+            )
+
+        @invariant
+        def weight_cap(s: WeightedState) -> bool:
+            """No agent holds more than half of the total weight (when there are two or more).
+
+            Seed §2.1: "Fair weight distribution (no single agent >50% unless warranted)".
+            """
+            if len(s.agent_weights) < 2:
+                return True
+            return all(w <= MAX_SHARE * s.max_possible_weight for w in s.agent_weights)
+
+        @invariant
+        def cap_preserves_total_and_order(s: WeightedState) -> bool:
+            """Capping keeps the total weight and never swaps two agents' order."""
+            u, w = s.uncapped_weights, s.agent_weights
+            same_total = sum(u, Fraction(0)) == sum(w, Fraction(0)) == s.max_possible_weight
+            ordered = all(
+                w[i] <= w[j] for i in range(len(u)) for j in range(len(u)) if u[i] <= u[j]
+            )
+            return same_total and ordered
+
+        @invariant
+        def counted_once(s: WeightedState) -> bool:
+            """`weighted_total` is the sum over current votes: each agent counted once."""
+            return s.weighted_total == self.weighted_total(s)
+
+        @invariant
+        def decision_final(s: WeightedState) -> bool:
+            """A decision, once made, never changes."""
+            return s.first_decision is None or s.final_decision == s.first_decision
+
+        @invariant
+        def decided_has_threshold(s: WeightedState) -> bool:
+            """A decided option's support reaches the threshold of the maximum weight."""
+            if not s.consensus_reached:
+                return s.final_decision in (None, NO_CONSENSUS)
+            assert isinstance(s.final_decision, int)
+            bar = s.consensus_threshold * s.max_possible_weight
+            return self.tally(s)[s.final_decision] >= bar
+
+        @invariant
+        def unique_winner(s: WeightedState) -> bool:
+            """With a threshold above one half, no two options both reach it."""
+            return s.consensus_threshold <= MAX_SHARE or len(self.reached(s)) <= 1
+
+        @invariant
+        def stats_in_range(s: WeightedState) -> bool:
+            """Gini in [0, 1 - 1/n], the maximum share in [0, 1], the entropy in [0, 1]."""
+            n = len(s.agent_weights)
+            return (
+                0 <= s.gini_coefficient <= 1 - Fraction(1, n)
+                and 0 <= s.max_individual_weight <= 1
+                and 0 <= s.weight_entropy <= 1
+                and 0 <= s.confidence_score <= 1
+            )
+
+        return [
+            type_ok,
+            weight_cap,
+            cap_preserves_total_and_order,
+            counted_once,
+            decision_final,
+            decided_has_threshold,
+            unique_winner,
+            stats_in_range,
+        ]
+
+    def witnesses(self) -> Sequence[Witness[WeightedState]]:
+        @witness
+        def early_consensus(s: WeightedState) -> bool:
+            """An option is decided before the deadline."""
+            return s.consensus_reached and s.votes_cast.count(0) > 0
+
+        @witness
+        def deadline_without_consensus(s: WeightedState) -> bool:
+            """The deadline closes the vote with `no_consensus`."""
+            return s.final_decision == NO_CONSENSUS
+
+        @witness
+        def cap_binds(s: WeightedState) -> bool:
+            """An expert who would hold more than half is cut to exactly half."""
+            total = s.max_possible_weight
+            return any(
+                u > MAX_SHARE * total and w == MAX_SHARE * total
+                for u, w in zip(s.uncapped_weights, s.agent_weights, strict=True)
+            )
+
+        found: list[Witness[WeightedState]] = [deadline_without_consensus, cap_binds]
+        if self.config.agents >= 2:
+            found.insert(0, early_consensus)
+        return found
+
+    def eventually(self) -> Sequence[Eventually[WeightedState]]:
+        @eventually("voting_deadline")
+        def session_ends(s: WeightedState) -> bool:
+            """Every session ends, by a decision or at the deadline.
+
+            Fairness: weak fairness of `voting_deadline` (the clock always runs out).
+            """
+            return s.closed
+
+        return [session_ends]
+
+
+SPEC = Specification(
+    name="weighted",
+    summary="expertise-weighted voting with a 50% fairness cap (seed Part 2)",
+    config_type=WeightedConfig,
+    build=Weighted,
+)
