@@ -37,7 +37,7 @@ from model_check.result import CheckResult
 from spec.core import Config, ConfigError, Specification, make_config
 
 #: The protocol modules, each exporting `SPEC`; `coordspec check` checks them in order.
-PROTOCOL_MODULES: tuple[str, ...] = ("spec.pbft", "spec.weighted")
+PROTOCOL_MODULES: tuple[str, ...] = ("spec.pbft", "spec.weighted", "spec.iterative")
 
 
 def _console(stderr: bool = False) -> Console:

@@ -1,0 +1,744 @@
+"""Iterative proposal refinement, as a pure transition system.
+
+Source: Part 3 of the MABEAM seed ("Iterative Refinement Protocol"): the state of §3.2,
+the events of §3.3 (`proposal_submission`, `feedback_submission`, `round_completion`,
+`convergence_check`, `quality_assessment`, `phase_transition`, `early_termination`),
+the convergence detection and selection algorithms of §3.4. Precedent: the Delphi
+method (rounds of anonymous proposals, controlled feedback, a stopping rule fixed in
+advance).
+
+## The algorithm
+
+Each round goes through four phases in order: `proposal_collection` (every participant
+submits one proposal with a confidence), `feedback_collection` (participants score
+each other's proposals in [0, 1]; never their own), `analysis` (the proposals' quality
+is assessed, then the round is completed: the proposal with the highest composite score
+0.4 quality + 0.4 feedback + 0.2 confidence is selected, and the convergence score is
+computed against the previous round) and `transition` (the stopping rule is applied;
+otherwise the next round starts). The session terminates by `convergence` (the
+convergence score reaches the threshold), by `quality` (the selected proposal's quality
+reaches the quality threshold), by `consensus` (an `early_termination` event) — each
+only when `early_termination_enabled` — and always by `max_rounds`.
+
+## Decisions where the seed is silent (each in spec/FINDINGS.md)
+
+- Tokenisation: lower case, words are maximal runs of letters and digits.
+  J(A, B) = |A & B| / |A | B|, and J(empty, empty) = 1 (the seed: "Empty sets are
+  considered identical").
+- Convergence is the mean of J(this round's proposal, last round's proposal) over the
+  agents that proposed in both; with no such agent (the first round) it is 0, as the
+  seed's `calculate_jaccard_similarity` returns 0.0 for no pairs.
+- A second submission by an agent in one round is rejected (`already_submitted`), as is
+  a second feedback on one target; phases move on only when every participant has
+  submitted (proposals) or on `phase_transition` (feedback), so a round never waits on
+  one silent agent's feedback.
+- The feedback score of a proposal is the mean of the scores other agents gave it;
+  with none it is 1/2. Its quality is a function of its text (`quality`), recorded by
+  `quality_assessment`; self-feedback is rejected and never counted.
+- Ties in the composite score go to the lowest agent id — never to an order of
+  insertion into a map.
+- `consensus_level` is the mean Jaccard similarity of the round's proposals to the
+  selected one.
+
+## Bounds
+
+Proposals are drawn from the first `texts` entries of `TEXTS` with confidences
+k/`confidence_levels`; feedback scores from {0, 1/2, 1} cut to `feedback_levels`
+values; `outsiders` extra agent ids may try to take part (and are rejected).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from itertools import permutations
+from typing import NamedTuple, TypeVar
+
+import attrs
+
+from spec.core import (
+    Config,
+    Eventually,
+    GuardError,
+    Invariant,
+    Model,
+    Specification,
+    Witness,
+    action_name,
+    eventually,
+    invariant,
+    param,
+    witness,
+)
+
+T = TypeVar("T")
+
+#: The proposals agents may submit (short texts; their word sets are what is compared).
+TEXTS = (
+    "plan a budget",
+    "plan the budget",
+    "cut the budget now",
+    "plan a budget and a schedule",
+)
+
+#: Composite score weights (the seed's `select_best_proposal`).
+QUALITY_WEIGHT = Fraction(2, 5)
+FEEDBACK_WEIGHT = Fraction(2, 5)
+CONFIDENCE_WEIGHT = Fraction(1, 5)
+NO_FEEDBACK = Fraction(1, 2)
+
+PHASES = ("proposal_collection", "feedback_collection", "analysis", "transition")
+REASONS = ("max_rounds", "convergence", "quality", "consensus")
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> frozenset[str]:
+    """The word set of a text: lower case, maximal runs of letters and digits."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def jaccard(a: str, b: str) -> Fraction:
+    """|A & B| / |A | B| of the word sets; 1 when both are empty."""
+    x, y = words(a), words(b)
+    union = x | y
+    return Fraction(len(x & y), len(union)) if union else Fraction(1)
+
+
+def quality(text: str) -> Fraction:
+    """The quality of a proposal: its share of the words of all `TEXTS` (in [0, 1]).
+
+    A stand-in for the seed's unspecified `quality_assessment`: a deterministic function
+    of the text, so that an assessment has one outcome.
+    """
+    vocabulary = frozenset().union(*(words(t) for t in TEXTS))
+    return Fraction(len(words(text) & vocabulary), len(vocabulary))
+
+
+Similarity = Callable[[str, str], Fraction]
+
+#: The convergence methods (`convergence_method`); `semantic` and `custom` are pluggable
+#: functions, Jaccard by default until a deployment registers its own.
+METHODS: dict[str, Similarity] = {"jaccard": jaccard, "semantic": jaccard, "custom": jaccard}
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class IterativeConfig(Config):
+    """The bounds of an iterative-refinement model."""
+
+    agents: int = param(3, low=2, high=5, help="participants 0..agents-1")
+    outsiders: int = param(0, low=0, high=2, help="extra agent ids that try to take part")
+    max_rounds: int = param(2, low=1, high=4, help="the round bound (max_rounds)")
+    texts: int = param(2, low=1, high=4, help="proposals drawn from the first TEXTS")
+    confidence_levels: int = param(1, low=1, high=3, help="confidences k/levels")
+    feedback_levels: int = param(1, low=1, high=3, help="feedback scores 1, 0, 1/2 (this many)")
+    convergence_threshold: Fraction = param(
+        Fraction(9, 10), low=Fraction(0), high=Fraction(1), help="similarity that stops"
+    )
+    quality_threshold: Fraction = param(
+        Fraction(1), low=Fraction(0), high=Fraction(1), help="quality that stops"
+    )
+    early_termination: bool = param(True, help="early_termination_enabled")
+    method: str = param("jaccard", choices=tuple(METHODS), help="convergence_method")
+
+
+# --- state -----------------------------------------------------------------------------
+
+
+class Submission(NamedTuple):
+    """§3.2's `proposal_submission` (reasoning, influences and time not modelled)."""
+
+    proposal: str
+    confidence: Fraction
+
+
+class RoundRecord(NamedTuple):
+    """§3.2's `proposal_round`: one finished round."""
+
+    round: int
+    proposals: tuple[Submission | None, ...]
+    selected_agent: int
+    selected_proposal: str
+    quality_score: Fraction
+    convergence_score: Fraction
+    feedback_summary: tuple[Fraction, ...]
+
+
+@attrs.frozen
+class IterativeState:
+    """The session state of §3.2."""
+
+    current_round: int
+    max_rounds: int
+    initial_proposal: str
+    current_proposal: str
+    proposals_history: tuple[RoundRecord, ...]
+    round_proposals: tuple[Submission | None, ...]
+    feedback_collection: frozenset[tuple[int, int, Fraction]]
+    feedback_weights: tuple[Fraction, ...]
+    convergence_threshold: Fraction
+    convergence_score: Fraction
+    similarity_history: tuple[Fraction, ...]
+    convergence_method: str
+    quality_scores: tuple[Fraction, ...] | None
+    quality_threshold: Fraction
+    termination_reason: str | None
+    early_termination_enabled: bool
+    current_phase: str
+    final_proposal: str | None
+    consensus_level: Fraction
+
+
+# --- actions (the seed's events) ---------------------------------------------------------
+
+
+@attrs.frozen
+class ProposalSubmission:
+    """`agent` submits `proposal` for this round with `confidence`."""
+
+    agent: int
+    proposal: str
+    confidence: Fraction
+
+
+@attrs.frozen
+class FeedbackSubmission:
+    """`from_agent` scores `target_agent`'s proposal of this round."""
+
+    from_agent: int
+    target_agent: int
+    score: Fraction
+
+
+@attrs.frozen
+class QualityAssessment:
+    """The round's proposals are assessed (analysis phase)."""
+
+
+@attrs.frozen
+class RoundCompletion:
+    """The best proposal is selected and the round recorded; the stopping rule applies."""
+
+
+@attrs.frozen
+class ConvergenceCheck:
+    """The stopping rule is evaluated again (transition phase)."""
+
+
+@attrs.frozen
+class PhaseTransition:
+    """Feedback collection closes, or the next round starts."""
+
+
+@attrs.frozen
+class EarlyTermination:
+    """The coordinator ends the session by consensus (when early termination is on)."""
+
+
+Action = (
+    ProposalSubmission
+    | FeedbackSubmission
+    | QualityAssessment
+    | RoundCompletion
+    | ConvergenceCheck
+    | PhaseTransition
+    | EarlyTermination
+)
+
+EVENTS: dict[str, type] = {
+    "proposal_submission": ProposalSubmission,
+    "feedback_submission": FeedbackSubmission,
+    "round_completion": RoundCompletion,
+    "convergence_check": ConvergenceCheck,
+    "quality_assessment": QualityAssessment,
+    "phase_transition": PhaseTransition,
+    "early_termination": EarlyTermination,
+}
+
+
+def from_event(event_type: str, data: Mapping[str, object]) -> Action:
+    """The action of a seed event, or `GuardError` `unknown_iterative_event`."""
+    cls = EVENTS.get(event_type)
+    if cls is None:
+        raise GuardError(
+            event_type, "unknown_iterative_event", f"no iterative event {event_type!r}"
+        )
+    try:
+        action: Action = cls(**data)
+    except TypeError as err:
+        raise GuardError(event_type, "malformed_event", str(err)) from None
+    return action
+
+
+def composite(quality_score: Fraction, feedback: Fraction, confidence: Fraction) -> Fraction:
+    """§3.4: "base_quality * 0.4 + feedback_score * 0.4 + confidence_score * 0.2"."""
+    return (
+        QUALITY_WEIGHT * quality_score + FEEDBACK_WEIGHT * feedback + CONFIDENCE_WEIGHT * confidence
+    )
+
+
+class Iterative(Model[IterativeState, Action]):
+    """Iterative refinement over one configuration: see the module docstring."""
+
+    symmetry_default = True
+
+    def __init__(self, config: IterativeConfig) -> None:
+        self.config = config
+        self.participants = range(config.agents)
+        self.ids = range(config.agents + config.outsiders)
+        self.texts = TEXTS[: config.texts]
+        self.confidences = tuple(
+            Fraction(k, config.confidence_levels) for k in range(1, config.confidence_levels + 1)
+        )
+        self.scores = (Fraction(1), Fraction(0), Fraction(1, 2))[: config.feedback_levels]
+        self.similarity = METHODS[config.method]
+        self._symmetries = [tuple(p) for p in permutations(self.participants)]
+
+    # -- derived values ----------------------------------------------------------------
+
+    def feedback_scores(self, s: IterativeState) -> tuple[Fraction, ...]:
+        """Each agent's feedback score: the mean of the scores others gave its proposal."""
+        result = []
+        for target in self.participants:
+            given = [score for f, t, score in s.feedback_collection if t == target and f != target]
+            result.append(sum(given, Fraction(0)) / len(given) if given else NO_FEEDBACK)
+        return tuple(result)
+
+    def composites(self, s: IterativeState) -> dict[int, Fraction]:
+        """The composite score of each submitted proposal of the round."""
+        assert s.quality_scores is not None
+        feedback = self.feedback_scores(s)
+        return {
+            i: composite(s.quality_scores[i], feedback[i], sub.confidence)
+            for i, sub in enumerate(s.round_proposals)
+            if sub is not None
+        }
+
+    def select(self, scores: Mapping[int, Fraction]) -> int:
+        """The agent whose proposal has the highest composite score; ties: lowest id."""
+        return min(scores, key=lambda i: (-scores[i], i))
+
+    def convergence(self, s: IterativeState) -> Fraction:
+        """Mean similarity of this round's proposals to the same agents' last ones."""
+        if not s.proposals_history:
+            return Fraction(0)
+        previous = s.proposals_history[-1].proposals
+        pairs = [
+            self.similarity(now.proposal, before.proposal)
+            for now, before in zip(s.round_proposals, previous, strict=True)
+            if now is not None and before is not None
+        ]
+        return sum(pairs, Fraction(0)) / len(pairs) if pairs else Fraction(0)
+
+    def stopping_reason(self, s: IterativeState, record: RoundRecord) -> str | None:
+        """The stopping rule fixed in the config, applied to a finished round."""
+        if s.early_termination_enabled:
+            if record.convergence_score >= s.convergence_threshold and len(s.proposals_history) > 1:
+                return "convergence"
+            if record.quality_score >= s.quality_threshold:
+                return "quality"
+        if record.round >= s.max_rounds:
+            return "max_rounds"
+        return None
+
+    def all_submitted(self, s: IterativeState) -> bool:
+        """Every participant has submitted this round."""
+        return all(sub is not None for sub in s.round_proposals)
+
+    # -- guards ------------------------------------------------------------------------
+
+    def guard(self, s: IterativeState, a: Action) -> None:
+        """Raise `GuardError` with the named reason the event is rejected for."""
+        name = action_name(a)
+        if s.termination_reason is not None:
+            raise GuardError(name, "after_termination", "the session has terminated")
+
+        def phase(expected: str) -> None:
+            if s.current_phase != expected:
+                raise GuardError(
+                    name, "wrong_phase", f"{name} needs {expected}, not {s.current_phase}"
+                )
+
+        if isinstance(a, ProposalSubmission):
+            if a.agent not in self.participants:
+                raise GuardError(name, "not_participant", f"agent {a.agent} does not participate")
+            phase("proposal_collection")
+            if s.round_proposals[a.agent] is not None:
+                raise GuardError(name, "already_submitted", f"agent {a.agent} submitted this round")
+            if not isinstance(a.confidence, Fraction | int) or not 0 <= a.confidence <= 1:
+                raise GuardError(name, "confidence_out_of_range", f"confidence {a.confidence!r}")
+            if not isinstance(a.proposal, str):
+                raise GuardError(name, "malformed_proposal", "a proposal is a text")
+        elif isinstance(a, FeedbackSubmission):
+            for who in (a.from_agent, a.target_agent):
+                if who not in self.participants:
+                    raise GuardError(name, "not_participant", f"agent {who} does not participate")
+            phase("feedback_collection")
+            if a.from_agent == a.target_agent:
+                raise GuardError(name, "self_feedback", "an agent may not score its own proposal")
+            if not isinstance(a.score, Fraction | int) or not 0 <= a.score <= 1:
+                raise GuardError(name, "score_out_of_range", f"score {a.score!r}")
+            if any(f == a.from_agent and t == a.target_agent for f, t, _ in s.feedback_collection):
+                raise GuardError(name, "already_given", "this feedback was already given")
+        elif isinstance(a, QualityAssessment):
+            phase("analysis")
+            if s.quality_scores is not None:
+                raise GuardError(name, "already_assessed", "this round is assessed")
+        elif isinstance(a, RoundCompletion):
+            phase("analysis")
+            if s.quality_scores is None:
+                raise GuardError(name, "assessed", "the round's quality is not assessed yet")
+        elif isinstance(a, ConvergenceCheck):
+            phase("transition")
+        elif isinstance(a, PhaseTransition):
+            if s.current_phase not in ("feedback_collection", "transition"):
+                raise GuardError(
+                    name, "wrong_phase", f"no transition out of {s.current_phase} by event"
+                )
+        elif isinstance(a, EarlyTermination):
+            phase("transition")
+            if not s.early_termination_enabled:
+                raise GuardError(name, "early_termination_enabled", "early termination is off")
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def initial(self) -> Sequence[IterativeState]:
+        c = self.config
+        n = c.agents
+        return [
+            IterativeState(
+                current_round=1,
+                max_rounds=c.max_rounds,
+                initial_proposal=self.texts[0],
+                current_proposal=self.texts[0],
+                proposals_history=(),
+                round_proposals=(None,) * n,
+                feedback_collection=frozenset(),
+                feedback_weights=(Fraction(1),) * n,
+                convergence_threshold=c.convergence_threshold,
+                convergence_score=Fraction(0),
+                similarity_history=(),
+                convergence_method=c.method,
+                quality_scores=None,
+                quality_threshold=c.quality_threshold,
+                termination_reason=None,
+                early_termination_enabled=c.early_termination,
+                current_phase="proposal_collection",
+                final_proposal=None,
+                consensus_level=Fraction(0),
+            )
+        ]
+
+    def candidates(self, s: IterativeState) -> list[Action]:
+        """Every event worth trying, in a fixed order (the guards then decide)."""
+        result: list[Action] = []
+        for i in self.ids:
+            for text in self.texts:
+                for c in self.confidences:
+                    result.append(ProposalSubmission(i, text, c))
+        for f in self.participants:
+            for t in self.participants:
+                for score in self.scores:
+                    result.append(FeedbackSubmission(f, t, score))
+        result += [
+            QualityAssessment(),
+            RoundCompletion(),
+            ConvergenceCheck(),
+            PhaseTransition(),
+            EarlyTermination(),
+        ]
+        return result
+
+    def honest_actions(self, state: IterativeState) -> list[Action]:
+        result = []
+        for a in self.candidates(state):
+            try:
+                self.guard(state, a)
+            except GuardError:
+                continue
+            result.append(a)
+        return result
+
+    def step(self, state: IterativeState, action: Action) -> IterativeState:
+        self.guard(state, action)
+        return self.apply(state, action)
+
+    def apply(self, s: IterativeState, a: Action) -> IterativeState:
+        """The effect of an accepted event."""
+        if isinstance(a, ProposalSubmission):
+            sub = Submission(a.proposal, Fraction(a.confidence))
+            proposals = (*s.round_proposals[: a.agent], sub, *s.round_proposals[a.agent + 1 :])
+            s = attrs.evolve(s, round_proposals=proposals)
+            if self.all_submitted(s):
+                s = attrs.evolve(s, current_phase="feedback_collection")
+            return s
+        if isinstance(a, FeedbackSubmission):
+            given = s.feedback_collection | {(a.from_agent, a.target_agent, Fraction(a.score))}
+            s = attrs.evolve(s, feedback_collection=given)
+            if len(given) == len(self.participants) * (len(self.participants) - 1):
+                s = attrs.evolve(s, current_phase="analysis")
+            return s
+        if isinstance(a, QualityAssessment):
+            scores = tuple(
+                quality(sub.proposal) if sub is not None else Fraction(0)
+                for sub in s.round_proposals
+            )
+            return attrs.evolve(s, quality_scores=scores)
+        if isinstance(a, RoundCompletion):
+            return self.complete_round(s)
+        if isinstance(a, ConvergenceCheck):
+            reason = self.stopping_reason(s, s.proposals_history[-1])
+            return self.terminate(s, reason) if reason else s
+        if isinstance(a, PhaseTransition):
+            if s.current_phase == "feedback_collection":
+                return attrs.evolve(s, current_phase="analysis")
+            return attrs.evolve(
+                s,
+                current_round=s.current_round + 1,
+                round_proposals=(None,) * len(self.participants),
+                feedback_collection=frozenset(),
+                quality_scores=None,
+                current_phase="proposal_collection",
+            )
+        assert isinstance(a, EarlyTermination)
+        return self.terminate(s, "consensus")
+
+    def complete_round(self, s: IterativeState) -> IterativeState:
+        """§3.3's round completion: select, record, measure convergence, stop or go on."""
+        scores = self.composites(s)
+        best = self.select(scores)
+        chosen = s.round_proposals[best]
+        assert chosen is not None and s.quality_scores is not None
+        convergence = self.convergence(s)
+        record = RoundRecord(
+            round=s.current_round,
+            proposals=s.round_proposals,
+            selected_agent=best,
+            selected_proposal=chosen.proposal,
+            quality_score=s.quality_scores[best],
+            convergence_score=convergence,
+            feedback_summary=self.feedback_scores(s),
+        )
+        agreeing = [
+            self.similarity(sub.proposal, chosen.proposal) for sub in s.round_proposals if sub
+        ]
+        s = attrs.evolve(
+            s,
+            proposals_history=(*s.proposals_history, record),
+            current_proposal=chosen.proposal,
+            convergence_score=convergence,
+            similarity_history=(*s.similarity_history, convergence),
+            consensus_level=sum(agreeing, Fraction(0)) / len(agreeing),
+            current_phase="transition",
+        )
+        reason = self.stopping_reason(s, record)
+        return self.terminate(s, reason) if reason else s
+
+    @staticmethod
+    def terminate(s: IterativeState, reason: str) -> IterativeState:
+        """End the session with `reason`; the final proposal is the current one."""
+        return attrs.evolve(s, termination_reason=reason, final_proposal=s.current_proposal)
+
+    def terminal_ok(self, state: IterativeState) -> bool:
+        """A terminated session is a proper end."""
+        return state.termination_reason is not None
+
+    # -- symmetry -----------------------------------------------------------------------
+
+    def permute(self, s: IterativeState, p: Sequence[int]) -> IterativeState:
+        """The state with participant i renamed p[i]."""
+
+        def moved(values: tuple[T, ...]) -> tuple[T, ...]:
+            out = list(values)
+            for i, value in enumerate(values):
+                out[p[i]] = value
+            return tuple(out)
+
+        history = tuple(
+            r._replace(
+                proposals=moved(r.proposals),
+                selected_agent=p[r.selected_agent],
+                feedback_summary=moved(r.feedback_summary),
+            )
+            for r in s.proposals_history
+        )
+        return attrs.evolve(
+            s,
+            proposals_history=history,
+            round_proposals=moved(s.round_proposals),
+            feedback_collection=frozenset((p[f], p[t], x) for f, t, x in s.feedback_collection),
+            quality_scores=None if s.quality_scores is None else moved(s.quality_scores),
+        )
+
+    @staticmethod
+    def order_key(s: IterativeState) -> tuple[object, ...]:
+        """A total order on the fields a permutation moves."""
+
+        def subs(values: tuple[Submission | None, ...]) -> tuple[object, ...]:
+            return tuple(() if v is None else tuple(v) for v in values)
+
+        return (
+            subs(s.round_proposals),
+            sorted(s.feedback_collection),
+            s.quality_scores or (),
+            tuple(
+                (subs(r.proposals), r.selected_agent, r.feedback_summary)
+                for r in s.proposals_history
+            ),
+        )
+
+    def canonical(self, state: IterativeState) -> IterativeState:
+        """The least image of the state under the permutations of participants.
+
+        The tie-break (lowest id wins) is not invariant under renaming agents, so two
+        images of a state may select different agents later; the selected *proposal* and
+        every property checked depend only on the texts and scores, and a tie between
+        two agents is a tie between their (equal-scored) proposals, which are then
+        selected by id in each image alike. This is why the symmetry is sound for the
+        properties stated here: none of them names an agent.
+        """
+        best, best_key = state, self.order_key(state)
+        first = best_key[0]
+        assert isinstance(first, tuple)
+        for p in self._symmetries[1:]:
+            # The key starts with this round's proposals: an image already greater there
+            # is dropped before it is built.
+            moved = list(first)
+            for i, sub in enumerate(first):
+                moved[p[i]] = sub
+            if tuple(moved) > first:
+                continue
+            image = self.permute(state, p)
+            key = self.order_key(image)
+            if key < best_key:
+                best, best_key = image, key
+        return best
+
+    # -- properties -----------------------------------------------------------------------
+
+    def invariants(self) -> Sequence[Invariant[IterativeState]]:
+        submitted = set(self.texts)
+
+        @invariant
+        def round_bound(s: IterativeState) -> bool:
+            """current_round <= max_rounds."""
+            return 1 <= s.current_round <= s.max_rounds
+
+        @invariant
+        def terminated_iff_reason(s: IterativeState) -> bool:
+            """Terminated exactly when `termination_reason` is set (and then a final proposal)."""
+            ended = s.termination_reason is not None
+            return ended == (s.final_proposal is not None) and (
+                s.termination_reason in (None, *REASONS)
+            )
+
+        @invariant
+        def final_is_initial_or_submitted(s: IterativeState) -> bool:
+            """The final proposal is the initial one or one that was submitted."""
+            return s.final_proposal is None or s.final_proposal in submitted | {s.initial_proposal}
+
+        @invariant
+        def phases_in_order(s: IterativeState) -> bool:
+            """Feedback and analysis only after every participant submitted this round."""
+            if s.current_phase == "proposal_collection":
+                return s.quality_scores is None and not s.feedback_collection
+            return all(sub is not None for sub in s.round_proposals)
+
+        @invariant
+        def one_record_per_round(s: IterativeState) -> bool:
+            """The history has one entry per finished round, in order."""
+            finished = s.current_round if s.current_phase == "transition" else s.current_round - 1
+            return [r.round for r in s.proposals_history] == list(range(1, finished + 1))
+
+        @invariant
+        def scores_in_range(s: IterativeState) -> bool:
+            """Convergence and quality scores (and the consensus level) lie in [0, 1]."""
+            values = [s.convergence_score, s.consensus_level, *s.similarity_history]
+            values += [r.quality_score for r in s.proposals_history]
+            values += list(s.quality_scores or ())
+            return all(0 <= v <= 1 for v in values)
+
+        @invariant
+        def selected_is_best(s: IterativeState) -> bool:
+            """The selected proposal has the highest composite score; ties: the lowest id."""
+            if s.current_phase != "transition" or s.quality_scores is None:
+                return True
+            record = s.proposals_history[-1]
+            scores = self.composites(s)
+            top = max(scores.values())
+            return record.selected_agent == min(i for i, x in scores.items() if x == top)
+
+        @invariant
+        def no_self_feedback(s: IterativeState) -> bool:
+            """Feedback on oneself never counts (and is never recorded)."""
+            return all(f != t for f, t, _ in s.feedback_collection)
+
+        return [
+            round_bound,
+            terminated_iff_reason,
+            final_is_initial_or_submitted,
+            phases_in_order,
+            one_record_per_round,
+            scores_in_range,
+            selected_is_best,
+            no_self_feedback,
+        ]
+
+    def witnesses(self) -> Sequence[Witness[IterativeState]]:
+        @witness
+        def converged_early(s: IterativeState) -> bool:
+            """Termination by convergence before max_rounds."""
+            return s.termination_reason == "convergence" and s.current_round < s.max_rounds
+
+        @witness
+        def ended_by_max_rounds(s: IterativeState) -> bool:
+            """Termination by max_rounds."""
+            return s.termination_reason == "max_rounds"
+
+        @witness
+        def feedback_overrules_confidence(s: IterativeState) -> bool:
+            """A round selects a proposal that is not its own author's most confident bet:
+            another agent was more confident, yet feedback and quality chose this one."""
+            for r in s.proposals_history:
+                subs = [x for x in r.proposals if x is not None]
+                chosen = r.proposals[r.selected_agent]
+                if chosen is not None and chosen.confidence < max(x.confidence for x in subs):
+                    return True
+            return False
+
+        found: list[Witness[IterativeState]] = [ended_by_max_rounds]
+        if self.config.max_rounds >= 3 and self.config.early_termination:
+            found.insert(0, converged_early)
+        if self.config.confidence_levels >= 2:
+            found.append(feedback_overrules_confidence)
+        return found
+
+    def eventually(self) -> Sequence[Eventually[IterativeState]]:
+        @eventually(
+            "proposal_submission",
+            "quality_assessment",
+            "round_completion",
+            "phase_transition",
+        )
+        def terminates(s: IterativeState) -> bool:
+            """Every fair run terminates, within max_rounds rounds.
+
+            Fairness: weak fairness of proposal submission, quality assessment, round
+            completion and phase transitions (agents propose, the coordinator moves on);
+            feedback is not required.
+            """
+            return s.termination_reason is not None
+
+        return [terminates]
+
+
+SPEC = Specification(
+    name="iterative",
+    summary="iterative proposal refinement with Jaccard convergence (seed Part 3)",
+    config_type=IterativeConfig,
+    build=Iterative,
+)

@@ -1,0 +1,105 @@
+"""Deliberately broken weighted-voting variants: the checker must catch each one.
+
+Each mutant changes one rule of `spec.weighted` through the smallest hook the spec
+exposes (`apply`, `with_weights`, `reached`, `guard`, `tally`), in the smallest
+configuration where the break can show. The seed mutants reproduce the seed's own rules
+(Part 2, §2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the checker must
+report: the property that breaks and the length of the shortest counterexample
+(breadth-first, symmetry on, as the model's default).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import attrs
+
+from spec import weighted as w
+from spec.core import GuardError
+from tests.mutants.pbft import Mutant
+
+
+class SeedRunningTotal(w.Weighted):
+    """W1, the seed's vote handler: `new_weighted_total = weighted_state.weighted_total +
+    weighted_contribution`, so a re-vote is added to the running total again."""
+
+    def apply(self, s: w.WeightedState, a: w.Action) -> w.WeightedState:
+        after = super().apply(s, a)
+        if not isinstance(a, w.VoteSubmission):
+            return after
+        contribution = s.agent_weights[a.agent] * a.confidence
+        return attrs.evolve(after, weighted_total=s.weighted_total + contribution)
+
+
+class CapWithoutRedistribution(w.Weighted):
+    """W4, the seed's `apply_fairness_constraints(bounded_score, agent_id, context)` for
+    each agent alone: min(w, total / 2), with nothing redistributed (the total shrinks)."""
+
+    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
+        total = sum(uncapped, Fraction(0))
+        capped = tuple(min(x, w.MAX_SHARE * total) for x in uncapped)
+        return attrs.evolve(
+            s,
+            uncapped_weights=uncapped,
+            agent_weights=capped,
+            max_possible_weight=sum(capped, Fraction(0)),
+            gini_coefficient=w.gini(capped),
+            max_individual_weight=w.max_individual_share(capped),
+            weight_entropy=w.normalised_entropy(capped),
+            weighted_total=self.total_over(capped, s.votes),
+        )
+
+
+class OptionBlindConsensus(w.Weighted):
+    """W2, the seed's `check_early_consensus(new_weighted_total, max_possible_weight,
+    threshold)`: consensus when the total over all votes, whatever option they name,
+    reaches the threshold; the decision is then the option with the most support (the
+    lowest-numbered one on a tie)."""
+
+    def reached(self, s: w.WeightedState) -> list[int]:
+        if s.weighted_total < s.consensus_threshold * s.max_possible_weight:
+            return []
+        support = self.tally(s)
+        return [max(s.options, key=lambda o: (support[o], -o))]
+
+
+class VotesAfterDecision(w.Weighted):
+    """A vote submitted after the decision is accepted (and may decide again)."""
+
+    def guard(self, s: w.WeightedState, a: w.Action) -> None:
+        try:
+            super().guard(s, a)
+        except GuardError as err:
+            if err.guard != "after_decision" or not isinstance(a, w.VoteSubmission):
+                raise
+            super().guard(attrs.evolve(s, closed=False), a)
+
+
+class TallyAtVoteTime(w.Weighted):
+    """W3, the seed's `weighted_value`: the decision sums the weight each vote was cast
+    with, while the bar is a share of `max_possible_weight`, the sum of the current
+    weights. (The spec's `tally`, by current weights, still judges the properties.)"""
+
+    def reached(self, s: w.WeightedState) -> list[int]:
+        support = {o: Fraction(0) for o in s.options}
+        for v in s.votes:
+            if v is not None:
+                support[v.option] += v.weighted_value
+        bar = s.consensus_threshold * s.max_possible_weight
+        return [o for o in s.options if support[o] >= bar]
+
+
+def _config(**values: object) -> w.WeightedConfig:
+    return w.WeightedConfig(**values)  # type: ignore[arg-type]
+
+
+MUTANTS = (
+    Mutant(
+        "seed_running_total",
+        lambda: SeedRunningTotal(
+            _config(agents=1, options=1, profiles=(1,), assessments=0)
+        ),  # type: ignore[arg-type,return-value]
+        "counted_once",
+        2,
+    ),
+)
