@@ -167,6 +167,12 @@ def check_command(
     deadlock: Annotated[
         bool, typer.Option("--deadlock/--no-deadlock", help="Report deadlocks.")
     ] = True,
+    liveness: Annotated[
+        bool,
+        typer.Option(
+            "--liveness/--no-liveness", help="Decide eventually-properties (keeps the graph)."
+        ),
+    ] = True,
     keep_going: Annotated[
         bool,
         typer.Option("--continue", help="Go on after a violation; one trace per property."),
@@ -198,6 +204,7 @@ def check_command(
         fingerprints=not full_states,
         symmetry=symmetry,
         check_deadlock=deadlock,
+        check_liveness=liveness,
         stop_at_first=not keep_going,
         progress=None if quiet else progress,
     )

@@ -94,6 +94,8 @@ class Options:
             for small runs).
         symmetry: reduce by `model.canonical`; None means the model's default.
         check_deadlock: report states with no enabled action that `terminal_ok` rejects.
+        check_liveness: decide `eventually` properties (keeps the explored graph);
+            without it they are reported `unknown` and memory stays at the visited set.
         stop_at_first: stop at the first invariant or deadlock violation (TLC's default);
             otherwise keep going and record the first counterexample of each property.
         progress: called with a `Progress` about every `progress_interval` seconds.
@@ -104,6 +106,7 @@ class Options:
     fingerprints: bool = True
     symmetry: bool | None = None
     check_deadlock: bool = True
+    check_liveness: bool = True
     stop_at_first: bool = True
     progress: Callable[[Progress], None] | None = None
     progress_interval: float = 1.0
@@ -120,7 +123,9 @@ class _Explorer:
         self.canon = Canonicaliser()
         self.invariants = list(model.invariants())
         self.witnesses = list(model.witnesses())
-        self.liveness = list(model.eventually())
+        # Without liveness no graph is kept: the visited set and the parents alone.
+        self.liveness = list(model.eventually()) if options.check_liveness else []
+        self.skipped = [] if options.check_liveness else list(model.eventually())
         self.parents = array("I")
         self.ordinals = array("I")
         self.witness_found: dict[str, int] = {}
@@ -354,6 +359,8 @@ class _Explorer:
             properties.append(
                 PropertyStatus(prop.name, "eventually", "violated", prop.summary, len(trace))
             )
+        for prop in self.skipped:
+            properties.append(PropertyStatus(prop.name, "eventually", "unknown", prop.summary))
         counterexamples.sort(key=lambda c: len(c.trace.steps))
         distinct = len(self.parents)
         fingerprints = self.options.fingerprints

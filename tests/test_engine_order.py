@@ -65,3 +65,17 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
         runpy.run_module("model_check", run_name="__main__")
     assert stop.value.code == 0
     assert "check" in capsys.readouterr().out
+
+
+def test_liveness_can_be_skipped() -> None:
+    """Without liveness the graph is not kept and the property is reported unknown."""
+    from tests.models import mutex
+
+    model = mutex.SPEC.model({"fair_release": "false"})
+    full = check(model, Options(stop_at_first=False))
+    safety = check(model, Options(stop_at_first=False, check_liveness=False))
+    assert full.distinct_states == safety.distinct_states
+    live = {p.name: p.status for p in full.properties if p.kind == "eventually"}
+    skipped = {p.name: p.status for p in safety.properties if p.kind == "eventually"}
+    assert "violated" in live.values()
+    assert set(skipped) == set(live) and set(skipped.values()) == {"unknown"}

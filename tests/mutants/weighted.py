@@ -96,9 +96,7 @@ def _config(**values: object) -> w.WeightedConfig:
 MUTANTS = (
     Mutant(
         "seed_running_total",
-        lambda: SeedRunningTotal(
-            _config(agents=1, options=1, profiles=(1,), assessments=0)
-        ),  # type: ignore[arg-type,return-value]
+        lambda: SeedRunningTotal(_config(agents=1, options=1, profiles=(1,), assessments=0)),  # type: ignore[arg-type,return-value]
         "counted_once",
         2,
     ),
