@@ -34,6 +34,7 @@ import attrs
 S = TypeVar("S")
 A = TypeVar("A")
 C = TypeVar("C")
+T = TypeVar("T")
 
 
 class SpecError(Exception):
@@ -454,6 +455,74 @@ class Model(abc.ABC, Generic[S, A]):
         """Every enabled action, honest ones first, each with `True` if Byzantine."""
         honest = [(a, False) for a in self.honest_actions(state)]
         return honest + [(a, True) for a in self.byzantine_actions(state)]
+
+
+class GuardedModel(Model[S, A]):
+    """A model whose enabled actions are candidates that pass their guards.
+
+    The paper's style: `guard` (which actions are possible, each failure a named
+    `GuardError`) kept apart from `apply` (what an action does). `honest_actions` tries
+    every candidate against the guards; `step` checks the guards, then applies, except
+    for an action that `honest_actions` has just listed for this very state.
+    """
+
+    _listed: tuple[object, list[A], set[int]] = (None, [], set())
+
+    @abc.abstractmethod
+    def candidates(self, state: S) -> Iterable[A]:
+        """Every action worth trying in `state`, in a fixed order (the guards decide)."""
+
+    @abc.abstractmethod
+    def guard(self, state: S, action: A) -> None:
+        """Raise `GuardError` naming the first guard of `action` that fails in `state`."""
+
+    @abc.abstractmethod
+    def apply(self, state: S, action: A) -> S:
+        """The effect of an action whose guards hold."""
+
+    def honest_actions(self, state: S) -> list[A]:
+        result = []
+        for action in self.candidates(state):
+            try:
+                self.guard(state, action)
+            except GuardError:
+                continue
+            result.append(action)
+        # Kept with the actions themselves, so that their ids stay theirs.
+        self._listed = (state, result, {id(a) for a in result})
+        return result
+
+    def step(self, state: S, action: A) -> S:
+        last, _, listed = self._listed
+        if last is not state or id(action) not in listed:
+            self.guard(state, action)
+        return self.apply(state, action)
+
+
+def decode_event(
+    events: Mapping[str, type], unknown: str, event_type: str, data: Mapping[str, object]
+) -> Any:
+    """The action for a seed event name and its data.
+
+    Raises:
+        GuardError: `unknown` (such as `unknown_weighted_event`) for a name not in
+            `events`; `malformed_event` for data that does not fit the action.
+    """
+    cls = events.get(event_type)
+    if cls is None:
+        raise GuardError(event_type, unknown, f"no such event {event_type!r}")
+    try:
+        return cls(**data)
+    except TypeError as err:
+        raise GuardError(event_type, "malformed_event", str(err)) from None
+
+
+def relabel(values: tuple[T, ...], mapping: Sequence[int]) -> tuple[T, ...]:
+    """`values` with the entry at position i moved to position mapping[i]."""
+    out = list(values)
+    for i, value in enumerate(values):
+        out[mapping[i]] = value
+    return tuple(out)
 
 
 @attrs.frozen

@@ -79,14 +79,15 @@ from spec.core import (
     Config,
     ConfigError,
     Eventually,
+    GuardedModel,
     GuardError,
     Invariant,
-    Model,
     Specification,
     Witness,
     eventually,
     invariant,
     param,
+    relabel,
     witness,
 )
 
@@ -372,7 +373,7 @@ class _Senders:
             self.commits.setdefault(c[:3], set()).add(c.replica)
 
 
-class Pbft(Model[PbftState, Action]):
+class Pbft(GuardedModel[PbftState, Action]):
     """PBFT over one configuration: see the module docstring."""
 
     #: Measured (benchmarks/bench_pbft.py): at the default bounds the reduction cuts the
@@ -394,9 +395,6 @@ class Pbft(Model[PbftState, Action]):
         self.q_committed = committed_quorum(self.f)
         self._senders_of: tuple[PbftState | None, _Senders | None] = (None, None)
         self._symmetries = self.symmetries()
-        # The last state whose enabled actions were listed, those actions (kept alive so
-        # that their ids stay theirs) and their ids: `step` need not check them again.
-        self._enabled_in: tuple[PbftState | None, list[Action], set[int]] = (None, [], set())
 
     def senders(self, s: PbftState) -> _Senders:
         """The sender tables of `s` (kept for the last state asked about)."""
@@ -814,23 +812,6 @@ class Pbft(Model[PbftState, Action]):
                     if i != leader and (s.view[i] < v or (s.view[i] == v and s.changing[i])):
                         yield AcceptNewView(i, v, *o)
 
-    def honest_actions(self, state: PbftState) -> list[Action]:
-        result = []
-        for a in self.candidates(state):
-            try:
-                self.guard(state, a)
-            except GuardError:
-                continue
-            result.append(a)
-        self._enabled_in = (state, result, {id(a) for a in result})
-        return result
-
-    def step(self, state: PbftState, action: Action) -> PbftState:
-        last, _, listed = self._enabled_in
-        if last is not state or id(action) not in listed:
-            self.guard(state, action)  # not one of the actions just listed for this state
-        return self.apply(state, action)
-
     def apply(self, s: PbftState, a: Action) -> PbftState:
         """The effect of an enabled action (the guards have been checked)."""
         if isinstance(a, Request):
@@ -931,14 +912,8 @@ class Pbft(Model[PbftState, Action]):
     ) -> tuple[tuple[int, ...], tuple[bool, ...], tuple[tuple[int, ...], ...], tuple[int, ...]]:
         """The per-replica variables under the permutation (the cheap part of `permute`)."""
 
-        def moved(values: tuple[T, ...]) -> tuple[T, ...]:
-            out = list(values)
-            for i, value in enumerate(values):
-                out[r[i]] = value
-            return tuple(out)
-
-        executed = moved(tuple(tuple(d[x] for x in e) for e in s.executed))
-        return moved(s.view), moved(s.changing), executed, moved(s.stable)
+        executed = relabel(tuple(tuple(d[x] for x in e) for e in s.executed), r)
+        return relabel(s.view, r), relabel(s.changing, r), executed, relabel(s.stable, r)
 
     def permute(self, s: PbftState, r: tuple[int, ...], d: tuple[int, ...]) -> PbftState:
         """The state with replica i renamed r[i] and digest x renamed d[x]."""

@@ -206,3 +206,17 @@ def test_model_defaults() -> None:
     assert next(p.name for p in spec.params()) == "count"
     built = spec.model({"count": "5"})
     assert isinstance(built, Counter) and built.limit == 5
+
+
+def test_decode_event_and_relabel() -> None:
+    from spec.core import decode_event, relabel
+
+    events = {"inc": Inc}
+    assert decode_event(events, "unknown_counter_event", "inc", {}) == Inc()
+    with pytest.raises(GuardError) as caught:
+        decode_event(events, "unknown_counter_event", "dec", {})
+    assert caught.value.guard == "unknown_counter_event"
+    with pytest.raises(GuardError) as caught:
+        decode_event(events, "unknown_counter_event", "inc", {"by": 2})
+    assert caught.value.guard == "malformed_event"
+    assert relabel(("a", "b", "c"), (2, 0, 1)) == ("b", "c", "a")
