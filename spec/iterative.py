@@ -35,8 +35,11 @@ only when `early_termination_enabled` — and always by `max_rounds`.
 - The feedback score of a proposal is the mean of the scores other agents gave it;
   with none it is 1/2. Its quality is a function of its text (`quality`), recorded by
   `quality_assessment`; self-feedback is rejected and never counted.
-- Ties in the composite score go to the lowest agent id — never to an order of
-  insertion into a map.
+- Ties in the composite score go to the proposal whose text comes first (string
+  order), then to the more confident submission, and only between identical
+  submissions to the lowest agent id — never to an order of insertion into a map.
+  The selected proposal thus depends on what was proposed, not on who proposed it
+  (Delphi's anonymity), which is also what makes the symmetry over participants sound.
 - `consensus_level` is the mean Jaccard similarity of the round's proposals to the
   selected one.
 
@@ -91,7 +94,8 @@ NO_FEEDBACK = Fraction(1, 2)
 PHASES = ("proposal_collection", "feedback_collection", "analysis", "transition")
 REASONS = ("max_rounds", "convergence", "quality", "consensus")
 
-_WORD = re.compile(r"[a-z0-9]+")
+#: A word: a maximal run of letters and digits of any script (`\w` without "_").
+_WORD = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> frozenset[str]:
@@ -318,9 +322,20 @@ class Iterative(Model[IterativeState, Action]):
             if sub is not None
         }
 
-    def select(self, scores: Mapping[int, Fraction]) -> int:
-        """The agent whose proposal has the highest composite score; ties: lowest id."""
-        return min(scores, key=lambda i: (-scores[i], i))
+    @staticmethod
+    def rank(
+        s: IterativeState, scores: Mapping[int, Fraction], i: int
+    ) -> tuple[Fraction, str, Fraction, int]:
+        """Agent i's place in the selection order (least is best): the higher composite
+        score, then the text first in string order, then the higher confidence, then the
+        lowest id (which decides only between identical submissions)."""
+        sub = s.round_proposals[i]
+        assert sub is not None
+        return (-scores[i], sub.proposal, -sub.confidence, i)
+
+    def select(self, s: IterativeState, scores: Mapping[int, Fraction]) -> int:
+        """The agent whose proposal is selected: the least `rank`."""
+        return min(scores, key=lambda i: self.rank(s, scores, i))
 
     def convergence(self, s: IterativeState) -> Fraction:
         """Mean similarity of this round's proposals to the same agents' last ones."""
@@ -510,7 +525,7 @@ class Iterative(Model[IterativeState, Action]):
     def complete_round(self, s: IterativeState) -> IterativeState:
         """§3.3's round completion: select, record, measure convergence, stop or go on."""
         scores = self.composites(s)
-        best = self.select(scores)
+        best = self.select(s, scores)
         chosen = s.round_proposals[best]
         assert chosen is not None and s.quality_scores is not None
         convergence = self.convergence(s)
@@ -594,12 +609,15 @@ class Iterative(Model[IterativeState, Action]):
     def canonical(self, state: IterativeState) -> IterativeState:
         """The least image of the state under the permutations of participants.
 
-        The tie-break (lowest id wins) is not invariant under renaming agents, so two
-        images of a state may select different agents later; the selected *proposal* and
-        every property checked depend only on the texts and scores, and a tie between
-        two agents is a tie between their (equal-scored) proposals, which are then
-        selected by id in each image alike. This is why the symmetry is sound for the
-        properties stated here: none of them names an agent.
+        Renaming commutes with every event except in one place: the tie-break's last
+        resort (the lowest id) between two agents whose submissions are identical and
+        equally scored, where an image may record the other agent as `selected_agent`.
+        The selected proposal, its scores and confidence are the same either way, and
+        nothing but `selected_agent` differs, which no event reads and no property
+        tells apart (`selected_is_best` compares ranks without the id). This is why the
+        symmetry is sound for the properties stated here: none of them names an agent.
+        (A tie-break by id alone is not: the images of one state would select different
+        texts, and the reduced search would miss reachable states.)
         """
         best, best_key = state, self.order_key(state)
         first = best_key[0]
@@ -664,13 +682,13 @@ class Iterative(Model[IterativeState, Action]):
 
         @invariant
         def selected_is_best(s: IterativeState) -> bool:
-            """The selected proposal has the highest composite score; ties: the lowest id."""
+            """The selected proposal has the highest composite score; ties as `rank`."""
             if s.current_phase != "transition" or s.quality_scores is None:
                 return True
             record = s.proposals_history[-1]
             scores = self.composites(s)
-            top = max(scores.values())
-            return record.selected_agent == min(i for i, x in scores.items() if x == top)
+            best = min(self.rank(s, scores, i)[:3] for i in scores)
+            return self.rank(s, scores, record.selected_agent)[:3] == best
 
         @invariant
         def no_self_feedback(s: IterativeState) -> bool:

@@ -119,7 +119,9 @@ PROFILE_NAMES = ("novice", "average", "expert")
 
 def _rounded(value: Decimal) -> Fraction:
     """A decimal result rounded toward zero to 1/PRECISION."""
-    scaled = (value * PRECISION).to_integral_value(rounding=ROUND_FLOOR, context=_DECIMAL)
+    scaled = _DECIMAL.multiply(value, PRECISION).to_integral_value(
+        rounding=ROUND_FLOOR, context=_DECIMAL
+    )
     return Fraction(int(scaled), PRECISION)
 
 
@@ -218,7 +220,7 @@ def normalised_entropy(weights: Sequence[Fraction]) -> Fraction:
     n, total = len(weights), sum(weights, Fraction(0))
     if total == 0:
         return Fraction(0)
-    if n < 2:
+    if n < 2 or len(set(weights)) == 1:
         return Fraction(1)
     h = Decimal(0)
     for w in weights:
@@ -461,7 +463,7 @@ class Weighted(Model[WeightedState, Action]):
             reason = "after_decision" if s.consensus_reached else "after_deadline"
             raise GuardError(name, reason, "the session has ended")
         if isinstance(a, VoteSubmission | ExpertiseAssessment | PerformanceFeedback) and (
-            a.agent not in self.agents
+            not isinstance(a.agent, int) or a.agent not in self.agents
         ):
             raise GuardError(name, "not_participant", f"agent {a.agent} does not participate")
         if isinstance(a, VoteSubmission):
@@ -472,7 +474,7 @@ class Weighted(Model[WeightedState, Action]):
             if s.votes_cast[a.agent] >= self.config.max_votes:
                 raise GuardError(name, "vote_bound", "the model's bound on votes is reached")
         if isinstance(a, ExpertiseAssessment):
-            if a.profile not in range(len(PROFILES)):
+            if not isinstance(a.profile, int) or a.profile not in range(len(PROFILES)):
                 raise GuardError(name, "unknown_profile", f"no metric profile {a.profile!r}")
             if s.assessments_left <= 0:
                 raise GuardError(name, "assessment_bound", "the model's bound is reached")
@@ -585,14 +587,16 @@ class Weighted(Model[WeightedState, Action]):
         """The uncapped weights a weight update produces, by the assessment strategy.
 
         static: the baseline; dynamic: the expertise weight of the latest metrics;
-        adaptive: the mean of the current weight and that expertise weight.
+        adaptive: the mean of the baseline (the prior) and that expertise weight (recent
+        performance). Each is a function of the history alone, so an update without new
+        evidence changes nothing and the state space stays finite (FINDINGS W9).
         """
         latest = tuple(expertise_weight(h[-1]) for h in s.expertise_history)
         if s.assessment_strategy == "static":
             return s.baseline_weights
         if s.assessment_strategy == "dynamic":
             return latest
-        return tuple((w + x) / 2 for w, x in zip(s.agent_weights, latest, strict=True))
+        return tuple((b + x) / 2 for b, x in zip(s.baseline_weights, latest, strict=True))
 
     # -- symmetry -----------------------------------------------------------------------
 
@@ -785,10 +789,9 @@ class Weighted(Model[WeightedState, Action]):
                 for u, w in zip(s.uncapped_weights, s.agent_weights, strict=True)
             )
 
-        found: list[Witness[WeightedState]] = [deadline_without_consensus, cap_binds]
-        if self.config.agents >= 2:
-            found.insert(0, early_consensus)
-        return found
+        if self.config.agents < 2:
+            return [deadline_without_consensus]  # one agent: no early decision, no cap
+        return [early_consensus, deadline_without_consensus, cap_binds]
 
     def eventually(self) -> Sequence[Eventually[WeightedState]]:
         @eventually("voting_deadline")

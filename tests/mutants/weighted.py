@@ -1,19 +1,23 @@
 """Deliberately broken weighted-voting variants: the checker must catch each one.
 
 Each mutant changes one rule of `spec.weighted` through the smallest hook the spec
-exposes (`apply`, `with_weights`, `reached`, `guard`, `tally`), in the smallest
-configuration where the break can show. The seed mutants reproduce the seed's own rules
-(Part 2, §2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the checker must
-report: the property that breaks and the length of the shortest counterexample
-(breadth-first, symmetry on, as the model's default).
+exposes (`apply`, `with_weights`, `reached`, `guard`), in the smallest configuration
+where the break can show. The `seed_` mutants reproduce the seed's own rules (Part 2,
+§2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the checker reports first:
+the property that breaks and the length of the shortest counterexample (breadth-first,
+symmetry on, as the model's default); `SECONDARY` pins further properties the same
+rules break, each with its own shortest counterexample.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
+from typing import cast
 
 import attrs
 
+from spec import pbft
 from spec import weighted as w
 from spec.core import GuardError
 from tests.mutants.pbft import Mutant
@@ -21,14 +25,16 @@ from tests.mutants.pbft import Mutant
 
 class SeedRunningTotal(w.Weighted):
     """W1, the seed's vote handler: `new_weighted_total = weighted_state.weighted_total +
-    weighted_contribution`, so a re-vote is added to the running total again."""
+    weighted_contribution`, so a re-vote is added to the running total again (and the
+    early-consensus check that follows sees that total)."""
 
     def apply(self, s: w.WeightedState, a: w.Action) -> w.WeightedState:
         after = super().apply(s, a)
-        if not isinstance(a, w.VoteSubmission):
+        if not isinstance(a, w.VoteSubmission) or after.closed:
             return after
         contribution = s.agent_weights[a.agent] * a.confidence
-        return attrs.evolve(after, weighted_total=s.weighted_total + contribution)
+        running = attrs.evolve(after, weighted_total=s.weighted_total + contribution)
+        return self.decide(running, closing=False)
 
 
 class CapWithoutRedistribution(w.Weighted):
@@ -89,15 +95,94 @@ class TallyAtVoteTime(w.Weighted):
         return [o for o in s.options if support[o] >= bar]
 
 
-def _config(**values: object) -> w.WeightedConfig:
-    return w.WeightedConfig(**values)  # type: ignore[arg-type]
+def _mutant(name: str, build: Callable[[], w.Weighted], prop: str, length: int) -> Mutant:
+    # `Mutant.build` is typed for PBFT models; the record is the same for any model.
+    return Mutant(name, cast(Callable[[], pbft.Pbft], build), prop, length)
 
 
+class SeedVoteHandler(SeedRunningTotal, OptionBlindConsensus):
+    """W1 and W2 together, as the seed writes them: a running total over every
+    submission, compared option-blind with the threshold."""
+
+
+Config = w.WeightedConfig
+
+#: What `check(model, Options())` reports first: the property and the shortest length.
 MUTANTS = (
-    Mutant(
+    _mutant(
         "seed_running_total",
-        lambda: SeedRunningTotal(_config(agents=1, options=1, profiles=(1,), assessments=0)),  # type: ignore[arg-type,return-value]
+        lambda: SeedRunningTotal(Config(agents=1, options=1, profiles=(1,), assessments=0)),
         "counted_once",
         2,
+    ),
+    _mutant(
+        "seed_cap_without_redistribution",
+        lambda: CapWithoutRedistribution(
+            Config(
+                agents=2,
+                options=1,
+                profiles=(2, 1),
+                assessments=0,
+                confidence_levels=1,
+                max_votes=1,
+            )
+        ),
+        "weight_cap",
+        0,
+    ),
+    _mutant(
+        "seed_option_blind_consensus",
+        lambda: OptionBlindConsensus(
+            Config(agents=2, profiles=(1, 1), assessments=0, confidence_levels=1, max_votes=1)
+        ),
+        "decided_has_threshold",
+        2,
+    ),
+    _mutant(
+        "votes_after_decision",
+        lambda: VotesAfterDecision(
+            Config(agents=1, profiles=(1,), assessments=0, confidence_levels=1)
+        ),
+        "decision_final",
+        2,
+    ),
+    _mutant(
+        "seed_tally_at_vote_time",
+        lambda: TallyAtVoteTime(Config(agents=1, options=1, profiles=(2,), max_votes=1)),
+        "decided_has_threshold",
+        4,
+    ),
+)
+
+#: Further breaks of the same mutants, each the shortest counterexample of its property
+#: in a run that does not stop at the first violation (`Options(stop_at_first=False)`).
+SECONDARY = (
+    _mutant(
+        "seed_vote_handler_one_agent_decides_by_re_voting",
+        lambda: SeedVoteHandler(Config(agents=1, options=1, profiles=(1,), assessments=0)),
+        "decided_has_threshold",
+        2,
+    ),
+    _mutant(
+        "seed_cap_without_redistribution_halves_a_lone_agent",
+        lambda: CapWithoutRedistribution(
+            Config(agents=1, options=1, profiles=(2,), assessments=0, max_votes=1)
+        ),
+        "cap_preserves_total_and_order",
+        0,
+    ),
+    _mutant(
+        "votes_after_decision_lower_confidence",
+        lambda: VotesAfterDecision(Config(agents=1, options=1, profiles=(1,), assessments=0)),
+        "decided_has_threshold",
+        2,
+    ),
+    _mutant(
+        "seed_tally_at_vote_time_two_winners",
+        lambda: TallyAtVoteTime(
+            Config(agents=2, profiles=(2, 1), confidence_levels=1, max_votes=1)
+        ),
+        "unique_winner",
+        4,
     ),
 )
