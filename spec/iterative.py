@@ -63,15 +63,17 @@ import attrs
 from spec.core import (
     Config,
     Eventually,
+    GuardedModel,
     GuardError,
     Invariant,
-    Model,
     Specification,
     Witness,
     action_name,
+    decode_event,
     eventually,
     invariant,
     param,
+    relabel,
     witness,
 )
 
@@ -266,15 +268,7 @@ EVENTS: dict[str, type] = {
 
 def from_event(event_type: str, data: Mapping[str, object]) -> Action:
     """The action of a seed event, or `GuardError` `unknown_iterative_event`."""
-    cls = EVENTS.get(event_type)
-    if cls is None:
-        raise GuardError(
-            event_type, "unknown_iterative_event", f"no iterative event {event_type!r}"
-        )
-    try:
-        action: Action = cls(**data)
-    except TypeError as err:
-        raise GuardError(event_type, "malformed_event", str(err)) from None
+    action: Action = decode_event(EVENTS, "unknown_iterative_event", event_type, data)
     return action
 
 
@@ -285,7 +279,7 @@ def composite(quality_score: Fraction, feedback: Fraction, confidence: Fraction)
     )
 
 
-class Iterative(Model[IterativeState, Action]):
+class Iterative(GuardedModel[IterativeState, Action]):
     """Iterative refinement over one configuration: see the module docstring."""
 
     symmetry_default = True
@@ -468,20 +462,6 @@ class Iterative(Model[IterativeState, Action]):
         ]
         return result
 
-    def honest_actions(self, state: IterativeState) -> list[Action]:
-        result = []
-        for a in self.candidates(state):
-            try:
-                self.guard(state, a)
-            except GuardError:
-                continue
-            result.append(a)
-        return result
-
-    def step(self, state: IterativeState, action: Action) -> IterativeState:
-        self.guard(state, action)
-        return self.apply(state, action)
-
     def apply(self, s: IterativeState, a: Action) -> IterativeState:
         """The effect of an accepted event."""
         if isinstance(a, ProposalSubmission):
@@ -568,10 +548,7 @@ class Iterative(Model[IterativeState, Action]):
         """The state with participant i renamed p[i]."""
 
         def moved(values: tuple[T, ...]) -> tuple[T, ...]:
-            out = list(values)
-            for i, value in enumerate(values):
-                out[p[i]] = value
-            return tuple(out)
+            return relabel(values, p)
 
         history = tuple(
             r._replace(

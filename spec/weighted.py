@@ -72,15 +72,17 @@ from spec.core import (
     Config,
     ConfigError,
     Eventually,
+    GuardedModel,
     GuardError,
     Invariant,
-    Model,
     Specification,
     Witness,
     action_name,
+    decode_event,
     eventually,
     invariant,
     param,
+    relabel,
     witness,
 )
 
@@ -368,17 +370,11 @@ EVENTS: dict[str, type] = {
 
 def from_event(event_type: str, data: Mapping[str, object]) -> Action:
     """The action of a seed event, or `GuardError` `unknown_weighted_event`."""
-    cls = EVENTS.get(event_type)
-    if cls is None:
-        raise GuardError(event_type, "unknown_weighted_event", f"no weighted event {event_type!r}")
-    try:
-        action: Action = cls(**data)
-    except TypeError as err:
-        raise GuardError(event_type, "malformed_event", str(err)) from None
+    action: Action = decode_event(EVENTS, "unknown_weighted_event", event_type, data)
     return action
 
 
-class Weighted(Model[WeightedState, Action]):
+class Weighted(GuardedModel[WeightedState, Action]):
     """Weighted voting over one configuration: see the module docstring."""
 
     def __init__(self, config: WeightedConfig) -> None:
@@ -531,20 +527,6 @@ class Weighted(Model[WeightedState, Action]):
             result.append(PerformanceFeedback(i, False))
         return result
 
-    def honest_actions(self, state: WeightedState) -> list[Action]:
-        result = []
-        for a in self.candidates(state):
-            try:
-                self.guard(state, a)
-            except GuardError:
-                continue
-            result.append(a)
-        return result
-
-    def step(self, state: WeightedState, action: Action) -> WeightedState:
-        self.guard(state, action)
-        return self.apply(state, action)
-
     def apply(self, s: WeightedState, a: Action) -> WeightedState:
         """The effect of an accepted event."""
         if isinstance(a, VoteSubmission):
@@ -627,10 +609,7 @@ class Weighted(Model[WeightedState, Action]):
         """The state with agent i renamed a[i] and option x renamed o[x]."""
 
         def moved(values: tuple[T, ...]) -> tuple[T, ...]:
-            out = list(values)
-            for i, value in enumerate(values):
-                out[a[i]] = value
-            return tuple(out)
+            return relabel(values, a)
 
         def option(d: int | str | None) -> int | str | None:
             return o[d] if isinstance(d, int) else d
