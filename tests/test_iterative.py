@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from model_check.engine import Options, check
-from model_check.result import CheckResult, Trace
+from model_check.result import CheckResult
 from spec import iterative as it
 from spec.core import ConfigError, GuardError, action_name, make_config
 from tests.mutants.iterative import (
@@ -26,22 +26,10 @@ from tests.mutants.iterative import (
     NoMaxRounds,
     SeedAllSubmitted,
 )
+from tests.spec_helpers import replay, statuses
 
 A, THE, CUT, LONG = it.TEXTS  # "plan a budget", "plan the budget", ...
 ONE, HALF, ZERO = Fraction(1), Fraction(1, 2), Fraction(0)
-
-
-def statuses(result: CheckResult) -> dict[str, str]:
-    return {p.name: p.status for p in result.properties}
-
-
-def replay(model: it.Iterative, trace: Trace) -> None:
-    """Every step of the trace is a step of `model` (or it raises GuardError)."""
-    state = trace.steps[0].state
-    assert state in model.initial()
-    for step in trace.steps[1:]:
-        state = model.step(state, step.action)
-        assert state == step.state
 
 
 def config(**values: Any) -> it.IterativeConfig:

@@ -11,23 +11,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from model_check.engine import Options, check
-from model_check.result import CheckResult, Trace
+from model_check.result import CheckResult
 from spec import pbft
 from spec.core import ConfigError, GuardError, action_name, make_config
 from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant, SeedPrepareRule
-
-
-def statuses(result: CheckResult) -> dict[str, str]:
-    return {p.name: p.status for p in result.properties}
-
-
-def replay(model: pbft.Pbft, trace: Trace) -> None:
-    """Every step of the trace is a step of `model` (or it raises GuardError)."""
-    state = trace.steps[0].state
-    assert state in model.initial()
-    for step in trace.steps[1:]:
-        state = model.step(state, step.action)
-        assert state == step.state
+from tests.spec_helpers import replay, statuses
 
 
 @pytest.fixture(scope="module")

@@ -16,27 +16,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from model_check.engine import Options, check
-from model_check.result import CheckResult, Trace
+from model_check.result import CheckResult
 from spec import weighted as w
 from spec.core import ConfigError, GuardError, action_name, make_config
 from tests.mutants.pbft import Mutant
 from tests.mutants.weighted import MUTANTS, SECONDARY
+from tests.spec_helpers import replay, statuses
 
 F = Fraction
 EXPERT, AVERAGE, NOVICE = w.PROFILES[2], w.PROFILES[1], w.PROFILES[0]
-
-
-def statuses(result: CheckResult) -> dict[str, str]:
-    return {p.name: p.status for p in result.properties}
-
-
-def replay(model: w.Weighted, trace: Trace) -> None:
-    """Every step of the trace is a step of `model` (or it raises GuardError)."""
-    state = trace.steps[0].state
-    assert state in model.initial()
-    for step in trace.steps[1:]:
-        state = model.step(state, step.action)
-        assert state == step.state
 
 
 def run(model: w.Weighted, *actions: w.Action) -> w.WeightedState:

@@ -1,0 +1,22 @@
+"""Helpers the protocol tests share: verdicts by name, and replaying a trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model_check.result import CheckResult, Trace
+from spec.core import Model
+
+
+def statuses(result: CheckResult) -> dict[str, str]:
+    """Each property's verdict, by name."""
+    return {p.name: p.status for p in result.properties}
+
+
+def replay(model: Model[Any, Any], trace: Trace) -> None:
+    """Every step of the trace is a step of `model` (or it raises GuardError)."""
+    state = trace.steps[0].state
+    assert state in model.initial()
+    for step in trace.steps[1:]:
+        state = model.step(state, step.action)
+        assert state == step.state
