@@ -9,11 +9,12 @@ property that breaks and the length of the shortest counterexample (breadth-firs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 
 from spec import pbft
-from spec.core import GuardError
+from spec.core import GuardError, Model
 
 
 class CommitQuorum2f(pbft.Pbft):
@@ -89,7 +90,7 @@ class Mutant:
     """A broken variant, where it shows, and what the checker must find."""
 
     name: str
-    build: Callable[[], pbft.Pbft]
+    build: Callable[[], Model[Any, Any]]
     property: str
     length: int
 

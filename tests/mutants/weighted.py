@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
-from typing import cast
 
 import attrs
 
-from spec import pbft
 from spec import weighted as w
 from spec.core import GuardError
 from tests.mutants.pbft import Mutant
@@ -96,8 +94,7 @@ class TallyAtVoteTime(w.Weighted):
 
 
 def _mutant(name: str, build: Callable[[], w.Weighted], prop: str, length: int) -> Mutant:
-    # `Mutant.build` is typed for PBFT models; the record is the same for any model.
-    return Mutant(name, cast(Callable[[], pbft.Pbft], build), prop, length)
+    return Mutant(name, build, prop, length)
 
 
 class SeedVoteHandler(SeedRunningTotal, OptionBlindConsensus):
