@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+
 from model_check.result import CheckResult, Trace
 from spec.core import Model
 
@@ -20,3 +22,13 @@ def replay(model: Model[Any, Any], trace: Trace) -> None:
     for step in trace.steps[1:]:
         state = model.step(state, step.action)
         assert state == step.state
+
+
+def walk_settings(steps: int) -> settings:
+    """Settings of the random-schedule state machines: 25 walks of `steps` steps."""
+    return settings(
+        max_examples=25,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )

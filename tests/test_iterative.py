@@ -10,7 +10,6 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -26,7 +25,7 @@ from tests.mutants.iterative import (
     NoMaxRounds,
     SeedAllSubmitted,
 )
-from tests.spec_helpers import replay, statuses
+from tests.spec_helpers import replay, statuses, walk_settings
 
 A, THE, CUT, LONG = it.TEXTS  # "plan a budget", "plan the budget", ...
 ONE, HALF, ZERO = Fraction(1), Fraction(1, 2), Fraction(0)
@@ -702,12 +701,7 @@ class RandomSessions(RuleBasedStateMachine):
 
 
 TestRandomSessions = RandomSessions.TestCase
-TestRandomSessions.settings = settings(
-    max_examples=25,
-    stateful_step_count=80,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+TestRandomSessions.settings = walk_settings(80)
 
 
 def test_names_are_the_seeds() -> None:

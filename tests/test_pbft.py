@@ -6,7 +6,6 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -15,7 +14,7 @@ from model_check.result import CheckResult
 from spec import pbft
 from spec.core import ConfigError, GuardError, action_name, make_config
 from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant, SeedPrepareRule
-from tests.spec_helpers import replay, statuses
+from tests.spec_helpers import replay, statuses, walk_settings
 
 
 @pytest.fixture(scope="module")
@@ -287,9 +286,4 @@ class RandomSchedules(RuleBasedStateMachine):
 
 
 TestRandomSchedules = RandomSchedules.TestCase
-TestRandomSchedules.settings = settings(
-    max_examples=25,
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+TestRandomSchedules.settings = walk_settings(40)

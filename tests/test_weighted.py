@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -21,7 +21,7 @@ from spec import weighted as w
 from spec.core import ConfigError, GuardError, action_name, make_config
 from tests.mutants.pbft import Mutant
 from tests.mutants.weighted import MUTANTS, SECONDARY
-from tests.spec_helpers import replay, statuses
+from tests.spec_helpers import replay, statuses, walk_settings
 
 F = Fraction
 EXPERT, AVERAGE, NOVICE = w.PROFILES[2], w.PROFILES[1], w.PROFILES[0]
@@ -634,9 +634,4 @@ class RandomSessions(RuleBasedStateMachine):
 
 
 TestRandomSessions = RandomSessions.TestCase
-TestRandomSessions.settings = settings(
-    max_examples=25,
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+TestRandomSessions.settings = walk_settings(40)
