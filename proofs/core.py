@@ -215,5 +215,5 @@ def value(model: z3.ModelRef, term: z3.ExprRef) -> str:
     if z3.is_true(v) or z3.is_false(v):
         return str(z3.is_true(v))
     if z3.is_algebraic_value(v):
-        return v.as_decimal(12)
+        return str(v.as_decimal(12))
     return str(v)
