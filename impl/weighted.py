@@ -449,9 +449,7 @@ def metrics_of(data: Mapping[str, Any]) -> Metrics | Error:
     return Metrics(*values)
 
 
-def _agent(s: WeightedSession, data: Mapping[str, Any], event: str) -> int | Error:
-    if "agent_id" not in data:
-        return Error("malformed_event", f"{event} needs agent_id")
+def _agent(s: WeightedSession, data: Mapping[str, Any]) -> int | Error:
     i = s.index(data["agent_id"])
     if i is None:
         return Error("not_participant", f"agent {data['agent_id']!r} does not participate")
@@ -462,9 +460,7 @@ def _agent(s: WeightedSession, data: Mapping[str, Any], event: str) -> int | Err
 
 
 def _vote_submission(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession] | Error:
-    if "vote" not in data:
-        return Error("malformed_event", "vote_submission needs vote")
-    agent = _agent(s, data, "vote_submission")
+    agent = _agent(s, data)
     if isinstance(agent, Error):
         return agent
     vote = data["vote"]
@@ -517,7 +513,7 @@ def _weight_update(s: WeightedSession) -> Ok[WeightedSession]:
 
 
 def _assessment(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession] | Error:
-    agent = _agent(s, data, "expertise_assessment")
+    agent = _agent(s, data)
     if isinstance(agent, Error):
         return agent
     m = metrics_of(data)
@@ -540,10 +536,10 @@ def _assessment(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSessi
 
 
 def _feedback(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession] | Error:
-    agent = _agent(s, data, "performance_feedback")
+    agent = _agent(s, data)
     if isinstance(agent, Error):
         return agent
-    correct = data.get("correct")
+    correct = data["correct"]
     if not isinstance(correct, bool):
         return Error(
             "malformed_event", f"performance_feedback needs correct: bool, not {correct!r}"
@@ -568,14 +564,15 @@ def _feedback(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession
     )
 
 
-EVENTS = (
-    "vote_submission",
-    "weight_update_request",
-    "expertise_assessment",
-    "consensus_check",
-    "voting_deadline",
-    "performance_feedback",
-)
+#: Each event and the fields its data must have.
+EVENTS: dict[str, tuple[str, ...]] = {
+    "vote_submission": ("agent_id", "vote"),
+    "weight_update_request": (),
+    "expertise_assessment": ("agent_id",),
+    "consensus_check": (),
+    "voting_deadline": (),
+    "performance_feedback": ("agent_id", "correct"),
+}
 
 
 def handle_weighted_event(
@@ -587,12 +584,16 @@ def handle_weighted_event(
     unknown names are `unknown_weighted_event`; data that is not a mapping, or misses a
     field, is `malformed_event`.
     """
-    if event_type not in EVENTS:
+    required = EVENTS.get(event_type)
+    if required is None:
         return Error("unknown_weighted_event", f"no such event {event_type!r}")
     if event_data is None:
         event_data = {}
     if not isinstance(event_data, Mapping):
         return Error("malformed_event", f"{event_type} data must be a mapping")
+    missing = [k for k in required if k not in event_data]
+    if missing:
+        return Error("malformed_event", f"{event_type} needs {', '.join(missing)}")
     s = session
     if s.closed:
         reason = "after_decision" if s.consensus_reached else "after_deadline"

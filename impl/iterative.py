@@ -1,0 +1,600 @@
+"""Iterative proposal refinement: the seed's Part 3 event handlers, in floats.
+
+The reference implementation of `spec/iterative.py`, written apart from it: rounds
+through the four phases of §3.2 (`proposal_collection`, `feedback_collection`,
+`analysis`, `transition`), feedback on other agents' proposals only, Jaccard convergence
+(§3.4) against each agent's proposal of the previous round, the composite selection
+0.4 quality + 0.4 feedback + 0.2 confidence with ties broken by the text, then the
+higher confidence, then the lower position (spec/FINDINGS.md I3), and the stopping rules
+(convergence and quality when `early_termination_enabled`, consensus by
+`early_termination`, always `max_rounds`). A handler is pure:
+`handle_iterative_event(session, event_type, event_data) -> Ok | Error`; telemetry
+(`proposal_received`, `feedback_received`, `phase_changed`, `quality_assessed`,
+`round_completed`, `converged`, `refinement_terminated`) and the final proposal (a
+`Decide`) are effects.
+
+## Tolerance
+
+Scores are floats; they agree with the spec's fractions within 1e-8 x max(1, |x|)
+(`impl.weighted.TOLERANCE`; here only float rounding, about 1e-15, separates them).
+Composite scores within the tolerance count as tied, so that the tie-break decides as
+the spec's exact comparison does (the seed's own floats break exact ties by one ulp:
+FINDINGS I3). The thresholds compare with the same tolerance.
+
+## Event data (the seed's field names)
+
+- `proposal_submission`: `agent_id`, `proposal` (a text), `confidence` in [0, 1]
+  (required: FINDINGS I7), optional `reasoning` and `based_on`;
+- `feedback_submission`: `from_agent`, `target_agent`, `feedback` (the seed's
+  `feedback_data`, of which `quality_score` in [0, 1] is read);
+- the others: none.
+
+Reasons for refusal: `unknown_iterative_event`, `malformed_event`, `after_termination`,
+`wrong_phase`, `not_participant`, `already_submitted`, `confidence_out_of_range`,
+`malformed_proposal`, `self_feedback`, `score_out_of_range`, `already_given`,
+`already_assessed`, `assessed`, `early_termination_enabled` (the spec's guard names).
+
+## Quality
+
+The seed leaves `quality_assessment` open. As in the spec, the quality of a proposal is
+its share of a reference vocabulary (`REFERENCE_TEXTS` by default: the spec's `TEXTS`),
+a deterministic stand-in that a deployment replaces by configuring its own texts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any, NamedTuple, cast
+
+import attrs
+
+from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
+from impl.weighted import at_least, is_rate, snap
+
+PROTOCOL = "iterative"
+PHASES = ("proposal_collection", "feedback_collection", "analysis", "transition")
+METHODS = ("jaccard", "semantic", "custom")
+QUALITY_WEIGHT = 0.4
+FEEDBACK_WEIGHT = 0.4
+CONFIDENCE_WEIGHT = 0.2
+NO_FEEDBACK = 0.5
+
+#: The texts whose words make the default quality vocabulary (the spec's `TEXTS`).
+REFERENCE_TEXTS = (
+    "plan a budget",
+    "plan the budget",
+    "cut the budget now",
+    "plan a budget and a schedule",
+)
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> frozenset[str]:
+    """Lower-case maximal runs of letters and digits."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def jaccard(a: str, b: str) -> float:
+    """|A & B| / |A | B| of the word sets; 1.0 for two empty sets (the seed)."""
+    x, y = words(a), words(b)
+    union = len(x | y)
+    return len(x & y) / union if union else 1.0
+
+
+def vocabulary_of(texts: Sequence[str]) -> frozenset[str]:
+    """The words of some texts."""
+    return frozenset().union(*(words(t) for t in texts))
+
+
+def quality(text: str, vocabulary: frozenset[str]) -> float:
+    """The share of the vocabulary that the text uses (0.0 for an empty vocabulary)."""
+    return len(words(text) & vocabulary) / len(vocabulary) if vocabulary else 0.0
+
+
+def composite(quality_score: float, feedback: float, confidence: float) -> float:
+    """§3.4: base_quality * 0.4 + feedback_score * 0.4 + confidence_score * 0.2."""
+    return (
+        QUALITY_WEIGHT * quality_score + FEEDBACK_WEIGHT * feedback + CONFIDENCE_WEIGHT * confidence
+    )
+
+
+class Submission(NamedTuple):
+    """§3.2's `proposal_submission` (without the timestamp and the estimate)."""
+
+    proposal: str
+    confidence: float
+    reasoning: str | None = None
+    based_on: tuple[str, ...] = ()
+
+
+class Feedback(NamedTuple):
+    """One `feedback_submission`: positions of the two agents and the quality score."""
+
+    from_agent: int
+    target_agent: int
+    score: float
+
+
+class RoundRecord(NamedTuple):
+    """§3.2's `proposal_round`: one finished round."""
+
+    round: int
+    proposals: tuple[Submission | None, ...]
+    selected_agent: int
+    selected_proposal: str
+    quality_score: float
+    convergence_score: float
+    feedback_summary: tuple[float, ...]
+
+
+@attrs.frozen
+class IterativeSession:
+    """An iterative-refinement session: §3.2's state, agents by position in
+    `participants`. `feedback_collection` keeps the feedbacks in arrival order."""
+
+    session_id: str
+    participants: tuple[str, ...]
+    current_round: int
+    max_rounds: int
+    initial_proposal: str
+    current_proposal: str
+    proposals_history: tuple[RoundRecord, ...]
+    round_proposals: tuple[Submission | None, ...]
+    feedback_collection: tuple[Feedback, ...]
+    feedback_weights: tuple[float, ...]
+    convergence_threshold: float
+    convergence_score: float
+    similarity_history: tuple[float, ...]
+    convergence_method: str
+    quality_scores: tuple[float, ...] | None
+    quality_threshold: float
+    termination_reason: str | None
+    early_termination_enabled: bool
+    current_phase: str
+    final_proposal: str | None
+    consensus_level: float
+    vocabulary: frozenset[str]
+
+    def index(self, agent_id: object) -> int | None:
+        """The position of a participant, or None."""
+        for i, a in enumerate(self.participants):
+            if a == agent_id:
+                return i
+        return None
+
+
+def new_session(
+    session_id: str,
+    initial_proposal: str,
+    participants: Sequence[str],
+    max_rounds: int,
+    convergence_threshold: float,
+    quality_threshold: float,
+    early_termination: bool,
+    method: str,
+    vocabulary: frozenset[str],
+) -> IterativeSession:
+    """A session in round 1, collecting proposals (arguments trusted: the API checks)."""
+    n = len(participants)
+    return IterativeSession(
+        session_id=session_id,
+        participants=tuple(participants),
+        current_round=1,
+        max_rounds=max_rounds,
+        initial_proposal=initial_proposal,
+        current_proposal=initial_proposal,
+        proposals_history=(),
+        round_proposals=(None,) * n,
+        feedback_collection=(),
+        feedback_weights=(1.0,) * n,
+        convergence_threshold=convergence_threshold,
+        convergence_score=0.0,
+        similarity_history=(),
+        convergence_method=method,
+        quality_scores=None,
+        quality_threshold=quality_threshold,
+        termination_reason=None,
+        early_termination_enabled=early_termination,
+        current_phase="proposal_collection",
+        final_proposal=None,
+        consensus_level=0.0,
+        vocabulary=vocabulary,
+    )
+
+
+# --- derived values ------------------------------------------------------------------------
+
+
+def feedback_scores(s: IterativeSession) -> tuple[float, ...]:
+    """Each participant's feedback score: the mean of the scores others gave it (0.5
+    with none)."""
+    given: list[list[float]] = [[] for _ in s.participants]
+    for f in s.feedback_collection:
+        if f.from_agent != f.target_agent:
+            given[f.target_agent].append(f.score)
+    return tuple(math.fsum(g) / len(g) if g else NO_FEEDBACK for g in given)
+
+
+def select(s: IterativeSession) -> int:
+    """The position whose proposal is selected: the highest composite score (within the
+    tolerance), then the text first in string order, then the higher confidence, then
+    the lower position."""
+    assert s.quality_scores is not None
+    feedback = feedback_scores(s)
+    scores = {
+        i: composite(s.quality_scores[i], feedback[i], sub.confidence)
+        for i, sub in enumerate(s.round_proposals)
+        if sub is not None
+    }
+    best = max(scores.values())
+    tied = [i for i, x in scores.items() if at_least(x, best)]
+
+    def rank(i: int) -> tuple[str, float, int]:
+        sub = s.round_proposals[i]
+        assert sub is not None
+        return (sub.proposal, -sub.confidence, i)
+
+    return min(tied, key=rank)
+
+
+def convergence(s: IterativeSession) -> float:
+    """Mean Jaccard similarity of each agent's proposal to its own of the last round
+    (0.0 without a last round or without an agent in both)."""
+    if not s.proposals_history:
+        return 0.0
+    previous = s.proposals_history[-1].proposals
+    pairs = [
+        jaccard(now.proposal, before.proposal)
+        for now, before in zip(s.round_proposals, previous, strict=True)
+        if now is not None and before is not None
+    ]
+    return math.fsum(pairs) / len(pairs) if pairs else 0.0
+
+
+def stopping_reason(s: IterativeSession, record: RoundRecord) -> str | None:
+    """The stopping rule, applied to a finished round."""
+    if s.early_termination_enabled:
+        if len(s.proposals_history) > 1 and at_least(
+            record.convergence_score, s.convergence_threshold
+        ):
+            return "convergence"
+        if at_least(record.quality_score, s.quality_threshold):
+            return "quality"
+    if record.round >= s.max_rounds:
+        return "max_rounds"
+    return None
+
+
+# --- effects -----------------------------------------------------------------------------
+
+
+def _telemetry(
+    s: IterativeSession,
+    event: str,
+    measurements: Mapping[str, int | float],
+    metadata: Mapping[str, Scalar] | None = None,
+) -> Telemetry:
+    return Telemetry(PROTOCOL, event, s.session_id, dict(measurements), dict(metadata or {}))
+
+
+def _terminate(s: IterativeSession, reason: str) -> tuple[IterativeSession, tuple[Effect, ...]]:
+    ended = attrs.evolve(s, termination_reason=reason, final_proposal=s.current_proposal)
+    effects: list[Effect] = []
+    if reason == "convergence":
+        effects.append(_telemetry(ended, "converged", {"convergence_score": s.convergence_score}))
+    effects.append(
+        _telemetry(
+            ended,
+            "refinement_terminated",
+            {"rounds": len(s.proposals_history), "consensus_level": s.consensus_level},
+            {"reason": reason},
+        )
+    )
+    effects.append(Decide(s.current_proposal, (reason, len(s.proposals_history))))
+    return ended, tuple(effects)
+
+
+def _phase(s: IterativeSession, phase: str) -> tuple[IterativeSession, Telemetry]:
+    after = attrs.evolve(s, current_phase=phase)
+    return after, _telemetry(
+        after, "phase_changed", {"round": s.current_round}, {"from": s.current_phase, "to": phase}
+    )
+
+
+# --- the handlers ------------------------------------------------------------------------
+
+
+Result = Ok[IterativeSession] | Error
+
+
+def _wrong_phase(s: IterativeSession, event: str, expected: str) -> Error | None:
+    if s.current_phase != expected:
+        return Error("wrong_phase", f"{event} needs {expected}, not {s.current_phase}")
+    return None
+
+
+def _proposal(s: IterativeSession, data: Mapping[str, Any]) -> Result:
+    agent = s.index(data["agent_id"])
+    if agent is None:
+        return Error("not_participant", f"agent {data['agent_id']!r} does not participate")
+    wrong = _wrong_phase(s, "proposal_submission", "proposal_collection")
+    if wrong:
+        return wrong
+    if s.round_proposals[agent] is not None:
+        return Error("already_submitted", f"agent {data['agent_id']!r} submitted this round")
+    confidence = data["confidence"]
+    if not is_rate(confidence):
+        return Error("confidence_out_of_range", f"confidence {confidence!r} is not in [0, 1]")
+    proposal = data["proposal"]
+    if not isinstance(proposal, str):
+        return Error("malformed_proposal", "a proposal is a text")
+    reasoning = data.get("reasoning")
+    based_on = data.get("based_on") or ()
+    if (reasoning is not None and not isinstance(reasoning, str)) or not isinstance(
+        based_on, list | tuple
+    ):
+        return Error("malformed_event", "reasoning is a text and based_on a list of agent ids")
+    sub = Submission(proposal, float(confidence), reasoning, tuple(str(b) for b in based_on))
+    proposals = (*s.round_proposals[:agent], sub, *s.round_proposals[agent + 1 :])
+    after = attrs.evolve(s, round_proposals=proposals)
+    effects: list[Effect] = [
+        _telemetry(
+            after,
+            "proposal_received",
+            {"round": s.current_round, "confidence": sub.confidence},
+            {"agent_id": s.participants[agent]},
+        )
+    ]
+    if all(p is not None for p in proposals):
+        after, moved = _phase(after, "feedback_collection")
+        effects.append(moved)
+    return Ok(after, tuple(effects))
+
+
+def _feedback(s: IterativeSession, data: Mapping[str, Any]) -> Result:
+    ends = []
+    for key in ("from_agent", "target_agent"):
+        i = s.index(data[key])
+        if i is None:
+            return Error("not_participant", f"agent {data[key]!r} does not participate")
+        ends.append(i)
+    wrong = _wrong_phase(s, "feedback_submission", "feedback_collection")
+    if wrong:
+        return wrong
+    source, target = ends
+    if source == target:
+        return Error("self_feedback", "an agent may not score its own proposal")
+    feedback = data["feedback"]
+    score = feedback.get("quality_score") if isinstance(feedback, Mapping) else None
+    if not is_rate(score):
+        return Error("score_out_of_range", f"feedback quality_score {score!r} is not in [0, 1]")
+    value = float(cast(float, score))
+    if any(f.from_agent == source and f.target_agent == target for f in s.feedback_collection):
+        return Error("already_given", "this feedback was already given")
+    given = (*s.feedback_collection, Feedback(source, target, value))
+    after = attrs.evolve(s, feedback_collection=given)
+    effects: list[Effect] = [
+        _telemetry(
+            after,
+            "feedback_received",
+            {"score": value},
+            {"from_agent": s.participants[source], "target_agent": s.participants[target]},
+        )
+    ]
+    n = len(s.participants)
+    if len(given) == n * (n - 1):
+        after, moved = _phase(after, "analysis")
+        effects.append(moved)
+    return Ok(after, tuple(effects))
+
+
+def _quality(s: IterativeSession) -> Result:
+    wrong = _wrong_phase(s, "quality_assessment", "analysis")
+    if wrong:
+        return wrong
+    if s.quality_scores is not None:
+        return Error("already_assessed", "this round is assessed")
+    scores = tuple(
+        quality(sub.proposal, s.vocabulary) if sub is not None else 0.0 for sub in s.round_proposals
+    )
+    after = attrs.evolve(s, quality_scores=scores)
+    return Ok(after, (_telemetry(after, "quality_assessed", {"best_quality": max(scores)}),))
+
+
+def _round_completion(s: IterativeSession) -> Result:
+    wrong = _wrong_phase(s, "round_completion", "analysis")
+    if wrong:
+        return wrong
+    if s.quality_scores is None:
+        return Error("assessed", "the round's quality is not assessed yet")
+    best = select(s)
+    chosen = s.round_proposals[best]
+    assert chosen is not None
+    score = convergence(s)
+    record = RoundRecord(
+        round=s.current_round,
+        proposals=s.round_proposals,
+        selected_agent=best,
+        selected_proposal=chosen.proposal,
+        quality_score=s.quality_scores[best],
+        convergence_score=score,
+        feedback_summary=feedback_scores(s),
+    )
+    agreeing = [jaccard(sub.proposal, chosen.proposal) for sub in s.round_proposals if sub]
+    after = attrs.evolve(
+        s,
+        proposals_history=(*s.proposals_history, record),
+        current_proposal=chosen.proposal,
+        convergence_score=score,
+        similarity_history=(*s.similarity_history, score),
+        consensus_level=math.fsum(agreeing) / len(agreeing),
+        current_phase="transition",
+    )
+    effects: list[Effect] = [
+        _telemetry(
+            after,
+            "round_completed",
+            {
+                "round": s.current_round,
+                "quality_score": record.quality_score,
+                "convergence_score": score,
+                "consensus_level": after.consensus_level,
+            },
+            {"selected_agent": s.participants[best]},
+        )
+    ]
+    reason = stopping_reason(after, record)
+    if reason:
+        after, ended = _terminate(after, reason)
+        effects += ended
+    return Ok(after, tuple(effects))
+
+
+def _convergence_check(s: IterativeSession) -> Result:
+    wrong = _wrong_phase(s, "convergence_check", "transition")
+    if wrong:
+        return wrong
+    reason = stopping_reason(s, s.proposals_history[-1])
+    checked = _telemetry(s, "convergence_checked", {"convergence_score": s.convergence_score})
+    if reason:
+        after, ended = _terminate(s, reason)
+        return Ok(after, (checked, *ended))
+    return Ok(s, (checked,))
+
+
+def _phase_transition(s: IterativeSession) -> Result:
+    if s.current_phase == "feedback_collection":
+        after, moved = _phase(s, "analysis")
+        return Ok(after, (moved,))
+    if s.current_phase != "transition":
+        return Error("wrong_phase", f"no transition out of {s.current_phase} by event")
+    after = attrs.evolve(
+        s,
+        current_round=s.current_round + 1,
+        round_proposals=(None,) * len(s.participants),
+        feedback_collection=(),
+        quality_scores=None,
+    )
+    after, moved = _phase(after, "proposal_collection")
+    return Ok(after, (moved,))
+
+
+def _early_termination(s: IterativeSession) -> Result:
+    wrong = _wrong_phase(s, "early_termination", "transition")
+    if wrong:
+        return wrong
+    if not s.early_termination_enabled:
+        return Error("early_termination_enabled", "early termination is off")
+    after, effects = _terminate(s, "consensus")
+    return Ok(after, effects)
+
+
+#: Each event and the fields its data must have.
+EVENTS: dict[str, tuple[str, ...]] = {
+    "proposal_submission": ("agent_id", "proposal", "confidence"),
+    "feedback_submission": ("from_agent", "target_agent", "feedback"),
+    "round_completion": (),
+    "convergence_check": (),
+    "quality_assessment": (),
+    "phase_transition": (),
+    "early_termination": (),
+}
+
+
+def handle_iterative_event(
+    session: IterativeSession, event_type: str, event_data: Mapping[str, Any] | None = None
+) -> Result:
+    """§3.3's `handle_iterative_event`: the new session and its effects, or an `Error`.
+
+    Unknown names are `unknown_iterative_event`; data that is not a mapping or misses a
+    field is `malformed_event`; every event after termination is `after_termination`.
+    """
+    required = EVENTS.get(event_type)
+    if required is None:
+        return Error("unknown_iterative_event", f"no such event {event_type!r}")
+    data = {} if event_data is None else event_data
+    if not isinstance(data, Mapping):
+        return Error("malformed_event", f"{event_type} data must be a mapping")
+    missing = [k for k in required if k not in data]
+    if missing:
+        return Error("malformed_event", f"{event_type} needs {', '.join(missing)}")
+    s = session
+    if s.termination_reason is not None:
+        return Error("after_termination", "the session has terminated")
+    if event_type == "proposal_submission":
+        return _proposal(s, data)
+    if event_type == "feedback_submission":
+        return _feedback(s, data)
+    if event_type == "quality_assessment":
+        return _quality(s)
+    if event_type == "round_completion":
+        return _round_completion(s)
+    if event_type == "convergence_check":
+        return _convergence_check(s)
+    if event_type == "phase_transition":
+        return _phase_transition(s)
+    return _early_termination(s)
+
+
+# --- the abstraction function ------------------------------------------------------------
+
+
+def abstract(session: IterativeSession) -> Any:
+    """The `spec.iterative.IterativeState` this session stands for.
+
+    Agents become their positions; texts stay texts; confidences, feedback scores and
+    the thresholds become the nearest fractions with denominators up to 10^6; derived
+    scores (quality, convergence, consensus level, feedback summaries) their exact binary
+    values, compared with the spec's within `TOLERANCE` (`impl.weighted.approx`).
+    """
+    from spec import iterative as it
+
+    s = session
+
+    def sub(x: Submission | None) -> Any:
+        return None if x is None else it.Submission(x.proposal, snap(x.confidence))
+
+    def subs(xs: tuple[Submission | None, ...]) -> tuple[Any, ...]:
+        return tuple(sub(x) for x in xs)
+
+    def qs(xs: Sequence[float]) -> tuple[Fraction, ...]:
+        return tuple(Fraction(x) for x in xs)
+
+    return it.IterativeState(
+        current_round=s.current_round,
+        max_rounds=s.max_rounds,
+        initial_proposal=s.initial_proposal,
+        current_proposal=s.current_proposal,
+        proposals_history=tuple(
+            it.RoundRecord(
+                round=r.round,
+                proposals=subs(r.proposals),
+                selected_agent=r.selected_agent,
+                selected_proposal=r.selected_proposal,
+                quality_score=Fraction(r.quality_score),
+                convergence_score=Fraction(r.convergence_score),
+                feedback_summary=qs(r.feedback_summary),
+            )
+            for r in s.proposals_history
+        ),
+        round_proposals=subs(s.round_proposals),
+        feedback_collection=frozenset(
+            (f.from_agent, f.target_agent, snap(f.score)) for f in s.feedback_collection
+        ),
+        feedback_weights=tuple(snap(x) for x in s.feedback_weights),
+        convergence_threshold=snap(s.convergence_threshold),
+        convergence_score=Fraction(s.convergence_score),
+        similarity_history=qs(s.similarity_history),
+        convergence_method=s.convergence_method,
+        quality_scores=None if s.quality_scores is None else qs(s.quality_scores),
+        quality_threshold=snap(s.quality_threshold),
+        termination_reason=s.termination_reason,
+        early_termination_enabled=s.early_termination_enabled,
+        current_phase=s.current_phase,
+        final_proposal=s.final_proposal,
+        consensus_level=Fraction(s.consensus_level),
+    )
