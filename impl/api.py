@@ -1,0 +1,308 @@
+"""The coordination API of the seed: start a session, then hand it events.
+
+Seed, "Current Implementation Status": `start_byzantine_consensus/3`,
+`start_weighted_consensus/3`, `start_iterative_consensus/3` (proposal, participants,
+config), and `handle_event`, which dispatches on the session's kind to
+`handle_byzantine_event`, `handle_weighted_event` or `handle_iterative_event`. Every
+function returns `Ok(session, effects)` or `Error(reason, detail)`; nothing raises on
+bad input, and a refused event leaves the caller's session as it was.
+
+Weighted sessions read and write expertise through an `ExpertiseStore`
+(`impl.store`): when a session starts, each participant's latest stored metrics are its
+expertise (else the `expertise` given in the config, else average metrics), and every
+accepted `expertise_assessment` or `performance_feedback` is written back in one
+transaction before the new session is returned. Byzantine sessions are PBFT replicas
+(`impl.pbft`), imported when first used.
+
+## Configs
+
+| kind | key | default | allowed |
+|---|---|---|---|
+| all | `session_id` | derived from the proposal and participants | a non-empty text |
+| weighted | `options` | `("accept", "reject")` | distinct texts or integers, at least one |
+| weighted | `consensus_threshold` | 0.6 (the seed's example) | a number in [0.01, 1] |
+| weighted | `assessment_strategy` | `"dynamic"` | `static`, `dynamic`, `adaptive` |
+| weighted | `expertise` | none | agent id -> the four metrics, each in [0, 1] |
+| iterative | `max_rounds` | 5 | an integer in 1..100 |
+| iterative | `convergence_threshold` | 0.9 (the seed's example) | a number in [0, 1] |
+| iterative | `quality_threshold` | 0.8 | a number in [0, 1] |
+| iterative | `early_termination` | true | a boolean |
+| iterative | `convergence_method` | `"jaccard"` | `jaccard`, `semantic`, `custom` (all Jaccard) |
+| iterative | `reference_texts` | `it.REFERENCE_TEXTS` | texts whose words define quality |
+
+A weighted session has at least one participant, an iterative one at least two; ids are
+distinct non-empty texts. An invalid config is `Error("invalid_config", ...)` naming the
+key and the allowed values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from impl import iterative as it
+from impl import weighted as wv
+from impl.core import Error, Ok, Telemetry
+from impl.store import ExpertiseStore, StoreError
+
+WEIGHTED_KEYS = ("session_id", "options", "consensus_threshold", "assessment_strategy", "expertise")
+ITERATIVE_KEYS = (
+    "session_id",
+    "max_rounds",
+    "convergence_threshold",
+    "quality_threshold",
+    "early_termination",
+    "convergence_method",
+    "reference_texts",
+)
+
+
+class _InvalidError(Exception):
+    """A config problem; becomes `Error("invalid_config", message)`."""
+
+
+def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
+    value = config.get(key, default)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise _InvalidError(f"{key}: expected a number in [{low}, {high}], got {value!r}")
+    return float(value)
+
+
+def _participants(participants: object, least: int) -> tuple[str, ...]:
+    if isinstance(participants, str) or not isinstance(participants, Sequence):
+        raise _InvalidError(f"participants: expected a list of agent ids, got {participants!r}")
+    ids = tuple(participants)
+    if len(ids) < least:
+        raise _InvalidError(f"participants: at least {least} needed, got {len(ids)}")
+    for a in ids:
+        if not isinstance(a, str) or not a:
+            raise _InvalidError(f"participants: agent ids are non-empty texts, got {a!r}")
+    if len(set(ids)) != len(ids):
+        raise _InvalidError("participants: agent ids must be distinct")
+    return ids
+
+
+def _config(config: object, keys: Sequence[str]) -> Mapping[str, Any]:
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        raise _InvalidError(f"config: expected a mapping, got {type(config).__name__}")
+    unknown = sorted(str(k) for k in config if k not in keys)
+    if unknown:
+        raise _InvalidError(f"{unknown[0]}: unknown key; the keys are {', '.join(keys)}")
+    return config
+
+
+def _session_id(kind: str, config: Mapping[str, Any], proposal: str, ids: Sequence[str]) -> str:
+    given = config.get("session_id")
+    if given is not None:
+        if not isinstance(given, str) or not given:
+            raise _InvalidError(f"session_id: expected a non-empty text, got {given!r}")
+        return given
+    digest = hashlib.sha256(repr((kind, proposal, tuple(ids))).encode()).hexdigest()
+    return f"{kind}-{digest[:12]}"
+
+
+def _proposal(proposal: object) -> str:
+    if not isinstance(proposal, str):
+        raise _InvalidError(f"proposal: expected a text, got {proposal!r}")
+    return proposal
+
+
+def _started(kind: str, session_id: str, agents: int) -> Telemetry:
+    return Telemetry(kind, "coordination_started", session_id, {"agents": agents})
+
+
+# --- weighted ----------------------------------------------------------------------------
+
+
+def _expertise(config: Mapping[str, Any], ids: Sequence[str]) -> dict[str, wv.Metrics]:
+    given = config.get("expertise", {})
+    if not isinstance(given, Mapping):
+        raise _InvalidError("expertise: expected a mapping of agent id to metrics")
+    result = {}
+    for agent, data in given.items():
+        if agent not in ids:
+            raise _InvalidError(f"expertise: {agent!r} is not a participant")
+        m = wv.metrics_of(data) if isinstance(data, Mapping) else None
+        if not isinstance(m, wv.Metrics):
+            detail = m.detail if isinstance(m, Error) else "expected a mapping of the 4 metrics"
+            raise _InvalidError(f"expertise: {agent}: {detail}")
+        result[agent] = m
+    return result
+
+
+def start_weighted_consensus(
+    proposal: object,
+    participants: object,
+    config: object = None,
+    store: ExpertiseStore | None = None,
+) -> Ok[wv.WeightedSession] | Error:
+    """Start a weighted vote (seed Part 2) among `participants` on `proposal`.
+
+    Returns `Ok(session, (coordination_started, weights_updated))`, or
+    `Error("invalid_config", ...)` / `Error("store_failed", ...)`.
+    """
+    try:
+        text = _proposal(proposal)
+        ids = _participants(participants, 1)
+        c = _config(config, WEIGHTED_KEYS)
+        options = c.get("options", ("accept", "reject"))
+        if isinstance(options, str) or not isinstance(options, Sequence) or not options:
+            raise _InvalidError(f"options: expected a non-empty list, got {options!r}")
+        for o in options:
+            if isinstance(o, bool) or not isinstance(o, str | int):
+                raise _InvalidError(f"options: expected texts or integers, got {o!r}")
+        if len(set(options)) != len(options) or wv.NO_CONSENSUS in options:
+            raise _InvalidError(f"options: must be distinct and not {wv.NO_CONSENSUS!r}")
+        threshold = _number(c, "consensus_threshold", 0.6, 0.01, 1.0)
+        strategy = c.get("assessment_strategy", "dynamic")
+        if strategy not in wv.STRATEGIES:
+            raise _InvalidError(
+                f"assessment_strategy: expected one of {', '.join(wv.STRATEGIES)}, got {strategy!r}"
+            )
+        given = _expertise(c, ids)
+        session_id = _session_id("weighted", c, text, ids)
+    except _InvalidError as err:
+        return Error("invalid_config", str(err))
+    try:
+        stored = store.load(ids) if store is not None else {}
+    except StoreError as err:
+        return Error("store_failed", str(err))
+    metrics = [stored.get(a) or given.get(a) or wv.AVERAGE for a in ids]
+    session = wv.new_session(session_id, text, ids, tuple(options), threshold, strategy, metrics)
+    effects = (
+        _started("weighted", session_id, len(ids)),
+        Telemetry(
+            "weighted",
+            "weights_updated",
+            session_id,
+            {
+                "max_possible_weight": session.max_possible_weight,
+                "gini_coefficient": session.gini_coefficient,
+                "max_individual_weight": session.max_individual_weight,
+                "weight_entropy": session.weight_entropy,
+                "agents": len(ids),
+                "from_store": len(stored),
+            },
+        ),
+    )
+    return Ok(session, effects)
+
+
+# --- iterative ---------------------------------------------------------------------------
+
+
+def start_iterative_consensus(
+    proposal: object, participants: object, config: object = None
+) -> Ok[it.IterativeSession] | Error:
+    """Start an iterative refinement (seed Part 3) of `proposal` among `participants`.
+
+    Returns `Ok(session, (coordination_started,))` or `Error("invalid_config", ...)`.
+    """
+    try:
+        text = _proposal(proposal)
+        ids = _participants(participants, 2)
+        c = _config(config, ITERATIVE_KEYS)
+        rounds = c.get("max_rounds", 5)
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= 100:
+            raise _InvalidError(f"max_rounds: expected an integer in 1..100, got {rounds!r}")
+        convergence = _number(c, "convergence_threshold", 0.9, 0.0, 1.0)
+        quality = _number(c, "quality_threshold", 0.8, 0.0, 1.0)
+        early = c.get("early_termination", True)
+        if not isinstance(early, bool):
+            raise _InvalidError(f"early_termination: expected true or false, got {early!r}")
+        method = c.get("convergence_method", "jaccard")
+        if method not in it.METHODS:
+            raise _InvalidError(
+                f"convergence_method: expected one of {', '.join(it.METHODS)}, got {method!r}"
+            )
+        texts = c.get("reference_texts", it.REFERENCE_TEXTS)
+        if (
+            isinstance(texts, str)
+            or not isinstance(texts, Sequence)
+            or not all(isinstance(t, str) for t in texts)
+        ):
+            raise _InvalidError("reference_texts: expected a list of texts")
+        session_id = _session_id("iterative", c, text, ids)
+    except _InvalidError as err:
+        return Error("invalid_config", str(err))
+    session = it.new_session(
+        session_id,
+        text,
+        ids,
+        rounds,
+        convergence,
+        quality,
+        early,
+        method,
+        it.vocabulary_of(texts),
+    )
+    return Ok(session, (_started("iterative", session_id, len(ids)),))
+
+
+# --- byzantine ---------------------------------------------------------------------------
+
+
+def _pbft() -> Any:
+    try:
+        return importlib.import_module("impl.pbft")
+    except ImportError:  # pragma: no cover - until impl/pbft.py lands
+        return None
+
+
+def start_byzantine_consensus(
+    proposal: object, participants: object, config: object = None
+) -> Ok[Any] | Error:
+    """Start a PBFT replica group (seed Part 1): `impl.pbft.start_byzantine`."""
+    pbft = _pbft()
+    if pbft is None:  # pragma: no cover - until impl/pbft.py lands
+        return Error("unavailable", "impl.pbft is not installed")
+    result: Ok[Any] | Error = pbft.start_byzantine(proposal, participants, config)
+    return result
+
+
+# --- events ------------------------------------------------------------------------------
+
+#: Events whose acceptance changes an agent's expertise (written to the store).
+_MEASUREMENTS = ("expertise_assessment", "performance_feedback")
+
+
+def handle_event(
+    session: object,
+    event_type: str,
+    event_data: Mapping[str, Any] | None = None,
+    store: ExpertiseStore | None = None,
+) -> Ok[Any] | Error:
+    """Dispatch an event on the session's kind (the seed's `handle_*_event`).
+
+    For a weighted session with a `store`, an accepted measurement is written to the
+    store (one transaction) before the new session is returned; if the write fails the
+    result is `Error("store_failed", ...)` and the caller keeps its session.
+    """
+    if isinstance(session, wv.WeightedSession):
+        result = wv.handle_weighted_event(session, event_type, event_data)
+        if isinstance(result, Ok) and store is not None and event_type in _MEASUREMENTS:
+            assert event_data is not None
+            agent = session.index(event_data["agent_id"])
+            assert agent is not None
+            try:
+                store.record({session.agents[agent]: result.session.latest(agent)}, event_type)
+            except StoreError as err:
+                return Error("store_failed", str(err))
+        return result
+    if isinstance(session, it.IterativeSession):
+        return it.handle_iterative_event(session, event_type, event_data)
+    pbft = _pbft()
+    if pbft is not None and isinstance(session, getattr(pbft, "SESSION_TYPES", ())):
+        byzantine: Ok[Any] | Error = pbft.handle_byzantine_event(session, event_type, event_data)
+        return byzantine
+    return Error("unknown_session", f"not a coordination session: {type(session).__name__}")
