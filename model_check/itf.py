@@ -501,7 +501,7 @@ def _plain(obj: Json, path: str, depth: int) -> Any:
     if set(obj) == {"tag", "value"} and isinstance(obj["tag"], str):
         return (obj["tag"], _plain(obj["value"], f"{path}.value", depth + 1))
     for key in sorted(obj):
-        if key.startswith("#"):
+        if key.startswith("#") and key != "#meta":
             raise ItfError(_join(path, key), "not an ITF form (#bigint, #set, #map, #tup)")
     return FrozenMap({k: _plain(v, _join(path, k), depth + 1) for k, v in obj.items()})
 
@@ -580,7 +580,8 @@ def decode_action(
 
     Args:
         name: the action's name, as `spec.core.action_name` gives it.
-        picks: `mbt::nondetPicks`: each argument as `{"tag": "Some", "value": ...}`.
+        picks: `mbt::nondetPicks`: each argument as `{"tag": "Some", "value": ...}`;
+            `{"tag": "None", ...}` entries (nondets the step did not pick) are skipped.
         model: the model whose action classes are meant.
         path: where `picks` is in the file, for error messages.
 
@@ -600,8 +601,12 @@ def decode_action(
     args: dict[str, Json] = {}
     for key, pick in picks.items():
         value = decoder.variant(pick, _join(path, key), None)
+        if pick["tag"] == "None" and value == _UNIT:
+            continue  # Quint lists every nondet of the step; this branch picked none
         if pick["tag"] != "Some":
-            raise ItfError(_join(path, key), f"expected Some(value), got {pick['tag'][:40]!r}")
+            raise ItfError(
+                _join(path, key), f"expected Some(value) or None, got {pick['tag'][:40]!r}"
+            )
         args[key] = value
     return decoder.record(args, cls, path, 0)
 
