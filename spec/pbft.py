@@ -60,10 +60,11 @@ recompute the same O accept it and prepare each of its pre-prepares.
 | constant | value | why (the paper) |
 |---|---|---|
 | f | (n - 1) // 3 | the seed: "up to f = (n-1)/3 Byzantine failures"; n >= 3f + 1 |
-| prepare quorum | 2f backups + pre-prepare | §4.2: "2f prepares from different backups" |
-| commit quorum | 2f + 1 | §4.2: "2f + 1 commits (possibly including its own)" |
-| view-change quorum | 2f + 1 | §4.4: the primary's own and "2f valid view-change messages" |
-| checkpoint quorum | 2f + 1 | §4.3: "2f + 1 checkpoint messages" make it stable |
+| quorum q | (n + f) // 2 + 1 | 2f + 1 at the paper's n = 3f + 1; two quorums share f + 1 for any n (P8) |
+| prepare quorum | q - 1 backups + pre-prepare | §4.2: "2f prepares from different backups" |
+| commit quorum | q | §4.2: "2f + 1 commits (possibly including its own)" |
+| view-change quorum | q | §4.4: the primary's own and "2f valid view-change messages" |
+| checkpoint quorum | q | §4.3: "2f + 1 checkpoint messages" make it stable |
 | committed | f + 1 | §4.2: prepared at "some set of f + 1 non-faulty replicas" |
 """
 
@@ -103,28 +104,44 @@ def max_faulty(n: int) -> int:
     return (n - 1) // 3
 
 
-def prepare_quorum(f: int) -> int:
-    """Matching prepares from different backups that, with the pre-prepare, prepare m."""
-    return 2 * f
+def quorum(n: int, f: int) -> int:
+    """The size of a quorum: the smallest q with 2q - n >= f + 1 and q <= n - f.
+
+    Any two quorums then share f + 1 replicas, so an honest one (intersection), and the
+    n - f honest replicas alone form one (availability): q = ceil((n + f + 1) / 2), which
+    is the paper's 2f + 1 when n = 3f + 1 (§4: "For simplicity, we assume |R| = 3f + 1").
+    For the other n of the seed's range 2f + 1 is too small: with n = 5, f = 1 two sets of
+    3 replicas may share only the faulty one (spec/FINDINGS.md P8; proofs/quorum.py).
+    """
+    return (n + f) // 2 + 1
 
 
-def commit_quorum(f: int) -> int:
-    """Matching commits from different replicas that make m committed-local."""
-    return 2 * f + 1
+def prepare_quorum(n: int, f: int) -> int:
+    """Matching prepares from different backups that, with the pre-prepare, prepare m.
+
+    §4.2: "2f prepares from different backups": a quorum less the primary.
+    """
+    return quorum(n, f) - 1
 
 
-def view_change_quorum(f: int) -> int:
-    """View-change messages (the new primary's own included) a NEW-VIEW needs."""
-    return 2 * f + 1
+def commit_quorum(n: int, f: int) -> int:
+    """Matching commits from different replicas that make m committed-local (2f + 1)."""
+    return quorum(n, f)
 
 
-def checkpoint_quorum(f: int) -> int:
-    """Matching checkpoint messages that make a checkpoint stable."""
-    return 2 * f + 1
+def view_change_quorum(n: int, f: int) -> int:
+    """View-change messages (the new primary's own included) a NEW-VIEW needs (2f + 1)."""
+    return quorum(n, f)
 
 
-def committed_quorum(f: int) -> int:
-    """Non-faulty replicas that must be prepared for m to be committed."""
+def checkpoint_quorum(n: int, f: int) -> int:
+    """Matching checkpoint messages that make a checkpoint stable (2f + 1)."""
+    return quorum(n, f)
+
+
+def committed_quorum(n: int, f: int) -> int:
+    """Non-faulty replicas that must be prepared for m to be committed (f + 1, any n)."""
+    del n  # the same for every n: one more than the faulty replicas
     return f + 1
 
 
@@ -388,11 +405,11 @@ class Pbft(GuardedModel[PbftState, Action]):
         self.honest = tuple(i for i in range(self.n) if i not in self.faulty)
         self.byzantine = config.adversary == "byzantine"
         self.values = tuple(range(1, config.requests + 1))
-        self.q_prepare = prepare_quorum(self.f)
-        self.q_commit = commit_quorum(self.f)
-        self.q_view_change = view_change_quorum(self.f)
-        self.q_checkpoint = checkpoint_quorum(self.f)
-        self.q_committed = committed_quorum(self.f)
+        self.q_prepare = prepare_quorum(self.n, self.f)
+        self.q_commit = commit_quorum(self.n, self.f)
+        self.q_view_change = view_change_quorum(self.n, self.f)
+        self.q_checkpoint = checkpoint_quorum(self.n, self.f)
+        self.q_committed = committed_quorum(self.n, self.f)
         self._senders_of: tuple[PbftState | None, _Senders | None] = (None, None)
         self._symmetries = self.symmetries()
 
@@ -991,6 +1008,34 @@ class Pbft(GuardedModel[PbftState, Action]):
     def terminal_ok(self, state: PbftState) -> bool:
         """Quiescence is a proper end: with bounded views and requests, PBFT stops."""
         return True
+
+    def phase(self, state: PbftState) -> str:
+        """An honest replica's phase for the lowest sequence number it has not executed.
+
+        `idle`, `pre-prepared` (the pre-prepare is in its log), `prepared`, `committed`
+        (committed-local), `executed` (nothing yet for its next number) or `view-change`:
+        the seed's `phase` (`:pre_prepare | :prepare | :commit | :decided | :view_change`)
+        read as the paper's predicates. The replica observed is the lowest honest one that
+        every symmetry leaves in place (a primary of a view in 0..max_view), so the phase
+        is the same across a symmetry class; without one, all honest replicas' phases,
+        sorted.
+        """
+        fixed = [i for i in self.honest if all(r[i] == i for r, _ in self._symmetries)]
+        phases = []
+        for i in fixed[:1] or self.honest:
+            if state.changing[i]:
+                phases.append("view-change")
+                continue
+            v, n = state.view[i], len(state.executed[i]) + 1
+            rank = 0
+            for w, m, d in self.accepted(state, i):
+                if (w, m) == (v, n):
+                    prepared = self.prepared(state, i, v, n, d)
+                    local = prepared and self.committed_local(state, i, v, n, d)
+                    rank = max(rank, 3 if local else 2 if prepared else 1)
+            idle = "executed" if state.executed[i] else "idle"
+            phases.append((idle, "pre-prepared", "prepared", "committed")[rank])
+        return ", ".join(sorted(phases))
 
     # -- properties -------------------------------------------------------------------
 

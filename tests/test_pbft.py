@@ -24,9 +24,12 @@ def default_result() -> CheckResult:
 
 def test_quorums_come_from_the_paper() -> None:
     assert [pbft.max_faulty(n) for n in (1, 3, 4, 6, 7, 10, 100)] == [0, 0, 1, 1, 2, 3, 33]
-    assert (pbft.prepare_quorum(1), pbft.commit_quorum(1)) == (2, 3)
-    assert (pbft.view_change_quorum(2), pbft.checkpoint_quorum(2)) == (5, 5)
-    assert pbft.committed_quorum(3) == 4
+    # at the paper's n = 3f + 1 the quorum is 2f + 1 ...
+    assert (pbft.prepare_quorum(4, 1), pbft.commit_quorum(4, 1)) == (2, 3)
+    assert (pbft.view_change_quorum(7, 2), pbft.checkpoint_quorum(7, 2)) == (5, 5)
+    assert pbft.committed_quorum(10, 3) == 4
+    # ... and ceil((n + f + 1) / 2) elsewhere (P8): n = 5 and 6 with f = 1 need 4, not 3
+    assert [pbft.quorum(n, pbft.max_faulty(n)) for n in (4, 5, 6, 7, 100)] == [3, 4, 4, 5, 67]
 
 
 def test_default_config_passes_exhaustively(default_result: CheckResult) -> None:
@@ -111,7 +114,11 @@ def test_mutant_is_caught(mutant: Mutant) -> None:
 
 def test_correct_spec_holds_where_the_mutants_break() -> None:
     """The configurations the mutants use are fine for the real protocol."""
-    for values in ({}, {"faulty": "3", "adversary": "silent"}):
+    for values in (
+        {},
+        {"faulty": "3", "adversary": "silent"},
+        {"replicas": "5", "max_view": "0"},  # P8: the quorum is 4 at n = 5
+    ):
         assert check(pbft.SPEC.model(values), Options()).result == "ok"
 
 

@@ -25,6 +25,16 @@ class CommitQuorum2f(pbft.Pbft):
         self.q_commit = 2 * self.f
 
 
+class SeedQuorum2fPlus1(pbft.Pbft):
+    """The seed's `commit_threshold: 2f + 1` at every n: at n = 5 (f = 1) two quorums of
+    3 may share only the faulty replica (P8)."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_prepare, self.q_commit = 2 * self.f, 2 * self.f + 1
+        self.q_view_change = self.q_checkpoint = 2 * self.f + 1
+
+
 class PrepareQuorum2fMinus1(pbft.Pbft):
     """Prepared with 2f - 1 matching prepares instead of 2f."""
 
@@ -97,6 +107,12 @@ class Mutant:
 
 MUTANTS = (
     Mutant("commit_quorum_2f", lambda: CommitQuorum2f(pbft.PbftConfig()), "agreement", 12),
+    Mutant(
+        "seed_quorum_2f_plus_1_at_n5",
+        lambda: SeedQuorum2fPlus1(pbft.PbftConfig(replicas=5, max_view=0)),
+        "prepared_unique",
+        6,
+    ),
     Mutant(
         "prepare_quorum_2f_minus_1",
         lambda: PrepareQuorum2fMinus1(pbft.PbftConfig()),
