@@ -60,7 +60,7 @@ recompute the same O accept it and prepare each of its pre-prepares.
 | constant | value | why (the paper) |
 |---|---|---|
 | f | (n - 1) // 3 | the seed: "up to f = (n-1)/3 Byzantine failures"; n >= 3f + 1 |
-| quorum q | (n + f) // 2 + 1 | 2f + 1 at the paper's n = 3f + 1; two quorums share f + 1 for any n (P8) |
+| quorum q | (n + f) // 2 + 1 | 2f + 1 at the paper's n = 3f + 1; any two share f + 1 (P8) |
 | prepare quorum | q - 1 backups + pre-prepare | §4.2: "2f prepares from different backups" |
 | commit quorum | q | §4.2: "2f + 1 commits (possibly including its own)" |
 | view-change quorum | q | §4.4: the primary's own and "2f valid view-change messages" |
