@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := spec model_check proofs impl
 COV := $(foreach p,$(PACKAGES),--cov=$(p))
 
-.PHONY: setup check test lint typecheck pytest bench clean
+.PHONY: setup check test lint typecheck pytest bench diagrams clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,14 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_checker.py
+
+# The phase machines of the protocols and one counterexample chart per mutant family,
+# regenerated from the spec (tests/test_diagrams.py fails when the committed ones are stale).
+diagrams: $(STAMP)
+	@mkdir -p diagrams
+	for p in pbft weighted iterative; do \
+	  $(BIN)/coordspec diagram $$p --out diagrams/$$p.dot --svg || exit 1; done
+	$(BIN)/python -m tests.mutants.diagrams diagrams
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis

@@ -99,6 +99,9 @@ class Options:
         stop_at_first: stop at the first invariant or deadlock violation (TLC's default);
             otherwise keep going and record the first counterexample of each property.
         progress: called with a `Progress` about every `progress_interval` seconds.
+        on_edge: called with (state, action, byzantine, successor) for every transition
+            explored by `check`, the successor kept inside the constraint and before
+            symmetry reduction (the diagrams project the explored graph this way).
     """
 
     max_depth: int | None = None
@@ -110,6 +113,7 @@ class Options:
     stop_at_first: bool = True
     progress: Callable[[Progress], None] | None = None
     progress_interval: float = 1.0
+    on_edge: Callable[[Any, Any, bool, Any], None] | None = None
 
 
 class _Explorer:
@@ -219,6 +223,7 @@ class _Explorer:
         expanded = 0
         next_report = started + options.progress_interval
         graph = self.graph
+        on_edge = options.on_edge
         while queue and not stop:
             state = queue.popleft()
             idx = expanded
@@ -257,6 +262,8 @@ class _Explorer:
                     enabled_mask |= bit
                 if not model.constraint(successor):
                     continue
+                if on_edge is not None:
+                    on_edge(state, action, byzantine, successor)
                 successor = self.represent(successor)
                 if not admit(successor, idx, ordinal):
                     stop = True

@@ -451,6 +451,15 @@ class Model(abc.ABC, Generic[S, A]):
         """The fairness class of an action (by default its name)."""
         return action_name(action)
 
+    def phase(self, state: S) -> str | None:
+        """The state projected on the protocol's phase variables, for the phase diagram.
+
+        None (the default) means the model declares no phases. Like the invariants, the
+        projection must not tell apart states of one symmetry class (`canonical`): the
+        diagram is drawn from the symmetry-reduced graph.
+        """
+        return None
+
     def enabled(self, state: S) -> list[tuple[A, bool]]:
         """Every enabled action, honest ones first, each with `True` if Byzantine."""
         honest = [(a, False) for a in self.honest_actions(state)]

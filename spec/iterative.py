@@ -542,6 +542,12 @@ class Iterative(GuardedModel[IterativeState, Action]):
         """A terminated session is a proper end."""
         return state.termination_reason is not None
 
+    def phase(self, state: IterativeState) -> str:
+        """The seed's `current_phase` (§3.2), or `terminated: <reason>` once stopped."""
+        if state.termination_reason is not None:
+            return f"terminated: {state.termination_reason}"
+        return state.current_phase
+
     # -- symmetry -----------------------------------------------------------------------
 
     def permute(self, s: IterativeState, p: Sequence[int]) -> IterativeState:

@@ -668,6 +668,13 @@ class Weighted(GuardedModel[WeightedState, Action]):
         """A closed session is a proper end."""
         return state.closed
 
+    def phase(self, state: WeightedState) -> str:
+        """The session's voting status: `open` (no vote yet), `voting`, then `decided`
+        (early consensus) or `no_consensus` (the deadline passed without a winner)."""
+        if state.closed:
+            return "decided" if state.consensus_reached else NO_CONSENSUS
+        return "voting" if any(v is not None for v in state.votes) else "open"
+
     # -- properties -----------------------------------------------------------------------
 
     def invariants(self) -> Sequence[Invariant[WeightedState]]:

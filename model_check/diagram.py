@@ -1,0 +1,589 @@
+"""Diagrams drawn from the spec: phase machines of explored graphs, charts of traces.
+
+DESIGN.md, "Readers": the protocols are learnt from diagrams generated from the code,
+never drawn by hand. Two kinds, both as graphviz DOT text (the `graphviz` package) and
+rendered to SVG by graphviz's `dot`:
+
+- **The phase machine** (`phase_machine`, `phase_dot`): the checker explores every
+  reachable state (`model_check.engine.check`, with the model's symmetry) and each
+  explored transition is projected on the model's phase variables (`Model.phase`, such
+  as PBFT's per-replica idle / pre-prepared / prepared / committed / executed /
+  view-change). The nodes are the phases met, in the order the breadth-first search
+  met them; an edge joins two different phases when some transition moves from one to
+  the other, labelled with the names of the actions that do (sorted). Steps that stay
+  in their phase are not drawn. Actions only the adversary takes are a dashed edge.
+- **The message sequence chart** (`trace_chart`, `chart_dot`) of an ITF trace (what
+  `coordspec check --trace-out` writes, or any ITF file with Quint's `mbt::` variables),
+  read untyped with `model_check.itf.decode_plain`, so it needs no model. One lifeline
+  per participant and one for the environment; each step is a box on its actor's
+  lifeline (red when the adversary took it), with arrows to the participants it sends
+  to. The property the trace violates (`#meta`: `property`, `kind`) is marked at the
+  last step, and a lasso's loop at the state the cycle returns to.
+
+Who takes a step and whom it sends to is read from the action's arguments, by this
+convention (the trace carries no more than that):
+
+- the actor is the first argument named one of `ACTOR_FIELDS` (`replica`, `agent`,
+  `from_agent`, `sender`, ...); a step without one is the environment's (clients,
+  timers, the session's own events);
+- the receiver is the first argument named one of `RECEIVER_FIELDS` (`target_agent`,
+  `receiver`, `to`, ...): an arrow from the actor to it;
+- otherwise a step that adds elements to a set-valued variable sends a message to
+  everyone (the Paxos.tla-style message sets of `spec.pbft`): arrows from the actor to
+  every other participant; any other step is local (a box only).
+
+Participants numbered by integers get lifelines 0..the highest number seen, so a
+replica that never acts (a silent faulty one) still has its lifeline.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import graphviz
+
+from model_check.engine import Options, check
+from model_check.itf import FrozenMap, ItfError, decode_plain, load_json
+from spec.core import Config, Model, Specification, action_name, make_config, params_of
+
+#: Argument names that say which participant takes a step, in order of preference.
+ACTOR_FIELDS = ("replica", "agent", "from_agent", "sender", "src", "node", "process", "i")
+#: Argument names that say which participant a step sends to.
+RECEIVER_FIELDS = ("target_agent", "to_agent", "receiver", "to", "dest", "target")
+#: The lifeline of steps that no participant takes.
+ENVIRONMENT = "environment"
+#: Arguments longer than this are cut in chart labels.
+MAX_ARG_CHARS = 48
+#: Chart labels are wrapped at this many characters, in cells this wide (inches).
+WRAP_CHARS = 30
+CELL_WIDTH = "2.3"
+
+_FONT = "Helvetica"
+
+
+class DiagramError(Exception):
+    """A diagram cannot be drawn (no phases declared, a malformed trace, no `dot`)."""
+
+
+# --- the phase machine -------------------------------------------------------------
+
+
+@attrs.frozen
+class PhaseEdge:
+    """Transitions from one phase to another: the actions that take them."""
+
+    source: str
+    target: str
+    honest: tuple[str, ...]
+    byzantine: tuple[str, ...]
+
+
+@attrs.frozen
+class PhaseMachine:
+    """The explored state graph projected on the phase variables.
+
+    Attributes:
+        phases: every phase met, in the order the breadth-first search met it.
+        initial: the phases of the initial states.
+        edges: the phase changes, ordered by source then target (as in `phases`).
+        distinct_states: the states explored (symmetry-reduced when `symmetry`).
+        complete: whether every reachable state was explored.
+    """
+
+    phases: tuple[str, ...]
+    initial: tuple[str, ...]
+    edges: tuple[PhaseEdge, ...]
+    distinct_states: int
+    complete: bool
+    symmetry: bool
+
+
+def phase_machine(
+    model: Model[Any, Any], symmetry: bool | None = None, max_states: int | None = None
+) -> PhaseMachine:
+    """Explore `model` and project every transition on `model.phase`.
+
+    Args:
+        model: the model; it must declare `phase`.
+        symmetry: symmetry reduction (None: the model's default).
+        max_states: stop after this many distinct states (the machine is then partial).
+
+    Raises:
+        DiagramError: the model declares no phases.
+        model_check.engine.CheckerError: the model broke the contract.
+    """
+    order: dict[str, int] = {}
+    found: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+
+    def meet(phase: str | None) -> str:
+        if phase is None:
+            raise DiagramError(f"{type(model).__name__} declares no phases (spec.core.Model.phase)")
+        order.setdefault(phase, len(order))
+        return phase
+
+    initial = []
+    for state in model.initial():
+        if model.constraint(state):
+            phase = meet(model.phase(state))
+            if phase not in initial:
+                initial.append(phase)
+
+    def on_edge(state: Any, action: Any, byzantine: bool, successor: Any) -> None:
+        source, target = meet(model.phase(state)), meet(model.phase(successor))
+        if source != target:
+            names = found.setdefault((source, target), (set(), set()))
+            names[1 if byzantine else 0].add(action_name(action))
+
+    options = Options(
+        max_states=max_states,
+        symmetry=symmetry,
+        check_deadlock=False,
+        check_liveness=False,
+        stop_at_first=False,
+        on_edge=on_edge,
+    )
+    result = check(model, options)
+    edges = [
+        PhaseEdge(source, target, tuple(sorted(honest)), tuple(sorted(byz - honest)))
+        for (source, target), (honest, byz) in found.items()
+    ]
+    edges.sort(key=lambda e: (order[e.source], order[e.target]))
+    return PhaseMachine(
+        phases=tuple(sorted(order, key=order.__getitem__)),
+        initial=tuple(initial),
+        edges=tuple(edges),
+        distinct_states=result.distinct_states,
+        complete=result.complete,
+        symmetry=result.symmetry,
+    )
+
+
+def _comment(text: str) -> str:
+    """A one-line DOT comment (a comment cannot span lines)."""
+    return " / ".join(text.splitlines())
+
+
+def phase_dot(machine: PhaseMachine, name: str, title: str) -> str:
+    """The DOT text of a phase machine; `title` heads it (the protocol and its config)."""
+    dot = graphviz.Digraph(
+        name,
+        comment=_comment(f"generated by coordspec diagram from the spec; do not edit: {title}"),
+    )
+    explored = f"{machine.distinct_states:,} states explored"
+    if machine.symmetry:
+        explored += " (symmetry-reduced)"
+    if not machine.complete:
+        explored += ", incomplete"
+    dot.attr(
+        "graph",
+        label=f"{title}\n{explored}",
+        labelloc="t",
+        fontname=_FONT,
+        rankdir="LR",
+    )
+    dot.attr("node", shape="box", style="rounded", fontname=_FONT)
+    dot.attr("edge", fontname=_FONT, fontsize="10")
+    ids = {phase: f"p{k}" for k, phase in enumerate(machine.phases)}
+    dot.node("start", "", shape="point")
+    for phase in machine.phases:
+        dot.node(ids[phase], phase)
+    for phase in machine.initial:
+        dot.edge("start", ids[phase])
+    for edge in machine.edges:
+        if edge.honest:
+            dot.edge(ids[edge.source], ids[edge.target], "\n".join(edge.honest))
+        if edge.byzantine:
+            label = "\n".join(f"{n} (Byzantine)" for n in edge.byzantine)
+            dot.edge(
+                ids[edge.source],
+                ids[edge.target],
+                label,
+                style="dashed",
+                color="red3",
+                fontcolor="red3",
+            )
+    return str(dot.source)
+
+
+# --- the message sequence chart -----------------------------------------------------
+
+
+@attrs.frozen
+class ChartStep:
+    """One step of a trace as the chart draws it.
+
+    Attributes:
+        action: the action's name.
+        label: the action with its arguments (actor and receiver left out).
+        actor: the lifeline taking the step.
+        receivers: the lifelines it sends to (empty: a local step).
+        byzantine: whether the adversary took it.
+    """
+
+    action: str
+    label: str
+    actor: str
+    receivers: tuple[str, ...]
+    byzantine: bool
+
+
+@attrs.frozen
+class Chart:
+    """A trace as lifelines and steps, with what it violates."""
+
+    lifelines: tuple[str, ...]
+    steps: tuple[ChartStep, ...]
+    loop: int | None
+    violated: str | None
+    title: str
+
+
+def show(value: Any) -> str:
+    """A plain ITF value (`decode_plain`'s) as short text: sets sorted, fractions p/q."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | str):
+        return str(value)
+    if isinstance(value, FrozenMap):
+        if set(value) == {"num", "den"}:
+            return f"{show(value['num'])}/{show(value['den'])}"
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(sorted(show(v) for v in value)) + "}"
+    if isinstance(value, tuple):
+        if len(value) == 2 and isinstance(value[0], str) and value[1] == ():
+            return value[0]  # a variant without a value: an enum member, None
+        return "(" + ", ".join(show(v) for v in value) + ")"
+    raise DiagramError(f"cannot show a value of type {type(value).__name__}")  # pragma: no cover
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ARG_CHARS else text[: MAX_ARG_CHARS - 3] + "..."
+
+
+def _noun(field: str) -> str:
+    """`from_agent` -> `agent`: the participant kind a field names."""
+    for affix in ("from_", "target_", "to_"):
+        field = field.removeprefix(affix)
+    return field
+
+
+def _pick(args: Mapping[str, Any], fields: Sequence[str]) -> tuple[str, Any] | None:
+    for name in fields:
+        if name in args:
+            return name, args[name]
+    return None
+
+
+def _lifeline(field: str, value: Any) -> str:
+    return f"{_noun(field)} {show(value)}"
+
+
+def _record(obj: Any, where: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise DiagramError(f"{where}: expected a JSON object")
+    return obj
+
+
+def trace_chart(obj: Any) -> Chart:
+    """The chart of an ITF trace object (as `json.load` returns it).
+
+    Raises:
+        DiagramError: not an ITF trace with `mbt::actionTaken` (names the place).
+    """
+    top = _record(obj, "the trace")
+    states = top.get("states")
+    if not isinstance(states, list) or not states:
+        raise DiagramError("states: expected a non-empty list of states")
+    meta = top.get("#meta", {})
+    meta = meta if isinstance(meta, dict) else {}
+    loop = top.get("loop")
+    if loop is not None and (
+        not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop < len(states)
+    ):
+        raise DiagramError(f"loop: expected a state index 0..{len(states) - 1}")
+    try:
+        plain = [_state(_record(s, f"states[{i}]"), i) for i, s in enumerate(states)]
+    except ItfError as err:
+        raise DiagramError(str(err)) from None
+    numbered: dict[str, set[int]] = {}
+    named: list[str] = []
+    drafts = []
+    for i in range(1, len(plain)):
+        action, args, byzantine, variables = plain[i]
+        actor = _pick(args, ACTOR_FIELDS)
+        receiver = _pick(args, RECEIVER_FIELDS)
+        parts = [p for p in (actor, receiver) if p is not None]
+        for field, value in parts:
+            if isinstance(value, int) and not isinstance(value, bool):
+                numbered.setdefault(_noun(field), set()).add(value)
+            elif _lifeline(field, value) not in named:
+                named.append(_lifeline(field, value))
+        before = plain[i - 1][3]
+        sends = any(
+            isinstance(v, frozenset) and isinstance(before.get(k), frozenset) and not v <= before[k]
+            for k, v in variables.items()
+        )
+        shown = {k: v for k, v in args.items() if (k, v) not in parts}
+        label = action
+        if shown:
+            label += "(" + ", ".join(f"{k}={_cut(show(v))}" for k, v in shown.items()) + ")"
+        drafts.append(
+            ChartStep(
+                action,
+                label,
+                _lifeline(*actor) if actor else ENVIRONMENT,
+                (_lifeline(*receiver),) if receiver else ("*",) if sends else (),
+                byzantine,
+            )
+        )
+    if len(numbered) == 1:
+        # Per-participant variables are tuples indexed by participant: their usual length
+        # counts the participants, those that never act included.
+        lengths = [len(v) for v in plain[0][3].values() if isinstance(v, tuple) and v]
+        if lengths:
+            count = max(lengths, key=lambda n: (lengths.count(n), n))
+            numbered[next(iter(numbered))].add(count - 1)
+    lifelines = [
+        f"{noun} {k}"
+        for noun in sorted(numbered)
+        for k in range(min(0, *numbered[noun]), max(numbered[noun]) + 1)
+    ]
+    lifelines += sorted(named)
+    if any(d.actor == ENVIRONMENT for d in drafts):
+        lifelines.append(ENVIRONMENT)
+    steps = [
+        attrs.evolve(d, receivers=tuple(x for x in lifelines if x not in (d.actor, ENVIRONMENT)))
+        if d.receivers == ("*",)  # sent to everyone: every other participant
+        else d
+        for d in drafts
+    ]
+    violated = None
+    prop, kind = meta.get("property"), meta.get("kind")
+    if isinstance(prop, str):
+        violated = f"{kind} {prop}" if isinstance(kind, str) else prop
+    protocol = meta.get("protocol")
+    title = f"{protocol}: " if isinstance(protocol, str) else ""
+    if violated:
+        title += f"{violated} violated in {len(steps)} steps"
+    else:
+        title += f"a trace of {len(steps)} steps"
+    params = meta.get("params")
+    if isinstance(params, dict) and params:
+        title += "\n" + ", ".join(f"{k}={show_json(v)}" for k, v in params.items())
+    return Chart(tuple(lifelines), tuple(steps), loop, violated, title)
+
+
+def show_json(value: Any) -> str:
+    """A `#meta` value (plain JSON) as short text."""
+    if isinstance(value, list):
+        return ",".join(show_json(v) for v in value)
+    return _cut(str(value))
+
+
+def _state(record: dict[str, Any], i: int) -> tuple[str, dict[str, Any], bool, dict[str, Any]]:
+    """(action, its arguments, Byzantine?, the variables) of one ITF state, plain."""
+    where = f"states[{i}]"
+    action = record.get("mbt::actionTaken", "init" if i == 0 else None)
+    if not isinstance(action, str):
+        raise DiagramError(f"{where}.mbt::actionTaken: expected the action's name")
+    picks = decode_plain(record.get("mbt::nondetPicks", {}), f"{where}.mbt::nondetPicks")
+    if not isinstance(picks, FrozenMap):
+        raise DiagramError(f"{where}.mbt::nondetPicks: expected a record of arguments")
+    args = {}
+    for name, pick in picks.items():
+        if not (isinstance(pick, tuple) and len(pick) == 2 and pick[0] == "Some"):
+            raise DiagramError(f"{where}.mbt::nondetPicks.{name}: expected Some(value)")
+        args[name] = pick[1]
+    info = record.get("#meta", {})
+    byzantine = isinstance(info, dict) and info.get("byzantine") is True
+    variables = {
+        k: decode_plain(v, f"{where}.{k}")
+        for k, v in record.items()
+        if not k.startswith("#") and not k.startswith("mbt::")
+    }
+    return action, args, byzantine, variables
+
+
+def _wrap(text: str, width: int = WRAP_CHARS) -> str:
+    """Break a label into lines of at most `width` characters, at spaces where possible."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def chart_dot(chart: Chart, name: str = "trace") -> str:
+    """The DOT text of a message sequence chart.
+
+    The lifelines run top to bottom, one column each (cells of one width, grouped per
+    lifeline so that dot draws them straight); each step is a row with a box on its
+    actor's lifeline, and a step that sends is followed by a row where its arrows
+    arrive.
+    """
+    dot = graphviz.Digraph(
+        name,
+        comment=_comment("generated by coordspec diagram --trace; do not edit: " + chart.title),
+    )
+    dot.attr(
+        "graph", label=chart.title, labelloc="t", fontname=_FONT, nodesep="0.3", ranksep="0.25"
+    )
+    dot.attr("node", fontname=_FONT, fontsize="10", width=CELL_WIDTH)
+    dot.attr("edge", fontname=_FONT, fontsize="9")
+    columns = {line: k for k, line in enumerate(chart.lifelines)}
+    last = len(chart.steps)
+    rows: list[tuple[int, bool]] = [(0, False)]  # (step number, arrival row?)
+    for number, step in enumerate(chart.steps, start=1):
+        rows.append((number, False))
+        if step.receivers:
+            rows.append((number, True))
+    rows.append((last, True))  # the lifelines' ends
+
+    def cell(line: str, row: int) -> str:
+        return f"l{columns[line]}r{row}"
+
+    for row, (number, arrival) in enumerate(rows):
+        with dot.subgraph(name=f"row{row}") as same:
+            same.attr(rank="same")
+            for line in chart.lifelines:
+                group = f"l{columns[line]}"
+                if row == 0:
+                    same.node(
+                        cell(line, 0),
+                        line,
+                        group=group,
+                        shape="box",
+                        style="filled",
+                        fillcolor="gray90",
+                    )
+                    continue
+                taken = None if arrival else chart.steps[number - 1]
+                if taken is None or taken.actor != line:
+                    same.node(cell(line, row), "", group=group, shape="none", height="0.02")
+                    continue
+                text = _wrap(f"{number}. {taken.label}")
+                style: dict[str, str] = {"shape": "box"}
+                if taken.byzantine:
+                    text += "\n(Byzantine)"
+                    style.update(color="red3", fontcolor="red3")
+                if chart.loop is not None and number == chart.loop:
+                    text += "\n(the cycle starts here)"
+                if chart.loop is not None and number == last:
+                    text += f"\nthe cycle returns to state {chart.loop}"
+                if chart.violated and number == last:
+                    text += "\n" + _wrap(f"VIOLATED: {chart.violated}")
+                    style.update(color="red3", penwidth="2")
+                same.node(cell(line, row), text, group=group, **style)
+            # Keep the lifelines in their columns: invisible edges left to right.
+            for left, right in zip(chart.lifelines, chart.lifelines[1:], strict=False):
+                same.edge(cell(left, row), cell(right, row), style="invis")
+    for line in chart.lifelines:
+        for row in range(len(rows) - 1):
+            dot.edge(
+                cell(line, row), cell(line, row + 1), arrowhead="none", style="dashed", weight="100"
+            )
+    for row, (number, arrival) in enumerate(rows):
+        if not arrival or rows[row - 1][1] or number == 0:
+            continue
+        step = chart.steps[number - 1]
+        color = "red3" if step.byzantine else "black"
+        for receiver in step.receivers:
+            dot.edge(
+                cell(step.actor, row - 1), cell(receiver, row), constraint="false", color=color
+            )
+    return str(dot.source)
+
+
+# --- from the command line ----------------------------------------------------------
+
+
+def config_values(config: object) -> dict[str, str]:
+    """The configuration's parameters, values as typed on the command line."""
+    if not isinstance(config, Config):
+        return {}
+    return {
+        info.name: attrs.evolve(info, default=getattr(config, info.name)).shown_default()
+        for info in params_of(type(config))
+    }
+
+
+def config_text(config: object) -> str:
+    """The configuration as `name=value` pairs, values as typed on the command line."""
+    shown = [f"{name}={value}" for name, value in config_values(config).items()]
+    return ", ".join(shown) or "no parameters"
+
+
+def protocol_diagram(
+    spec: Specification[Any],
+    values: Mapping[str, str] | None = None,
+    symmetry: bool | None = None,
+    max_states: int | None = None,
+) -> str:
+    """The DOT text of a protocol's phase machine at a configuration (defaults elsewhere).
+
+    Raises:
+        spec.core.ConfigError: a bad parameter.
+        DiagramError: the model declares no phases.
+    """
+    config = make_config(spec.config_type, values or {})
+    machine = phase_machine(spec.build(config), symmetry, max_states)
+    title = f"{spec.name}: {spec.summary}\n{config_text(config)}"
+    return phase_dot(machine, spec.name, title)
+
+
+def trace_diagram(path: Path) -> str:
+    """The DOT text of the message sequence chart of the ITF trace in `path`.
+
+    Raises:
+        DiagramError: the file is unreadable, not JSON or not an ITF trace.
+    """
+    try:
+        obj = load_json(path)
+    except ItfError as err:
+        raise DiagramError(str(err)) from None
+    return chart_dot(trace_chart(obj))
+
+
+# --- rendering -----------------------------------------------------------------------
+
+
+def render_svg(dot_text: str, runner: Callable[..., Any] = subprocess.run) -> str:
+    """The SVG that graphviz's `dot` renders from DOT text.
+
+    Raises:
+        DiagramError: `dot` is not installed or rejects the text.
+    """
+    if shutil.which("dot") is None:
+        raise DiagramError("graphviz's dot is not installed (Debian: apt-get install graphviz)")
+    done = runner(["dot", "-Tsvg"], input=dot_text, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        first = (done.stderr or "").strip().splitlines()
+        raise DiagramError(f"dot failed: {first[0] if first else 'exit ' + str(done.returncode)}")
+    return str(done.stdout)
+
+
+def write(dot_text: str, out: Path, svg: bool) -> list[Path]:
+    """Write `out` (DOT) and, with `svg`, `out` with the suffix `.svg`; the paths written.
+
+    Raises:
+        DiagramError: the files cannot be written, or `dot` fails.
+    """
+    written = [out]
+    rendered = render_svg(dot_text) if svg else None
+    try:
+        out.write_text(dot_text, encoding="utf-8")
+        if rendered is not None:
+            target = out.with_suffix(".svg")
+            target.write_text(rendered, encoding="utf-8")
+            written.append(target)
+    except OSError as err:
+        raise DiagramError(f"cannot write {out}: {err.strerror or err}") from None
+    return written

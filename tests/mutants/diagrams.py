@@ -1,0 +1,90 @@
+"""Generate `diagrams/`: the protocols' phase machines and one counterexample per family.
+
+`make diagrams` writes, for each protocol, `<protocol>.dot` and `.svg`: the phase
+machine at the default configuration, by `coordspec diagram <protocol> --out ... --svg`
+(`protocol_dots` gives the same text); then it runs `python -m tests.mutants.diagrams
+diagrams`, which writes for each mutant family (the mutant modules of this package)
+`mutant_<name>.dot` and `.svg`: the message sequence chart of the shortest
+counterexample the checker finds for one representative mutant, drawn from its ITF
+encoding as `coordspec diagram --trace` draws a trace file. `tests/test_diagrams.py`
+regenerates the DOT text and fails when the committed files are stale.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from model_check.diagram import chart_dot, config_values, protocol_diagram, trace_chart, write
+from model_check.engine import check
+from model_check.itf import encode_trace
+from spec.core import Specification
+from tests.mutants import iterative, pbft, weighted
+
+#: The protocols drawn, by the module that exports their `SPEC`.
+PROTOCOLS = ("spec.pbft", "spec.weighted", "spec.iterative")
+
+#: One representative per family: (protocol, mutant). A Byzantine primary's
+#: equivocation accepted twice (PBFT), the seed's running total (W1), and a session
+#: without its round bound, whose counterexample is a lasso (liveness).
+FAMILIES: tuple[tuple[str, pbft.Mutant | iterative.Mutant], ...] = (
+    ("pbft", next(m for m in pbft.MUTANTS if m.name == "accepts_two_pre_prepares")),
+    ("weighted", next(m for m in weighted.MUTANTS if m.name == "seed_running_total")),
+    ("iterative", next(m for m in iterative.MUTANTS if m.name == "no_max_rounds")),
+)
+
+
+def protocol_dots() -> dict[str, str]:
+    """File name -> DOT text of each protocol's phase machine at its defaults."""
+    result = {}
+    for module in PROTOCOLS:
+        spec = importlib.import_module(module).SPEC
+        assert isinstance(spec, Specification)
+        result[f"{spec.name}.dot"] = protocol_diagram(spec)
+    return result
+
+
+def mutant_dot(protocol: str, mutant: pbft.Mutant | iterative.Mutant) -> str:
+    """The chart of the mutant's shortest counterexample, drawn from its ITF encoding.
+
+    Raises:
+        AssertionError: the checker finds no counterexample (the mutant is not caught).
+    """
+    model = mutant.build()
+    found = check(model).counterexample
+    assert found is not None, f"{mutant.name} is not caught"
+    meta = {
+        "protocol": protocol,
+        "property": found.property,
+        "kind": found.kind,
+        "params": config_values(getattr(model, "config", None)),
+    }
+    return chart_dot(trace_chart(encode_trace(found.trace, meta)), f"mutant_{mutant.name}")
+
+
+def mutant_dots() -> dict[str, str]:
+    """File name -> DOT text of each family's counterexample chart."""
+    return {f"mutant_{m.name}.dot": mutant_dot(protocol, m) for protocol, m in FAMILIES}
+
+
+def generate(directory: Path, svg: bool = True) -> list[Path]:
+    """Write the mutant families' charts into `directory`; the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in mutant_dots().items():
+        written += write(text, directory / name, svg)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m tests.mutants.diagrams [DIR]` (default `diagrams`): the charts."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for path in generate(Path(args[0] if args else "diagrams")):
+        print(f"Wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - the `make diagrams` entry point
+    sys.exit(main())
