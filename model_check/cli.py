@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from model_check import conform
 from model_check.engine import CheckerError, Options, Progress, check, simulate
 from model_check.itf import write_trace
 from model_check.report import (
@@ -34,7 +35,7 @@ from model_check.report import (
     to_json,
 )
 from model_check.result import CheckResult
-from spec.core import Config, ConfigError, Specification, make_config
+from spec.core import Config, ConfigError, SpecError, Specification, make_config
 
 #: The protocol modules, each exporting `SPEC`; `coordspec check` checks them in order.
 PROTOCOL_MODULES: tuple[str, ...] = ("spec.pbft", "spec.weighted", "spec.iterative")
@@ -244,7 +245,12 @@ def check_command(
     config, result = run(spec, parse_params(ctx.args, spec))
     cex = result.counterexample
     if trace_out is not None and cex is not None:
-        meta = {"protocol": spec.name, "property": cex.property, "kind": cex.kind}
+        meta = {
+            "protocol": spec.name,
+            "property": cex.property,
+            "kind": cex.kind,
+            "params": conform.param_texts(config),  # `coordspec conform` reads them back
+        }
         write_trace(trace_out, cex.trace, meta)
     if as_json:
         print(json.dumps(to_json(spec.name, config, result), indent=2))
@@ -263,6 +269,24 @@ def check_command(
     console.print(timing_line(result))
     console.print(f"Result: {result.result.upper()}")
     return 0 if result.result == "ok" else 1
+
+
+@app.command(
+    "conform",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def conform_command(
+    ctx: typer.Context,
+    protocol: Annotated[str, typer.Argument(help="A registered protocol or a model file.")],
+    trace: Annotated[Path, typer.Argument(help="The ITF trace (*.itf.json) to replay.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Replay an ITF trace through a protocol's step: 0 conforms, 1 the first divergence."""
+    spec = load_spec(protocol)
+    try:
+        return conform.run(spec, trace, parse_params(ctx.args, spec), as_json)
+    except SpecError as err:  # ItfError, ConfigError: the trace or a parameter is bad
+        raise UsageError(f"{trace}: {err}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
