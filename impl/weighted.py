@@ -687,7 +687,7 @@ def approx(a: object, b: object) -> bool:
     numbers = (Fraction, float, int)
     if isinstance(a, numbers) and isinstance(b, numbers):
         if isinstance(a, bool) or isinstance(b, bool):
-            return a == b
+            return isinstance(a, bool) and isinstance(b, bool) and a == b
         return close(float(a), float(b))
     if attrs.has(type(b)) and attrs.has(type(a)):
         return all(
