@@ -1,0 +1,461 @@
+"""A deterministic simulated network for PBFT replicas, and the adversary that runs it.
+
+The handlers (`impl.pbft`) are pure; this runtime carries out their effects: `Send`
+puts one packet per destination in flight, `SetTimer` schedules a `timeout` event on the
+logical clock, `Telemetry` goes to the sink, `Decide` is recorded. Whoever drives the
+runtime is the adversary and the scheduler at once (Castro & Liskov §2: "an adversary
+... can delay communication, ... delay correct nodes"): it picks which packet is
+delivered next (`deliver`), and may `drop`, `duplicate` or `delay` (reorder) packets,
+`partition` and `heal` the network, `crash` replicas and fire timers (`fire_timer`,
+which advances the clock). `run` is the ordinary scheduler: FIFO, or a seeded random
+order, timers firing when nothing else is left.
+
+The Byzantine replicas (`faulty`) have no session: the adversary speaks for them with
+their keys (`byzantine_send`), so it can stay silent, equivocate (`equivocate`), support
+any quorum (`byzantine_vote`), send view-changes with whatever certificates it can build
+from messages it has seen (`byzantine_view_change`) or bogus ones
+(`bogus_view_change`), make a faulty primary's NEW-VIEW (`byzantine_new_view`), replay
+old messages (`replay`) and forge messages under an honest replica's name (`forge`,
+which fails authentication). It sees every message sent, including client requests.
+
+Everything is deterministic: the only randomness is `random.Random(seed)`, and no set
+or dict iteration order reaches an output. With `record=True` the runtime keeps what the
+abstraction function needs (`impl.abstraction_pbft`): every message an honest replica
+sent, the requests submitted, and the hash chains of executed histories; without it the
+runtime keeps only what is in flight, so its memory stays bounded on long runs.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from impl.auth import NULL_DIGEST, KeyRing
+from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Sink, Telemetry, logging_sink
+from impl.pbft import (
+    EVENT_OF,
+    GENESIS,
+    PROTOCOL,
+    AuthRequest,
+    ByzantineSession,
+    Checkpoint,
+    ClientRequest,
+    Commit,
+    Executed,
+    NewView,
+    Prepare,
+    PreparedCert,
+    PrePrepare,
+    Signed,
+    Snapshot,
+    StableProof,
+    ViewChange,
+    compute_o,
+    handle_byzantine_event,
+    request_digest,
+    start_byzantine,
+)
+
+Result = Ok[ByzantineSession] | Error | None
+
+#: The sender of a client's packets.
+CLIENT = -1
+
+
+@attrs.frozen
+class Packet:
+    """One message in flight from `sender` to `dest`, as a handler event."""
+
+    ident: int
+    sender: int
+    dest: int
+    event: str
+    data: Mapping[str, object] = attrs.field(eq=False)
+
+
+def _epoch(timer: Timer) -> int:
+    epoch = timer.data.get("epoch", 0)
+    return epoch if isinstance(epoch, int) else 0
+
+
+@attrs.frozen
+class Timer:
+    """A `timeout` event due to `owner` at logical time `at`."""
+
+    at: int
+    owner: int
+    data: Mapping[str, object] = attrs.field(eq=False)
+
+
+class Runtime:
+    """n replicas (the `faulty` ones played by the adversary) on a simulated network."""
+
+    def __init__(
+        self,
+        replicas: int,
+        faulty: Iterable[int] = (),
+        *,
+        seed: int = 0,
+        checkpoint_interval: int = 128,
+        log_size: int = 256,
+        base_timeout: int = 100,
+        seq_limit: int = 0,
+        max_view: int | None = None,
+        record: bool = False,
+        sink: Sink = logging_sink,
+        session_id: str = "pbft",
+    ) -> None:
+        """Start every honest replica.
+
+        Raises:
+            ValueError: a bad parameter (the message names it).
+        """
+        self.n = replicas
+        self.faulty = frozenset(faulty)
+        if not self.faulty <= set(range(replicas)):
+            raise ValueError(f"faulty: replicas must be in 0..{replicas - 1}")
+        self.master = f"coordspec-{seed}".encode()
+        self.rng = random.Random(seed)
+        self.max_view = max_view
+        self.record = record
+        self.sink = sink
+        self.sessions: dict[int, ByzantineSession] = {}
+        for i in range(replicas):
+            if i in self.faulty:
+                continue
+            started = start_byzantine(
+                session_id,
+                i,
+                replicas,
+                self.master,
+                checkpoint_interval=checkpoint_interval,
+                log_size=log_size,
+                base_timeout=base_timeout,
+                seq_limit=seq_limit,
+            )
+            if isinstance(started, Error):
+                raise ValueError(started.detail)
+            self.sessions[i] = started.session
+        self.keys = {i: KeyRing(f"replica:{i}", self.master, replicas) for i in self.faulty}
+        self.inflight: deque[Packet] = deque()
+        self.timers: list[Timer] = []
+        self.clock = 0
+        self.crashed: set[int] = set()
+        self.groups: tuple[frozenset[int], ...] = ()
+        self.next_ident = 0
+        self.rejected: Counter[str] = Counter()
+        self.decided: dict[int, int] = {}
+        self.delivered = 0
+        # What the abstraction and the adversary need (record mode only).
+        self.sent: list[Signed] = []
+        self.requests: dict[str, AuthRequest] = {}
+        self.chains: dict[str, tuple[str, ...]] = {GENESIS: ()}
+        self.seen: list[Signed] = []
+        self.last_timestamp: dict[str, int] = {}
+
+    # -- the network ----------------------------------------------------------------------
+
+    @property
+    def honest(self) -> tuple[int, ...]:
+        """The replicas with a session, in order."""
+        return tuple(sorted(self.sessions))
+
+    def _put(self, sender: int, dest: int, event: str, data: Mapping[str, object]) -> None:
+        self.inflight.append(Packet(self.next_ident, sender, dest, event, data))
+        self.next_ident += 1
+
+    def connected(self, a: int, b: int) -> bool:
+        """Whether the partition (if any) lets a packet from a reach b (clients reach all)."""
+        if not self.groups or a == CLIENT:
+            return True
+        return any(a in g and b in g for g in self.groups)
+
+    def deliverable(self) -> list[int]:
+        """Positions of the packets that can be delivered now."""
+        return [k for k, p in enumerate(self.inflight) if self.connected(p.sender, p.dest)]
+
+    def submit(self, operation: int | str, client: str | None = None) -> AuthRequest:
+        """A client multicasts a request (§4.1, to every replica); returns it."""
+        name = client or f"client:{operation}"
+        timestamp = self.last_timestamp.get(name, 0) + 1
+        self.last_timestamp[name] = timestamp
+        request = ClientRequest(name, timestamp, operation)
+        auth = KeyRing(name, self.master, self.n).authenticator(tuple(request))
+        signed = AuthRequest(request, auth)
+        if self.record:
+            self.requests[request_digest(request)] = signed
+        for i in range(self.n):
+            self._put(CLIENT, i, "proposal_submission", {"request": signed})
+        return signed
+
+    def deliver(self, k: int = 0) -> Result:
+        """Deliver the packet at position k; returns the handler's answer (None when the
+        destination is faulty or crashed, or the partition holds the packet)."""
+        packet = self.inflight[k]
+        if not self.connected(packet.sender, packet.dest):
+            return None
+        del self.inflight[k]
+        return self._handle(packet.dest, packet.event, packet.data)
+
+    def drop(self, k: int) -> None:
+        """Lose the packet at position k."""
+        del self.inflight[k]
+
+    def duplicate(self, k: int) -> None:
+        """Put a copy of the packet at position k at the end of the queue."""
+        p = self.inflight[k]
+        self._put(p.sender, p.dest, p.event, p.data)
+
+    def delay(self, k: int) -> None:
+        """Move the packet at position k to the end of the queue (reordering)."""
+        p = self.inflight[k]
+        del self.inflight[k]
+        self.inflight.append(p)
+
+    def partition(self, *groups: Iterable[int]) -> None:
+        """Only replicas in one group can talk; held packets wait for `heal`."""
+        self.groups = tuple(frozenset(g) for g in groups)
+
+    def heal(self) -> None:
+        """End the partition."""
+        self.groups = ()
+
+    def crash(self, i: int) -> None:
+        """Replica i stops: packets to it are lost from now on, its timers never fire."""
+        self.crashed.add(i)
+
+    # -- timers ---------------------------------------------------------------------------
+
+    def fire_timer(self, owner: int | None = None) -> Result:
+        """Advance the clock to the next timer (of `owner`, if given) and fire it."""
+        due = [t for t in self.timers if owner is None or t.owner == owner]
+        if not due:
+            return None
+        timer = min(due, key=lambda t: (t.at, t.owner, _epoch(t)))
+        self.timers.remove(timer)
+        self.clock = max(self.clock, timer.at)
+        if self.max_view is not None:
+            session = self.sessions.get(timer.owner)
+            if session is not None and session.view + 1 > self.max_view:
+                return None
+        return self._handle(timer.owner, "timeout", timer.data)
+
+    def latest_timer(self, owner: int) -> Timer | None:
+        """The timer `owner` set last (the only one its session will not call stale)."""
+        mine = [t for t in self.timers if t.owner == owner]
+        return max(mine, key=_epoch) if mine else None
+
+    def fire_latest(self, owner: int) -> Result:
+        """Fire the timer `owner` set last, advancing the clock to it."""
+        timer = self.latest_timer(owner)
+        if timer is None:
+            return None
+        self.timers.remove(timer)
+        self.clock = max(self.clock, timer.at)
+        return self._handle(owner, "timeout", timer.data)
+
+    # -- handling -------------------------------------------------------------------------
+
+    def _handle(self, dest: int, event: str, data: Mapping[str, object]) -> Result:
+        session = self.sessions.get(dest)
+        if session is None or dest in self.crashed:
+            return None
+        self.delivered += 1
+        result = handle_byzantine_event(session, event, {**data, "now": self.clock})
+        if isinstance(result, Error):
+            self.rejected[result.reason] += 1
+            self.sink(
+                Telemetry(
+                    PROTOCOL,
+                    "message_rejected",
+                    session.session_id,
+                    {"view": session.view},
+                    {"replica": dest, "reason": result.reason, "event": event},
+                )
+            )
+            return result
+        self.sessions[dest] = result.session
+        self._carry_out(dest, result.effects)
+        return result
+
+    def _carry_out(self, owner: int, effects: tuple[Effect, ...]) -> None:
+        for effect in effects:
+            if isinstance(effect, Send):
+                message = effect.message
+                assert isinstance(message, Signed)
+                event = EVENT_OF[type(message.body)]
+                if self.record:
+                    self.sent.append(message)
+                    self.seen.append(message)
+                for to in effect.to:
+                    self._put(owner, int(to), event, {"message": message})
+            elif isinstance(effect, SetTimer):
+                self.timers.append(Timer(effect.at, int(effect.owner), effect.data))
+            elif isinstance(effect, Telemetry):
+                self.sink(effect)
+            elif isinstance(effect, Decide):
+                done = effect.value
+                assert isinstance(done, Executed)
+                self.decided[owner] = done.seq
+                if self.record:
+                    ran = done.digest if done.operation is not None else NULL_DIGEST
+                    self.chains[done.chain] = (*self.chains[done.previous], ran)
+
+    # -- the ordinary scheduler -----------------------------------------------------------
+
+    def run(self, max_steps: int = 1_000_000, order: str = "fifo", timers: bool = True) -> int:
+        """Deliver packets (FIFO or seeded random order) until none is deliverable; then
+        fire timers if asked, and go on. Returns the number of steps taken."""
+        steps = 0
+        while steps < max_steps:
+            if self.inflight and not self.groups:
+                k = 0 if order == "fifo" else self.rng.randrange(len(self.inflight))
+                self.deliver(k)
+            else:
+                ready = self.deliverable()
+                if ready:
+                    k = ready[0] if order == "fifo" else self.rng.choice(ready)
+                    self.deliver(k)
+                elif timers and self.timers:
+                    self.fire_timer()
+                else:
+                    break
+            steps += 1
+        return steps
+
+    # -- the adversary (Byzantine replicas) -----------------------------------------------
+
+    def byzantine_send(
+        self,
+        sender: int,
+        dests: Iterable[int],
+        body: PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView,
+        extra: AuthRequest | Snapshot | None = None,
+    ) -> Signed:
+        """Faulty `sender` sends `body`, correctly authenticated with its own keys."""
+        keys = self.keys[sender]
+        message = Signed(body, sender, keys.authenticator(body), extra)
+        if self.record:
+            self.seen.append(message)
+        for d in dests:
+            self._put(sender, d, EVENT_OF[type(body)], {"message": message})
+        return message
+
+    def forge(
+        self, as_replica: int, dests: Iterable[int], body: PrePrepare | Prepare | Commit
+    ) -> Signed:
+        """Send `body` under honest `as_replica`'s name; the adversary lacks its keys, so
+        the authenticator is made with a faulty replica's keys (and fails)."""
+        keys = self.keys[min(self.faulty)] if self.faulty else KeyRing("x", b"?", self.n)
+        message = Signed(body, as_replica, keys.authenticator(body))
+        for d in dests:
+            self._put(as_replica, d, EVENT_OF[type(body)], {"message": message})
+        return message
+
+    def replay(self, message: Signed, dests: Iterable[int]) -> None:
+        """Send an old message again, unchanged, under its original sender."""
+        for d in dests:
+            self._put(message.sender, d, EVENT_OF[type(message.body)], {"message": message})
+
+    def equivocate(self, view: int, seq: int, split: Mapping[int, AuthRequest]) -> None:
+        """A faulty primary of `view` pre-prepares a different request to each backup."""
+        primary = view % self.n
+        for dest, req in sorted(split.items()):
+            d = request_digest(req.request)
+            self.byzantine_send(primary, [dest], PrePrepare(view, seq, d), req)
+
+    def byzantine_vote(
+        self,
+        kind: type[Prepare] | type[Commit],
+        view: int,
+        seq: int,
+        digest: str,
+        dests: Iterable[int],
+    ) -> None:
+        """Every faulty replica (the primary excluded, for prepares) sends a matching vote."""
+        targets = tuple(dests)
+        for j in sorted(self.faulty):
+            if kind is Prepare and j == view % self.n:
+                continue
+            self.byzantine_send(j, targets, kind(view, seq, digest, j))
+
+    def certificates(self, below: int) -> dict[int, list[PreparedCert]]:
+        """Every prepared certificate the adversary can assemble from messages it has seen
+        (record mode): pre-prepares of views below `below` with 2f matching prepares."""
+        pre = [m for m in self.seen if isinstance(m.body, PrePrepare) and m.body.view < below]
+        prepares: dict[tuple[int, int, str], dict[int, Signed]] = {}
+        for m in self.seen:
+            if isinstance(m.body, Prepare):
+                prepares.setdefault(m.body[:3], {}).setdefault(m.sender, m)
+        need = next(iter(self.sessions.values())).params.q_prepare if self.sessions else 0
+        found: dict[int, list[PreparedCert]] = {}
+        for pp in pre:
+            body = pp.body
+            assert isinstance(body, PrePrepare)
+            primary = body.view % self.n
+            senders = prepares.get((body.view, body.seq, body.digest), {})
+            votes = [m for j, m in sorted(senders.items()) if j != primary]
+            if len(votes) >= need:
+                cert = PreparedCert(pp, tuple(votes[:need]))
+                if cert not in found.get(body.seq, []):
+                    found.setdefault(body.seq, []).append(cert)
+        return found
+
+    def byzantine_view_change(
+        self,
+        sender: int,
+        view: int,
+        dests: Iterable[int],
+        wanted: Iterable[tuple[int, str]] = (),
+    ) -> Signed:
+        """Faulty `sender` sends VIEW-CHANGE for `view` with the genesis checkpoint and a
+        valid certificate for each wanted (seq, digest) that it can build."""
+        certs = self.certificates(view)
+        chosen = []
+        for seq, d in sorted(wanted):
+            options = [c for c in certs.get(seq, []) if c.pre_prepare.body.digest == d]  # type: ignore[union-attr]
+            if options:
+                chosen.append(max(options, key=lambda c: c.pre_prepare.body.view))  # type: ignore[union-attr]
+        stable = StableProof(Snapshot(0, GENESIS, ()), ())
+        return self.byzantine_send(sender, dests, ViewChange(view, sender, stable, tuple(chosen)))
+
+    def bogus_view_change(self, sender: int, view: int, dests: Iterable[int]) -> Signed:
+        """Faulty `sender` claims a prepared certificate it cannot have (forged prepares)."""
+        req = next(iter(self.requests.values()), None)
+        d = request_digest(req.request) if req else NULL_DIGEST
+        pp = Signed(
+            PrePrepare(0, 1, d), 0, self.keys[sender].authenticator(PrePrepare(0, 1, d)), req
+        )
+        fake = tuple(
+            Signed(Prepare(0, 1, d, j), j, self.keys[sender].authenticator(Prepare(0, 1, d, j)))
+            for j in range(1, self.n)
+        )
+        stable = StableProof(Snapshot(0, GENESIS, ()), ())
+        body = ViewChange(view, sender, stable, (PreparedCert(pp, fake),))
+        return self.byzantine_send(sender, dests, body)
+
+    def byzantine_new_view(
+        self, view: int, dests: Iterable[int], view_changes: Iterable[Signed]
+    ) -> Signed | None:
+        """The faulty primary of `view` sends NEW-VIEW for the given view-changes (its own
+        must be among them), with the O they give."""
+        primary = view % self.n
+        vcs = tuple(view_changes)
+        bodies = tuple(v.body for v in vcs)
+        if not all(isinstance(b, ViewChange) for b in bodies):
+            return None
+        params = next(iter(self.sessions.values())).params
+        _, o = compute_o(params, bodies, view)  # type: ignore[arg-type]
+        keys = self.keys[primary]
+        pps = tuple(
+            Signed(PrePrepare(view, n, d), primary, keys.authenticator(PrePrepare(view, n, d)), r)
+            for n, d, r in o
+        )
+        return self.byzantine_send(primary, dests, NewView(view, vcs, pps))
+
+    def log_sizes(self) -> dict[int, int]:
+        """Each honest replica's log size (messages held), for the memory bound."""
+        return {i: s.log_size() for i, s in sorted(self.sessions.items())}
