@@ -289,6 +289,51 @@ def conform_command(
         raise UsageError(f"{trace}: {err}") from None
 
 
+@app.command(
+    "generate",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def generate_command(
+    ctx: typer.Context,
+    protocol: Annotated[str, typer.Argument(help="A registered protocol or a model file.")],
+    out: Annotated[Path, typer.Option(help="The directory to write the vectors to.")],
+    cap: Annotated[int, typer.Option(min=1, help="Cases per action kind and per guard.")] = 3,
+    max_states: Annotated[
+        int, typer.Option(min=1, help="Explore at most this many states.")
+    ] = 20_000,
+    symmetry: Annotated[
+        bool | None,
+        typer.Option("--symmetry/--no-symmetry", help="Symmetry reduction (default: the model's)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace vectors already in the directory.")
+    ] = False,
+) -> int:
+    """Write test vectors (every action kind, every guard's rejection) and a manifest."""
+    from model_check import generate
+
+    spec = load_spec(protocol)
+    try:
+        config = make_config(spec.config_type, parse_params(ctx.args, spec))
+        lines = generate.run(
+            spec.name,
+            spec.build(config),
+            config,
+            out,
+            cap=cap,
+            max_states=max_states,
+            symmetry=symmetry,
+            force=force,
+        )
+    except (ConfigError, generate.GenerateError) as err:
+        raise UsageError(f"{spec.name}: {err}") from None
+    except OSError as err:
+        raise UsageError(f"{out}: {err.strerror or err}") from None
+    for line in lines:
+        print(line)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script exits with it)."""
     command = typer.main.get_command(app)
