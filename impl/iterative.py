@@ -460,7 +460,7 @@ def _convergence_check(s: IterativeSession) -> Result:
         return wrong
     reason = stopping_reason(s, s.proposals_history[-1])
     checked = _telemetry(s, "convergence_checked", {"convergence_score": s.convergence_score})
-    if reason:
+    if reason:  # pragma: no cover - the rule already ran when the round completed
         after, ended = _terminate(s, reason)
         return Ok(after, (checked, *ended))
     return Ok(s, (checked,))

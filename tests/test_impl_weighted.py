@@ -559,6 +559,14 @@ class WeightedConformance(RuleBasedStateMachine):
     def odd_event(self, name: str, data: object) -> None:
         self.deliver(name, data)
 
+    @precondition(lambda self: not self.session.closed)
+    @rule(k=st.integers(0, 10_000))
+    def enabled_event(self, k: int) -> None:
+        """One of the events the spec enables now (the adversary lets the protocol on)."""
+        actions = self.model.honest_actions(self.shadow)
+        if actions:
+            self.deliver(*event_of(actions[k % len(actions)]))
+
     @precondition(lambda self: bool(self.sent))
     @rule(k=st.integers(0, 50))
     def replayed_event(self, k: int) -> None:

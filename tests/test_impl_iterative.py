@@ -1,0 +1,595 @@
+"""The iterative-refinement implementation (impl/iterative.py) against its spec.
+
+Jaccard, quality and the composite selection against `spec.iterative`; the handlers
+event by event; a hypothesis state machine whose rules are an adversary's choice of
+events (valid, invalid, duplicated, out of order, after termination, from outsiders,
+on oneself) that checks after every step that the implementation's abstraction moved by
+a spec step or stuttered, that the spec accepts exactly the events the implementation
+accepts (with the same reason for a refusal) and that the spec's invariants hold; the
+spec's witnesses replayed (from ITF files); the mutants' counterexamples replayed, each
+departing from the implementation at a pinned step.
+
+`HYPOTHESIS_PROFILE=thorough` runs the state machine for 10,000 examples.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from impl import api
+from impl import iterative as ii
+from impl.core import CollectingSink, Decide, Error, Ok, emit
+from impl.weighted import approx, close, differences
+from model_check.engine import Options, check
+from model_check.itf import read_trace, write_trace
+from spec import iterative as it
+from spec.core import GuardError, action_name
+from tests.mutants.iterative import MUTANTS
+
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+F = Fraction
+A, THE, CUT, LONG = it.TEXTS
+
+# --- translating between the spec and the implementation -------------------------------
+
+
+def agent_id(i: int) -> str:
+    return f"agent{i}"
+
+
+def start(config: it.IterativeConfig) -> ii.IterativeSession:
+    """The implementation's session for a spec configuration."""
+    result = api.start_iterative_consensus(
+        it.TEXTS[0],
+        [agent_id(i) for i in range(config.agents)],
+        {
+            "session_id": "s",
+            "max_rounds": config.max_rounds,
+            "convergence_threshold": float(config.convergence_threshold),
+            "quality_threshold": float(config.quality_threshold),
+            "early_termination": config.early_termination,
+            "convergence_method": config.method,
+        },
+    )
+    assert isinstance(result, Ok)
+    return result.session
+
+
+def event_of(action: it.Action) -> tuple[str, dict[str, Any]]:
+    """The seed event (with the seed's field names) that a spec action stands for."""
+    if isinstance(action, it.ProposalSubmission):
+        return "proposal_submission", {
+            "agent_id": agent_id(action.agent),
+            "proposal": action.proposal,
+            "confidence": float(action.confidence),
+        }
+    if isinstance(action, it.FeedbackSubmission):
+        return "feedback_submission", {
+            "from_agent": agent_id(action.from_agent),
+            "target_agent": agent_id(action.target_agent),
+            "feedback": {"quality_score": float(action.score)},
+        }
+    return action_name(action), {}
+
+
+def _spec_agent(value: object, n: int) -> int:
+    if isinstance(value, str) and value.startswith("agent") and value[5:].isdigit():
+        return int(value[5:])
+    return n + 10
+
+
+def _number(value: object) -> object:
+    return F(value) if isinstance(value, float) and math.isfinite(value) else value
+
+
+def spec_event(
+    s: ii.IterativeSession, event_type: str, data: object
+) -> tuple[str, dict[str, object]] | None:
+    """The spec's reading of an implementation event (`spec.iterative.from_event`'s
+    names), or None where the spec has no way to say it (data that is not a mapping)."""
+    if not isinstance(data, Mapping):
+        return None
+    n = len(s.participants)
+    out: dict[str, object] = {}
+    if event_type == "proposal_submission":
+        for key, name in (("agent_id", "agent"), ("proposal", "proposal")):
+            if key in data:
+                out[name] = _spec_agent(data[key], n) if key == "agent_id" else data[key]
+        if "confidence" in data:
+            out["confidence"] = _number(data["confidence"])
+    elif event_type == "feedback_submission":
+        for key in ("from_agent", "target_agent"):
+            if key in data:
+                out[key] = _spec_agent(data[key], n)
+        if "feedback" in data:
+            feedback = data["feedback"]
+            score = feedback.get("quality_score") if isinstance(feedback, Mapping) else None
+            out["score"] = _number(score)
+    return event_type, out
+
+
+def project(state: it.IterativeState, n: int) -> it.IterativeState:
+    """A (mutant's) state as the spec's: its fields only, and the participants' slots."""
+    fields = {f.name: getattr(state, f.name) for f in attrs.fields(it.IterativeState)}
+    fields["round_proposals"] = fields["round_proposals"][:n]
+    fields["proposals_history"] = tuple(
+        r._replace(proposals=r.proposals[:n], feedback_summary=r.feedback_summary[:n])
+        for r in state.proposals_history
+    )
+    return it.IterativeState(**fields)
+
+
+def abstract(s: ii.IterativeSession) -> it.IterativeState:
+    state: it.IterativeState = ii.abstract(s)
+    return state
+
+
+# --- the numbers ------------------------------------------------------------------------
+
+texts = st.sampled_from([*it.TEXTS, "", "Plan, a BUDGET!", "budget_2 plan", "ümlaut plan"])
+
+
+@given(texts, texts)
+def test_jaccard_and_quality_agree_with_the_spec(a: str, b: str) -> None:
+    assert close(ii.jaccard(a, b), float(it.jaccard(a, b)))
+    vocabulary = ii.vocabulary_of(ii.REFERENCE_TEXTS)
+    assert close(ii.quality(a, vocabulary), float(it.quality(a)))
+
+
+def test_reference_texts_are_the_specs() -> None:
+    assert ii.REFERENCE_TEXTS == it.TEXTS
+    assert ii.words("Plan, a BUDGET_2!") == {"plan", "a", "budget", "2"}
+    assert ii.jaccard("", "") == 1.0 and ii.quality("plan", frozenset()) == 0.0
+
+
+scores = st.integers(0, 20).map(lambda k: F(k, 20))
+
+
+@given(scores, scores, scores)
+def test_composite_agrees_with_the_spec(q: Fraction, f: Fraction, c: Fraction) -> None:
+    assert close(ii.composite(float(q), float(f), float(c)), float(it.composite(q, f, c)))
+
+
+# --- the handlers -----------------------------------------------------------------------
+
+
+def ok(result: Ok[ii.IterativeSession] | Error) -> Ok[ii.IterativeSession]:
+    assert isinstance(result, Ok), result
+    return result
+
+
+def send(s: ii.IterativeSession, action: it.Action) -> Ok[ii.IterativeSession]:
+    return ok(ii.handle_iterative_event(s, *event_of(action)))
+
+
+def test_a_round_with_feedback_then_max_rounds() -> None:
+    s = start(it.IterativeConfig(agents=2, max_rounds=1, texts=3))
+    names: list[str] = []
+    for action in (
+        it.ProposalSubmission(0, CUT, F(1)),
+        it.ProposalSubmission(1, A, F(1)),
+        it.FeedbackSubmission(0, 1, F(1)),
+        it.FeedbackSubmission(1, 0, F(0)),
+        it.QualityAssessment(),
+        it.RoundCompletion(),
+    ):
+        result = send(s, action)
+        sink = CollectingSink()
+        emit(result.effects, sink)
+        names += sink.names()
+        s = result.session
+    assert names == [
+        "proposal_received",
+        "proposal_received",
+        "phase_changed",
+        "feedback_received",
+        "feedback_received",
+        "phase_changed",
+        "quality_assessed",
+        "round_completed",
+        "refinement_terminated",
+    ]
+    # CUT: 0.4 x 4/8 + 0.4 x 0 + 0.2 = 0.4; A: 0.4 x 3/8 + 0.4 x 1 + 0.2 = 0.75
+    assert s.termination_reason == "max_rounds" and s.final_proposal == A
+    assert s.proposals_history[0].feedback_summary == (0.0, 1.0)
+    assert s.consensus_level == pytest.approx((1 + 1 / 6) / 2)
+    assert ii.handle_iterative_event(s, "convergence_check") == Error(
+        "after_termination", "the session has terminated"
+    )
+
+
+def test_convergence_and_early_termination() -> None:
+    s = start(it.IterativeConfig(agents=2, max_rounds=3, texts=2))
+    for _ in range(2):
+        for action in (
+            it.ProposalSubmission(0, A, F(1)),
+            it.ProposalSubmission(1, THE, F(1)),
+            it.PhaseTransition(),
+            it.QualityAssessment(),
+            it.RoundCompletion(),
+        ):
+            result = send(s, action)
+            s = result.session
+        if s.termination_reason is None:
+            checked = send(s, it.ConvergenceCheck())
+            assert checked.session == s
+            s = send(s, it.PhaseTransition()).session
+    assert s.termination_reason == "convergence" and s.similarity_history == (0.0, 1.0)
+    assert [e.event for e in result.effects if hasattr(e, "event")][-2:] == [
+        "converged",
+        "refinement_terminated",
+    ]
+    assert Decide(A, ("convergence", 2)) in result.effects
+    t = start(it.IterativeConfig(agents=2, max_rounds=3, texts=2))
+    for action in (
+        it.ProposalSubmission(0, A, F(1)),
+        it.ProposalSubmission(1, CUT, F(1)),
+        it.PhaseTransition(),
+        it.QualityAssessment(),
+        it.RoundCompletion(),
+    ):
+        t = send(t, action).session
+    ended = send(t, it.EarlyTermination())
+    assert ended.session.termination_reason == "consensus"
+    assert ended.session.final_proposal == CUT  # quality 1/2 beats 3/8
+
+
+def test_ties_go_to_the_text_then_confidence() -> None:
+    """FINDINGS I3: 0.1/0.4/0.6 and 0.2/0.3/0.6 are both 8/25 (the seed's floats make
+    0.32000000000000006 and 0.32); both are ties here."""
+    assert ii.composite(0.1, 0.4, 0.6) != ii.composite(0.2, 0.3, 0.6)
+    s = start(it.IterativeConfig(agents=2, max_rounds=1, texts=2))
+    for action in (
+        it.ProposalSubmission(0, THE, F(1)),
+        it.ProposalSubmission(1, A, F(1)),
+        it.PhaseTransition(),
+        it.QualityAssessment(),
+        it.RoundCompletion(),
+    ):
+        s = send(s, action).session
+    assert s.proposals_history[0].selected_agent == 1 and s.final_proposal == A
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "reason"),
+    [
+        ("refine", {}, "unknown_iterative_event"),
+        ("proposal_submission", "plan", "malformed_event"),
+        ("proposal_submission", {"agent_id": "agent0", "proposal": A}, "malformed_event"),
+        (
+            "proposal_submission",
+            {"agent_id": "x", "proposal": A, "confidence": 1.0},
+            "not_participant",
+        ),
+        (
+            "proposal_submission",
+            {"agent_id": "agent0", "proposal": A, "confidence": 2.0},
+            "confidence_out_of_range",
+        ),
+        (
+            "proposal_submission",
+            {"agent_id": "agent0", "proposal": 7, "confidence": 1.0},
+            "malformed_proposal",
+        ),
+        (
+            "proposal_submission",
+            {"agent_id": "agent0", "proposal": A, "confidence": 1.0, "based_on": "agent1"},
+            "malformed_event",
+        ),
+        (
+            "feedback_submission",
+            {"from_agent": "agent0", "target_agent": "agent1", "feedback": {}},
+            "wrong_phase",
+        ),
+        (
+            "feedback_submission",
+            {"from_agent": "agent0", "target_agent": "zed", "feedback": {}},
+            "not_participant",
+        ),
+        ("quality_assessment", None, "wrong_phase"),
+        ("round_completion", {}, "wrong_phase"),
+        ("convergence_check", {}, "wrong_phase"),
+        ("phase_transition", {}, "wrong_phase"),
+        ("early_termination", {}, "wrong_phase"),
+    ],
+)
+def test_refusals_name_the_reason(event: str, data: Any, reason: str) -> None:
+    result = ii.handle_iterative_event(start(it.IterativeConfig()), event, data)
+    assert isinstance(result, Error) and result.reason == reason, result
+
+
+def test_feedback_refusals_and_reasoning() -> None:
+    s = start(it.IterativeConfig(agents=2, early_termination=False))
+    s = ok(
+        ii.handle_iterative_event(
+            s,
+            "proposal_submission",
+            {
+                "agent_id": "agent0",
+                "proposal": A,
+                "confidence": 1,
+                "reasoning": "short",
+                "based_on": ["agent1"],
+            },
+        )
+    ).session
+    assert s.round_proposals[0] == ii.Submission(A, 1.0, "short", ("agent1",))
+    again = ii.handle_iterative_event(s, *event_of(it.ProposalSubmission(0, A, F(1))))
+    assert isinstance(again, Error) and again.reason == "already_submitted"
+    s = send(s, it.ProposalSubmission(1, A, F(1))).session
+
+    def feedback(data: Any) -> str:
+        result = ii.handle_iterative_event(s, "feedback_submission", data)
+        assert isinstance(result, Error)
+        return result.reason
+
+    pair = {"from_agent": "agent0", "target_agent": "agent1"}
+    assert feedback({**pair, "target_agent": "agent0", "feedback": {}}) == "self_feedback"
+    assert feedback({**pair, "feedback": 0.5}) == "score_out_of_range"
+    assert feedback({**pair, "feedback": {"quality_score": -1}}) == "score_out_of_range"
+    s = send(s, it.FeedbackSubmission(0, 1, F(1))).session
+    assert feedback({**pair, "feedback": {"quality_score": 1}}) == "already_given"
+    s = send(s, it.PhaseTransition()).session
+    premature = ii.handle_iterative_event(s, "round_completion")
+    assert isinstance(premature, Error) and premature.reason == "assessed"
+    s = send(s, it.QualityAssessment()).session
+    twice = ii.handle_iterative_event(s, "quality_assessment")
+    assert isinstance(twice, Error) and twice.reason == "already_assessed"
+    s = send(s, it.RoundCompletion()).session
+    off = ii.handle_iterative_event(s, "early_termination")
+    assert isinstance(off, Error) and off.reason == "early_termination_enabled"
+
+
+# --- conformance: the adversary's events, checked step by step -------------------------
+
+CONFIGS = (
+    it.IterativeConfig(),
+    it.IterativeConfig(agents=2, outsiders=1, max_rounds=3, texts=4, confidence_levels=2),
+    it.IterativeConfig(agents=3, feedback_levels=3, texts=3, convergence_threshold=F(1, 2)),
+    it.IterativeConfig(agents=2, max_rounds=2, early_termination=False, feedback_levels=2),
+    it.IterativeConfig(agents=2, texts=3, quality_threshold=F(1, 2)),
+)
+
+SIMPLE = ("quality_assessment", "round_completion", "convergence_check", "phase_transition")
+
+
+class IterativeConformance(RuleBasedStateMachine):
+    """The adversary picks events; the implementation must refine the spec."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = CONFIGS[0]
+        self.model = it.Iterative(self.config)
+        self.session = start(self.config)
+        self.shadow = self.model.initial()[0]
+        self.sent: list[tuple[str, object]] = []
+
+    @initialize(config=st.sampled_from(CONFIGS))
+    def begin(self, config: it.IterativeConfig) -> None:
+        self.config = config
+        self.model = it.Iterative(config)
+        self.session = start(config)
+        self.shadow = self.model.initial()[0]
+        assert approx(abstract(self.session), self.shadow)
+
+    def deliver(self, event_type: str, data: object) -> None:
+        before = self.session
+        reading = spec_event(before, event_type, data)
+        verdict: str | None = None
+        if reading is not None:
+            try:
+                action = it.from_event(*reading)
+                self.model.guard(self.shadow, action)
+            except GuardError as err:
+                verdict = err.guard
+            if verdict is None and action not in self.model.candidates(self.shadow):
+                return  # outside the model's domains (a text, a confidence, a score)
+        self.sent.append((event_type, data))
+        result = ii.handle_iterative_event(before, event_type, data)  # type: ignore[arg-type]
+        if isinstance(result, Error):
+            assert self.session == before
+            if reading is not None:
+                assert verdict is not None, f"spec accepts {reading}, impl says {result}"
+                assert verdict == result.reason, (verdict, result)
+            return
+        assert verdict is None, f"impl accepts {event_type} {data}, spec says {verdict}"
+        after = abstract(result.session)
+        if approx(after, self.shadow):
+            matched = self.shadow  # a stutter
+        else:
+            found = [
+                nxt
+                for a in self.model.honest_actions(self.shadow)
+                if approx(after, nxt := self.model.step(self.shadow, a))
+            ]
+            assert found, f"no spec step: {differences(after, self.shadow)}"
+            matched = found[0]
+        self.session, self.shadow = result.session, matched
+
+    @invariant()
+    def spec_invariants_hold(self) -> None:
+        for inv in self.model.invariants():
+            assert inv.holds(self.shadow), inv.name
+
+    def running(self) -> bool:
+        return self.session.termination_reason is None
+
+    @precondition(running)
+    @rule(agent=st.integers(0, 4), text=st.integers(0, 3), level=st.integers(0, 2))
+    def proposal_submission(self, agent: int, text: int, level: int) -> None:
+        confidence = self.model.confidences[level % len(self.model.confidences)]
+        self.deliver(
+            "proposal_submission",
+            {
+                "agent_id": agent_id(agent),
+                "proposal": it.TEXTS[text % self.config.texts],
+                "confidence": float(confidence),
+            },
+        )
+
+    @rule(
+        agent=st.sampled_from(["agent0", "agent1", "nobody"]),
+        proposal=st.sampled_from([A, "plan everything", 42]),
+        confidence=st.sampled_from([0.3, 1.5, "sure", None]),
+    )
+    def odd_proposal(self, agent: str, proposal: object, confidence: object) -> None:
+        data = {"agent_id": agent, "proposal": proposal}
+        if confidence is not None:
+            data["confidence"] = confidence
+        self.deliver("proposal_submission", data)
+
+    @precondition(running)
+    @rule(source=st.integers(0, 3), to=st.integers(0, 3), level=st.integers(0, 2))
+    def feedback_submission(self, source: int, to: int, level: int) -> None:
+        score = self.model.scores[level % len(self.model.scores)]
+        self.deliver(
+            "feedback_submission",
+            {
+                "from_agent": agent_id(source),
+                "target_agent": agent_id(to),
+                "feedback": {"quality_score": float(score), "confidence": 0.9},
+            },
+        )
+
+    @rule(feedback=st.sampled_from([{"quality_score": 1.5}, {"quality_score": 0.3}, 1.0, {}]))
+    def odd_feedback(self, feedback: object) -> None:
+        self.deliver(
+            "feedback_submission",
+            {"from_agent": "agent0", "target_agent": "agent1", "feedback": feedback},
+        )
+
+    @precondition(running)
+    @rule(name=st.sampled_from(SIMPLE))
+    def coordinator(self, name: str) -> None:
+        self.deliver(name, {})
+
+    @precondition(running)
+    @rule()
+    def early_termination(self) -> None:
+        self.deliver("early_termination", None)
+
+    @rule(name=st.sampled_from(["refine", *ii.EVENTS]), data=st.sampled_from([None, [], {}]))
+    def odd_event(self, name: str, data: object) -> None:
+        self.deliver(name, data)
+
+    @precondition(running)
+    @rule(k=st.integers(0, 10_000))
+    def enabled_event(self, k: int) -> None:
+        """One of the events the spec enables now (the adversary lets the protocol on)."""
+        actions = self.model.honest_actions(self.shadow)
+        if actions:
+            self.deliver(*event_of(actions[k % len(actions)]))
+
+    @precondition(lambda self: bool(self.sent))
+    @rule(k=st.integers(0, 60))
+    def replayed_event(self, k: int) -> None:
+        """An earlier event again: a duplicate, or out of its order."""
+        self.deliver(*self.sent[k % len(self.sent)])
+
+
+IterativeConformance.TestCase.settings = settings(
+    max_examples=10_000 if THOROUGH else 200,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestIterativeConformance = IterativeConformance.TestCase
+
+
+# --- replays ----------------------------------------------------------------------------
+
+
+def run_trace(
+    config: it.IterativeConfig, actions: list[it.Action], states: list[it.IterativeState]
+) -> tuple[int | None, ii.IterativeSession]:
+    """Feed the actions to the implementation: the first step (0 = the initial state)
+    where it departs from `states` (refuses the event, or reaches another state), or
+    None if it follows them all; and the session it ends with."""
+    session = start(config)
+    n = config.agents
+    if not approx(abstract(session), project(states[0], n)):
+        return 0, session
+    for k, (action, state) in enumerate(zip(actions, states[1:], strict=True), start=1):
+        result = ii.handle_iterative_event(session, *event_of(action))
+        if isinstance(result, Error):
+            return k, session
+        session = result.session
+        if not approx(abstract(session), project(state, n)):
+            return k, session
+    return None, session
+
+
+#: (config, depth) where each witness is reached, breadth-first.
+WITNESS_RUNS = (
+    (it.IterativeConfig(agents=2, max_rounds=1, texts=2, confidence_levels=2), None),
+    (it.IterativeConfig(agents=2, max_rounds=3, texts=1), 16),
+)
+
+
+def test_spec_witnesses_are_reproduced_through_itf(tmp_path: Path) -> None:
+    reproduced = []
+    for config, depth in WITNESS_RUNS:
+        model = it.Iterative(config)
+        result = check(model, Options(max_depth=depth, check_liveness=False))
+        for name, trace in result.witness_traces:
+            path = tmp_path / f"{name}.itf.json"
+            write_trace(path, trace)
+            read = read_trace(path, model)
+            actions = [s.action for s in read.steps[1:]]
+            states = [s.state for s in read.steps]
+            departs, _ = run_trace(config, actions, states)
+            assert departs is None, name
+            witness = next(x for x in model.witnesses() if x.name == name)
+            assert witness.reached(states[-1])
+            reproduced.append((name, len(trace)))
+    assert reproduced == [
+        ("ended_by_max_rounds", 5),
+        ("feedback_overrules_confidence", 6),
+        ("converged_early", 11),
+    ]
+
+
+#: Where the implementation departs from each mutant's counterexample: the step of the
+#: rule the mutant changes.
+DEPARTS = {
+    "seed_all_submitted_counts_outsiders": 2,  # refused: not_participant
+    "self_feedback_counted": 3,  # refused: self_feedback
+    "no_max_rounds": 5,  # round 1 of 1 completes: terminated by max_rounds
+    "map_order_tie_break": 5,  # the tie goes to the text first in string order
+}
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_mutant_counterexamples_depart_from_the_implementation(mutant: Any) -> None:
+    model = mutant.build()
+    result = check(model, Options())
+    trace = next(c.trace for c in result.counterexamples if c.property == mutant.property)
+    assert len(trace) == mutant.length
+    actions = [s.action for s in trace.steps[1:]]
+    states = [s.state for s in trace.steps]
+    departs, session = run_trace(model.config, actions, states)
+    assert departs == DEPARTS[mutant.name]
+    honest = it.Iterative(model.config)
+    invariants = {p.name: p for p in honest.invariants()}
+    if mutant.property in invariants:
+        assert not invariants[mutant.property].holds(project(states[-1], model.config.agents))
+        assert invariants[mutant.property].holds(abstract(session))
+    else:  # `terminates`: the lasso never ends; the implementation has ended
+        assert session.termination_reason == "max_rounds"
