@@ -11,14 +11,15 @@ Weighted sessions read and write expertise through an `ExpertiseStore`
 (`impl.store`): when a session starts, each participant's latest stored metrics are its
 expertise (else the `expertise` given in the config, else average metrics), and every
 accepted `expertise_assessment` or `performance_feedback` is written back in one
-transaction before the new session is returned. Byzantine sessions are PBFT replicas
-(`impl.pbft`), imported when first used.
+transaction before the new session is returned. A Byzantine session is one PBFT
+replica's (`impl.pbft`); a runtime (`impl.runtime`) carries messages between replicas.
 
 ## Configs
 
 | kind | key | default | allowed |
 |---|---|---|---|
 | all | `session_id` | derived from the proposal and participants | a non-empty text |
+| byzantine | `replica`, `master_key`, `client`, ... | see `start_byzantine_consensus` | |
 | weighted | `options` | `("accept", "reject")` | distinct texts or integers, at least one |
 | weighted | `consensus_threshold` | 0.6 (the seed's example) | a number in [0.01, 1] |
 | weighted | `assessment_strategy` | `"dynamic"` | `static`, `dynamic`, `adaptive` |
@@ -38,13 +39,14 @@ key and the allowed values.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from impl import iterative as it
+from impl import pbft
 from impl import weighted as wv
+from impl.auth import KeyRing
 from impl.core import Error, Ok, Telemetry
 from impl.store import ExpertiseStore, StoreError
 
@@ -251,23 +253,78 @@ def start_iterative_consensus(
 
 # --- byzantine ---------------------------------------------------------------------------
 
+BYZANTINE_KEYS = (
+    "session_id",
+    "replica",
+    "master_key",
+    "client",
+    "checkpoint_interval",
+    "log_size",
+    "base_timeout",
+    "seq_limit",
+)
 
-def _pbft() -> Any:
-    try:
-        return importlib.import_module("impl.pbft")
-    except ImportError:  # pragma: no cover - until impl/pbft.py lands
-        return None
+
+def _integer(config: Mapping[str, Any], key: str, default: int) -> int:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _InvalidError(f"{key}: expected an integer, got {value!r}")
+    return value
 
 
 def start_byzantine_consensus(
     proposal: object, participants: object, config: object = None
-) -> Ok[Any] | Error:
-    """Start a PBFT replica group (seed Part 1): `impl.pbft.start_byzantine`."""
-    pbft = _pbft()
-    if pbft is None:  # pragma: no cover - until impl/pbft.py lands
-        return Error("unavailable", "impl.pbft is not installed")
-    result: Ok[Any] | Error = pbft.start_byzantine(proposal, participants, config)
-    return result
+) -> Ok[pbft.ByzantineSession] | Error:
+    """Start one PBFT replica's session (seed Part 1) in the group `participants`.
+
+    The session is replica `config["replica"]` (a participant; the first by default),
+    keyed by `config["master_key"]` (bytes, required: the deployment's key material,
+    `impl.auth`). If `proposal` is not None it is submitted at once, as the client
+    `config["client"]`'s first request (an operation: a text or an integer), so the
+    primary's session answers with its PRE-PREPARE. The other keys are those of
+    `impl.pbft.start_byzantine`.
+    """
+    try:
+        ids = _participants(participants, 1)
+        c = _config(config, BYZANTINE_KEYS)
+        if proposal is not None and (
+            isinstance(proposal, bool) or not isinstance(proposal, str | int)
+        ):
+            raise _InvalidError(f"proposal: expected a text or an integer, got {proposal!r}")
+        replica = c.get("replica", ids[0])
+        if replica not in ids:
+            raise _InvalidError(f"replica: expected one of the participants, got {replica!r}")
+        key = c.get("master_key")
+        if not isinstance(key, bytes) or len(key) < 16:
+            raise _InvalidError("master_key: expected at least 16 bytes of key material")
+        session_id = _session_id("byzantine", c, repr(proposal), ids)
+        client = c.get("client", f"client:{session_id}")
+        if not isinstance(client, str) or not client:
+            raise _InvalidError(f"client: expected a non-empty text, got {client!r}")
+        options = {
+            name: _integer(c, name, default)
+            for name, default in (
+                ("checkpoint_interval", 128),
+                ("log_size", 256),
+                ("base_timeout", 100),
+                ("seq_limit", 0),
+            )
+        }
+    except _InvalidError as err:
+        return Error("invalid_config", str(err))
+    started = pbft.start_byzantine(session_id, ids.index(replica), len(ids), key, **options)
+    if isinstance(started, Error) or proposal is None:
+        return started
+    request = pbft.ClientRequest(client, 1, proposal)
+    signed = pbft.AuthRequest(request, KeyRing(client, key, len(ids)).authenticator(tuple(request)))
+    submitted = pbft.handle_byzantine_event(
+        started.session, "proposal_submission", {"request": signed}
+    )
+    assert isinstance(submitted, Ok), submitted
+    return Ok(
+        submitted.session,
+        (_started("byzantine", session_id, len(ids)), *submitted.effects),
+    )
 
 
 # --- events ------------------------------------------------------------------------------
@@ -301,8 +358,6 @@ def handle_event(
         return result
     if isinstance(session, it.IterativeSession):
         return it.handle_iterative_event(session, event_type, event_data)
-    pbft = _pbft()
-    if pbft is not None and isinstance(session, getattr(pbft, "SESSION_TYPES", ())):
-        byzantine: Ok[Any] | Error = pbft.handle_byzantine_event(session, event_type, event_data)
-        return byzantine
+    if isinstance(session, pbft.ByzantineSession):
+        return pbft.handle_byzantine_event(session, event_type, event_data or {})
     return Error("unknown_session", f"not a coordination session: {type(session).__name__}")
