@@ -11,10 +11,10 @@ Two schema documents live beside this module (JSON Schema 2020-12):
   event_data, state)`) with the agent that handled it and, optionally, the outcome.
 
 `validate` checks an instance against a schema using only the keywords these documents
-use: `type`, `properties`, `required`, `additionalProperties`, `items`, `minItems`,
-`maxItems`, `enum`, `const`, `pattern`, `minimum`, `$ref` (to `#/$defs/...`), `oneOf` and
-`anyOf`. Any other keyword in a schema is an error, so a schema never silently asks for
-more than is checked. (`jsonschema` would do; this keeps coordspec free of it.)
+use: `type`, `properties`, `required`, `additionalProperties`, `propertyNames`, `items`,
+`minItems`, `maxItems`, `enum`, `const`, `pattern`, `minimum`, `$ref` (to `#/$defs/...`),
+`oneOf` and `anyOf`. Any other keyword in a schema is an error, so a schema never silently
+asks for more than is checked. (`jsonschema` would do; this keeps coordspec free of it.)
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ KEYWORDS = frozenset(
         "enum",
         "const",
         "pattern",
+        "propertyNames",
         "minimum",
         "$ref",
         "oneOf",
@@ -200,6 +201,10 @@ def _check_object(
     for name in schema.get("required", []):
         if name not in value:
             errors.append(f"{path}: missing required property {name!r}")
+    names = schema.get("propertyNames")
+    if names is not None:
+        for name in value:
+            _check(name, names, root, f"{path}.{name}", errors)
     extra = schema.get("additionalProperties", True)
     for name, item in value.items():
         where = f"{path}.{name}"
