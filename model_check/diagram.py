@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,15 @@ import graphviz
 
 from model_check.engine import Options, check
 from model_check.itf import FrozenMap, ItfError, decode_plain, load_json
-from spec.core import Config, Model, Specification, action_name, make_config, params_of
+from spec.core import (
+    Config,
+    Invariant,
+    Model,
+    Specification,
+    action_name,
+    make_config,
+    params_of,
+)
 
 #: Argument names that say which participant takes a step, in order of preference.
 ACTOR_FIELDS = ("replica", "agent", "from_agent", "sender", "src", "node", "process", "i")
@@ -103,6 +111,38 @@ class PhaseMachine:
     symmetry: bool
 
 
+class _Unjudged(Model[Any, Any]):
+    """The model with no properties: the diagram needs its graph, not its verdicts."""
+
+    def __init__(self, model: Model[Any, Any]) -> None:
+        self.model = model
+        self.symmetry_default = model.symmetry_default  # type: ignore[misc]
+
+    def initial(self) -> Sequence[Any]:
+        return self.model.initial()
+
+    def honest_actions(self, state: Any) -> Iterable[Any]:
+        return self.model.honest_actions(state)  # pragma: no cover - `enabled` is used
+
+    def enabled(self, state: Any) -> list[tuple[Any, bool]]:
+        return self.model.enabled(state)
+
+    def step(self, state: Any, action: Any) -> Any:
+        return self.model.step(state, action)
+
+    def invariants(self) -> Sequence[Invariant[Any]]:
+        return ()
+
+    def constraint(self, state: Any) -> bool:
+        return self.model.constraint(state)
+
+    def canonical(self, state: Any) -> Any:
+        return self.model.canonical(state)
+
+    def has_symmetry(self) -> bool:
+        return self.model.has_symmetry()
+
+
 def phase_machine(
     model: Model[Any, Any], symmetry: bool | None = None, max_states: int | None = None
 ) -> PhaseMachine:
@@ -147,7 +187,7 @@ def phase_machine(
         stop_at_first=False,
         on_edge=on_edge,
     )
-    result = check(model, options)
+    result = check(_Unjudged(model), options)
     edges = [
         PhaseEdge(source, target, tuple(sorted(honest)), tuple(sorted(byz - honest)))
         for (source, target), (honest, byz) in found.items()
@@ -280,8 +320,8 @@ def _pick(args: Mapping[str, Any], fields: Sequence[str]) -> tuple[str, Any] | N
     return None
 
 
-def _lifeline(field: str, value: Any) -> str:
-    return f"{_noun(field)} {show(value)}"
+def _lifeline(noun: str, value: Any) -> str:
+    return f"{noun} {show(value)}"
 
 
 def _record(obj: Any, where: str) -> dict[str, Any]:
@@ -319,11 +359,13 @@ def trace_chart(obj: Any) -> Chart:
         actor = _pick(args, ACTOR_FIELDS)
         receiver = _pick(args, RECEIVER_FIELDS)
         parts = [p for p in (actor, receiver) if p is not None]
-        for field, value in parts:
+        # A receiver is a participant of the actor's kind (`sender` sends `to` a sender).
+        noun = _noun(parts[0][0]) if parts else ""
+        for _, value in parts:
             if isinstance(value, int) and not isinstance(value, bool):
-                numbered.setdefault(_noun(field), set()).add(value)
-            elif _lifeline(field, value) not in named:
-                named.append(_lifeline(field, value))
+                numbered.setdefault(noun, set()).add(value)
+            elif _lifeline(noun, value) not in named:
+                named.append(_lifeline(noun, value))
         before = plain[i - 1][3]
         sends = any(
             isinstance(v, frozenset) and isinstance(before.get(k), frozenset) and not v <= before[k]
@@ -337,8 +379,8 @@ def trace_chart(obj: Any) -> Chart:
             ChartStep(
                 action,
                 label,
-                _lifeline(*actor) if actor else ENVIRONMENT,
-                (_lifeline(*receiver),) if receiver else ("*",) if sends else (),
+                _lifeline(noun, actor[1]) if actor else ENVIRONMENT,
+                (_lifeline(noun, receiver[1]),) if receiver else ("*",) if sends else (),
                 byzantine,
             )
         )

@@ -69,19 +69,29 @@ def mutant_dots() -> dict[str, str]:
     return {f"mutant_{m.name}.dot": mutant_dot(protocol, m) for protocol, m in FAMILIES}
 
 
-def generate(directory: Path, svg: bool = True) -> list[Path]:
-    """Write the mutant families' charts into `directory`; the paths written."""
+def generate(directory: Path, svg: bool = True, protocols: bool = False) -> list[Path]:
+    """Write the mutant families' charts (with `protocols`, the phase machines too) into
+    `directory`; the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
+    texts = {**protocol_dots(), **mutant_dots()} if protocols else mutant_dots()
     written = []
-    for name, text in mutant_dots().items():
+    for name, text in texts.items():
         written += write(text, directory / name, svg)
     return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m tests.mutants.diagrams [DIR]` (default `diagrams`): the charts."""
+    """`python -m tests.mutants.diagrams [--all] [--no-svg] [DIR]` (default `diagrams`):
+    the charts; `--all` adds the phase machines, `--no-svg` writes DOT text only."""
     args = list(sys.argv[1:] if argv is None else argv)
-    for path in generate(Path(args[0] if args else "diagrams")):
+    flags = {a for a in args if a.startswith("--")}
+    unknown = flags - {"--all", "--no-svg"}
+    if unknown:
+        print(f"unknown option {sorted(unknown)[0]}", file=sys.stderr)
+        return 2
+    places = [a for a in args if not a.startswith("--")]
+    directory = Path(places[0] if places else "diagrams")
+    for path in generate(directory, "--no-svg" not in flags, "--all" in flags):
         print(f"Wrote {path}")
     return 0
 
