@@ -334,6 +334,57 @@ def generate_command(
     return 0
 
 
+@app.command(
+    "diagram",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def diagram_command(
+    ctx: typer.Context,
+    protocol: Annotated[
+        str | None, typer.Argument(help="A registered protocol or a model file.")
+    ] = None,
+    trace: Annotated[
+        Path | None, typer.Option(help="Draw this ITF trace as a message sequence chart.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the DOT text to this file.")] = None,
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Also render OUT with the suffix .svg (graphviz's dot).")
+    ] = False,
+    symmetry: Annotated[
+        bool | None,
+        typer.Option("--symmetry/--no-symmetry", help="Symmetry reduction (default: the model's)."),
+    ] = None,
+    max_states: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many distinct states.")
+    ] = None,
+) -> int:
+    """Draw a protocol's phase machine, or a trace's message sequence chart, as graphviz."""
+    from model_check import diagram  # here, so the other commands do not load graphviz
+
+    if protocol is not None and protocol.startswith("-"):
+        raise UsageError("parameters need a protocol: coordspec diagram PROTOCOL --name value")
+    if (protocol is None) == (trace is None):
+        raise UsageError("give a protocol or --trace FILE.itf.json (one of them)")
+    if svg and out is None:
+        raise UsageError("--svg needs --out FILE.dot (the SVG is written beside it)")
+    try:
+        if trace is not None:
+            text = diagram.trace_diagram(trace)
+        else:
+            assert protocol is not None
+            spec = load_spec(protocol)
+            values = parse_params(ctx.args, spec)
+            text = diagram.protocol_diagram(spec, values, symmetry, max_states)
+        if out is None:
+            print(text, end="")
+            return 0
+        for path in diagram.write(text, out, svg):
+            print(f"Wrote {path}")
+    except (ConfigError, diagram.DiagramError) as err:
+        raise UsageError(str(err)) from None
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script exits with it)."""
     command = typer.main.get_command(app)
