@@ -9,6 +9,14 @@ accepts (with the same reason for a refusal) and that the spec's invariants hold
 spec's witnesses replayed (from ITF files); the mutants' counterexamples replayed, each
 departing from the implementation at a pinned step.
 
+How a step is checked: the implementation's session is mapped to a spec state by its
+abstraction function (`abstract`: positions for agents, the spec's fractions for
+measured values, exact binary values for derived numbers). The run keeps the spec state
+that the previous abstraction matched within the tolerance; the new abstraction must
+match it again (a stutter) or match `step(previous, a)` for one of the actions the spec
+enables there; the spec's invariants are evaluated on the matched (exact) state, since
+float-derived numbers satisfy exact equalities only within the tolerance.
+
 `HYPOTHESIS_PROFILE=thorough` runs the state machine for 10,000 examples.
 """
 
@@ -505,7 +513,7 @@ class IterativeConformance(RuleBasedStateMachine):
 
 
 IterativeConformance.TestCase.settings = settings(
-    max_examples=10_000 if THOROUGH else 200,
+    max_examples=10_000 if THOROUGH else 150,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
