@@ -73,7 +73,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations, product
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import z3
 
@@ -112,6 +112,15 @@ KINDS = (
 )
 
 
+class Move(NamedTuple):
+    """One action of `Next` with its parameters: its guard (over the pre-state) and its
+    transition formula (the guard, the effect, every other variable unchanged)."""
+
+    action: pbft.Action
+    guard: Formula
+    step: Formula
+
+
 class Vars:
     """One copy of the state variables: the pre-state, or (`prime`) the post-state."""
 
@@ -121,6 +130,7 @@ class Vars:
         for key in keys:
             name = "_".join(str(k) for k in key) + prime
             self.terms[key] = z3.Int(name) if key[0] in INT_KINDS else z3.Bool(name)
+        self.decls = {key: term.decl() for key, term in self.terms.items()}
 
     def __getitem__(self, key: Key) -> z3.ExprRef:
         return self.terms[key]
@@ -162,6 +172,7 @@ class Encoding:
         self.q_committed = pbft.committed_quorum(self.n, f)
         self.keys = list(self._keys())
         self._cache: dict[tuple[object, ...], z3.ExprRef] = {}
+        self._consts: dict[tuple[type, int | bool], z3.ExprRef] = {}
         self.pre = Vars(self.keys)
         self.post = Vars(self.keys, "'")
 
@@ -376,16 +387,16 @@ class Encoding:
         """`Pbft.initial`: every replica in view 0, nothing sent, nothing executed."""
         return z3.And([x[k] == 0 if k[0] in INT_KINDS else z3.Not(x[k]) for k in self.keys])
 
-    def transitions(self, x: Vars, y: Vars) -> dict[str, list[tuple[pbft.Action, Formula]]]:
+    def transitions(self, x: Vars, y: Vars) -> dict[str, list[Move]]:
         """Every action (with its parameters) and its transition formula from x to y:
         its guard, its effect, and every other variable unchanged."""
-        result: dict[str, list[tuple[pbft.Action, Formula]]] = {k: [] for k in KINDS}
+        result: dict[str, list[Move]] = {k: [] for k in KINDS}
 
         def add(
             action: pbft.Action, guard: Sequence[Formula], effect: dict[Key, z3.ExprRef]
         ) -> None:
             frame = [y[k] == effect[k] if k in effect else y[k] == x[k] for k in self.keys]
-            result[action_name(action)].append((action, z3.And(*guard, *frame)))
+            result[action_name(action)].append(Move(action, z3.And(guard), z3.And(*guard, *frame)))
 
         true = z3.BoolVal(True)
         for r in self.values:
@@ -754,13 +765,27 @@ class Encoding:
                 put(("nv_o", nv.view, n, d), True)
         return values
 
-    def substitution(self, x: Vars, s: pbft.PbftState) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
-        """The pairs (variable, value) that put spec state `s` into copy `x`."""
-        pairs = []
-        for key, value in self.encode(s).items():
-            term = z3.IntVal(value) if key[0] in INT_KINDS else z3.BoolVal(bool(value))
-            pairs.append((x[key], term))
-        return pairs
+    def state_model(self, pre: pbft.PbftState, post: pbft.PbftState | None = None) -> z3.ModelRef:
+        """A Z3 model giving the variables the values of spec state `pre` (and the primed
+        ones those of `post`): evaluating a formula in it is substituting the states'
+        values and simplifying (what `holds` does).
+
+        Raises:
+            ValueError: a state is not representable.
+        """
+        model = z3.Model()
+        ctx = model.ctx.ref()
+        for x, state in ((self.pre, pre), (self.post, post)):
+            if state is None:
+                continue
+            for key, value in self.encode(state).items():
+                # keyed by type too: True == 1 as a dictionary key
+                const = self._consts.get((type(value), value))
+                if const is None:
+                    const = z3.BoolVal(value) if type(value) is bool else z3.IntVal(value)
+                    self._consts[(type(value), value)] = const
+                z3.Z3_add_const_interp(ctx, model.model, x.decls[key].ast, const.ast)
+        return model
 
     def decode(self, model: z3.ModelRef, x: Vars) -> pbft.PbftState:
         """The spec state that a Z3 model gives to copy `x`."""
@@ -831,15 +856,15 @@ class Encoding:
         )
 
 
-def holds(formula: Formula, pairs: Sequence[tuple[z3.ExprRef, z3.ExprRef]]) -> bool:
-    """Whether `formula` with every variable replaced by its value is true.
+def holds(formula: Formula, model: z3.ModelRef) -> bool:
+    """Whether `formula` is true in a model of concrete states (`Encoding.state_model`).
 
     Raises:
-        ValueError: a variable of `formula` has no value in `pairs`.
+        ValueError: a variable of `formula` has no value in the model.
     """
-    result = z3.simplify(z3.substitute(formula, *pairs))
+    result = model.eval(formula, model_completion=False)
     if not (z3.is_true(result) or z3.is_false(result)):
-        raise ValueError(f"not a closed formula after substitution: {result}")
+        raise ValueError(f"a variable has no value: {result}")
     return bool(z3.is_true(result))
 
 
@@ -882,7 +907,7 @@ def _show(item: tuple[object, ...]) -> str:
 def _explainer(
     enc: Encoding,
     claims: Sequence[Conjunct],
-    moves: Sequence[tuple[pbft.Action, Formula]] | None,
+    moves: Sequence[Move] | None,
 ) -> Callable[[z3.ModelRef], str]:
     """Decode a model of a failed obligation: the conjuncts that break, the action, the
     pre-state (and the fields the action changed)."""
@@ -894,7 +919,9 @@ def _explainer(
         if moves is None:
             head = f"conjunct {names} fails in an initial state"
         else:
-            action = next(a for a, f in moves if z3.is_true(model.eval(f, model_completion=True)))
+            action = next(
+                m.action for m in moves if z3.is_true(model.eval(m.step, model_completion=True))
+            )
             head = f"conjunct {names} breaks under {action!r}"
         lines = [head, "pre-state (its non-empty fields):"]
         lines += [f"  {line}" for line in describe(pre) or ["(the initial state)"]]
@@ -936,7 +963,7 @@ def obligations(
         result.append(
             core.Obligation(
                 f"inv /\\ {kind} => inv'",
-                [*hypotheses, z3.Or([f for _, f in moves[kind]])],
+                [*hypotheses, z3.Or([m.step for m in moves[kind]])],
                 claim,
                 _explainer(enc, post_inv, moves[kind]),
             )

@@ -1,0 +1,305 @@
+"""PBFT safety by induction (proofs/pbft_induction.py): the proof, its twin, and what
+ties its Z3 encoding to the Python spec.
+
+Faithfulness: the spec is explored at the proof's configuration (`CONFIG`) without
+symmetry reduction, breadth-first for the first `BFS_STATES` distinct states and then by
+`WALKS` seeded random walks of `DEPTH` steps (the full state space is too large to
+enumerate here); on what was explored, every state satisfies every conjunct of `Inv`,
+every transition satisfies `Next` and exactly its own action's disjunct, the Z3 guard of
+every action instance agrees with `Pbft.guard`, and transitions the guards reject
+falsify `Next`. Then: the theorem is proved, its twin refuted with a counterexample to
+induction that the spec itself confirms, and weakening one quorum in `spec.pbft` makes
+the theorem fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections import deque
+
+import attrs
+import pytest
+import z3
+
+from proofs import core
+from proofs import pbft_induction as p
+from spec import pbft
+from spec.core import GuardError, action_name
+
+BFS_STATES = 600
+WALKS, DEPTH = 50, 40
+#: Every GUARD_EVERY-th explored state has each action instance's guard compared.
+GUARD_EVERY = 8
+
+Edge = tuple[pbft.PbftState, pbft.Action, pbft.PbftState]
+
+
+@functools.cache
+def explored() -> tuple[tuple[pbft.PbftState, ...], tuple[Edge, ...]]:
+    """The explored states (breadth-first, then random walks) and transitions."""
+    model = pbft.Pbft(p.CONFIG)
+    init = list(model.initial())
+    seen = dict.fromkeys(init)
+    queue = deque(init)
+    edges: list[Edge] = []
+    while queue and len(seen) < BFS_STATES:
+        s = queue.popleft()
+        for a, _ in model.enabled(s):
+            t = model.step(s, a)
+            edges.append((s, a, t))
+            if t not in seen:
+                seen[t] = None
+                queue.append(t)
+    rng = random.Random(6)
+    for _ in range(WALKS):
+        s = init[0]
+        for _ in range(DEPTH):
+            options = model.enabled(s)
+            if not options:
+                break
+            a, _ = rng.choice(options)
+            t = model.step(s, a)
+            edges.append((s, a, t))
+            seen.setdefault(t)
+            s = t
+    return tuple(seen), tuple(edges)
+
+
+@functools.cache
+def encoding() -> p.Encoding:
+    return p.Encoding()
+
+
+@functools.cache
+def moves() -> dict[str, list[p.Move]]:
+    enc = encoding()
+    return enc.transitions(enc.pre, enc.post)
+
+
+def logs_agree(s: pbft.PbftState, honest: tuple[int, ...]) -> bool:
+    """Honest replicas' executed logs agree position by position."""
+    logs = [s.executed[i] for i in honest]
+    return all(a[: len(b)] == b[: len(a)] for a in logs for b in logs)
+
+
+# --- the encoding --------------------------------------------------------------------
+
+
+def test_encoding_size_and_conjuncts() -> None:
+    enc = encoding()
+    assert enc.count() == (136, 16)
+    names = [name for name, _ in enc.invariant(enc.pre)]
+    assert names[0] == "agreement"
+    assert len(names) == len(set(names)) == 15
+    assert {k: len(v) for k, v in moves().items()} == {
+        "request": 2,
+        "pre_prepare": 4,
+        "prepare": 30,
+        "commit": 36,
+        "execute": 36,
+        "timeout": 3,
+        "new_view": 13,
+        "accept_new_view": 26,
+    }
+    assert (enc.q_prepare, enc.q_commit, enc.q_view_change, enc.q_committed) == (2, 3, 3, 2)
+
+
+def test_init_holds_exactly_on_the_initial_state() -> None:
+    enc = encoding()
+    (initial,) = pbft.Pbft(p.CONFIG).initial()
+    init = enc.init(enc.pre)
+    assert p.holds(init, enc.state_model(initial))
+    values = enc.encode(initial)
+    solver = z3.Solver()
+    solver.add(init, z3.Or([enc.pre[k] != v for k, v in values.items()]))
+    assert solver.check() == z3.unsat
+    # and it fails on a successor of the initial state
+    _, edges = explored()
+    assert not p.holds(init, enc.state_model(edges[0][2]))
+
+
+def test_explored_states_satisfy_every_conjunct() -> None:
+    enc = encoding()
+    states, _ = explored()
+    conjuncts = enc.invariant(enc.pre)
+    failures = []
+    for s in states:
+        model = enc.state_model(s)
+        failures += [(name, s) for name, f in conjuncts if not p.holds(f, model)]
+    assert failures == []
+    honest = pbft.Pbft(p.CONFIG).honest
+    # the exploration reaches what the invariant is about
+    assert any(s.new_views for s in states)
+    assert any(len(s.executed[i]) == 2 for s in states for i in honest)
+    assert any(s.executed[i] and s.view[i] == 1 for s in states for i in honest)
+    assert any(
+        {q.digest for q in s.prepares if (q.view, q.seq) == (0, 1)} >= {1, 2} for s in states
+    )
+    assert len(states) == 1682  # pinned: the exploration is deterministic
+
+
+def test_explored_transitions_satisfy_next_and_only_their_own_disjunct() -> None:
+    enc = encoding()
+    _, edges = explored()
+    by_action = {m.action: (kind, m) for kind, ms in moves().items() for m in ms}
+    every = [m for ms in moves().values() for m in ms]
+    next_ = z3.Or([m.step for m in every])
+    seen: dict[str, int] = {}
+    for n, (s, a, t) in enumerate(edges):
+        model = enc.state_model(s, t)
+        kind, move = by_action[a]
+        assert kind == action_name(a)
+        seen[kind] = seen.get(kind, 0) + 1
+        assert p.holds(move.step, model), (s, a)
+        # the whole of Next, and no other action's disjunct: on the first transitions of
+        # each kind and on every 50th
+        if seen[kind] <= 3 or n % 50 == 0:
+            assert p.holds(next_, model)
+            assert [m.action for m in every if p.holds(m.step, model)] == [a]
+    assert set(seen) == set(p.KINDS)
+    assert len(edges) == 2606  # pinned: the exploration is deterministic
+
+
+def test_z3_guards_agree_with_the_spec_guards() -> None:
+    enc = encoding()
+    model = pbft.Pbft(p.CONFIG)
+    states, _ = explored()
+    every = [m for ms in moves().values() for m in ms]
+    disagree = []
+    enabled_seen = 0
+    for s in states[::GUARD_EVERY]:
+        z3_model = enc.state_model(s)
+        for m in every:
+            try:
+                model.guard(s, m.action)
+                spec_ok = True
+            except GuardError:
+                spec_ok = False
+            enabled_seen += spec_ok
+            if p.holds(m.guard, z3_model) != spec_ok:
+                disagree.append((s, m.action))
+    assert disagree == []
+    assert enabled_seen > 1000
+
+
+def test_rejected_transitions_falsify_next() -> None:
+    enc = encoding()
+    model = pbft.Pbft(p.CONFIG)
+    states, _ = explored()
+    every = [m for ms in moves().values() for m in ms]
+    next_ = z3.Or([m.step for m in every])
+    rejected = 0
+    for s in states[::400]:
+        successors = {model.step(s, a) for a, _ in model.enabled(s)}
+        for m in every:
+            try:
+                model.guard(s, m.action)
+                continue
+            except GuardError:
+                pass
+            t = model.apply(s, m.action)
+            try:
+                z3_model = enc.state_model(s, t)
+            except ValueError:
+                continue  # not representable (a second view-change for one view)
+            assert not p.holds(m.step, z3_model)
+            assert p.holds(next_, z3_model) == (t in successors)
+            rejected += t not in successors
+    assert rejected > 100
+
+
+def test_decode_inverts_encode() -> None:
+    enc = encoding()
+    states, _ = explored()
+    for s in states[::25]:
+        assert enc.decode(enc.state_model(s, s), enc.pre) == s
+        assert enc.decode(enc.state_model(s, s), enc.post) == s
+
+
+def test_unrepresentable_states_and_configs_are_refused() -> None:
+    enc = encoding()
+    states, _ = explored()
+    s = next(x for x in states if x.view_changes)
+    vc = next(iter(s.view_changes))
+    broken = [
+        attrs.evolve(s, checkpoints=frozenset({pbft.CheckpointMsg(1, (1,), 1)})),
+        attrs.evolve(s, stable=(0, 1, 0, 0)),
+        attrs.evolve(
+            s, view_changes=s.view_changes | {vc._replace(prepared=frozenset({pbft.Cert(1, 2, 0)}))}
+        ),
+        attrs.evolve(s, new_views=frozenset({pbft.NewViewMsg(1, 1, (1,), frozenset())})),
+        attrs.evolve(s, prepares=s.prepares | {pbft.PrepareMsg(2, 1, 1, 1)}),
+    ]
+    for b in broken:
+        with pytest.raises(ValueError):
+            enc.encode(b)
+    with pytest.raises(ValueError, match="has no value"):
+        p.holds(enc.agreement(enc.post), enc.state_model(s))
+    for bad in (
+        attrs.evolve(p.CONFIG, checkpoint_interval=1),
+        attrs.evolve(p.CONFIG, adversary="silent"),
+        attrs.evolve(p.CONFIG, faulty=(1,)),
+    ):
+        with pytest.raises(ValueError, match="encoding covers"):
+            p.Encoding(bad)
+
+
+# --- the theorem, its twin, and the spec's formulas ---------------------------------------
+
+
+def test_theorem_is_proved() -> None:
+    result = core.run(p.THEOREM)
+    assert result.status == "proved" and result.ok
+    assert [o.name for o in result.outcomes] == [
+        "init => inv",
+        *[f"inv /\\ {kind} => inv'" for kind in p.KINDS],
+    ]
+
+
+def test_twin_is_refuted_by_a_cti_the_spec_confirms() -> None:
+    result = core.run(p.THEOREM, twin=True)
+    assert result.status == "refuted" and result.ok
+    assert result.outcomes[-1].name == "inv /\\ execute => inv'"
+    text = result.counterexample
+    assert text.startswith("conjunct agreement breaks under Execute(")
+    # the same counterexample, decoded, checked against the spec itself
+    enc = encoding()
+    ob = p.obligations(enc, only=p.TWIN_CONJUNCTS)[len(result.outcomes) - 1]
+    solver = z3.Solver()
+    solver.add(*ob.hypotheses, z3.Not(ob.claim))
+    assert solver.check() == z3.sat
+    model = solver.model()
+    pre, post = enc.decode(model, enc.pre), enc.decode(model, enc.post)
+    action = next(m.action for m in moves()["execute"] if z3.is_true(model.eval(m.step)))
+    spec = pbft.Pbft(p.CONFIG)
+    assert spec.step(pre, action) == post  # the spec takes the step (its guard passes)
+    assert logs_agree(pre, spec.honest) and not logs_agree(post, spec.honest)
+    # the pre-state is unreachable: it violates the inductive invariant
+    z3_pre = enc.state_model(pre)
+    assert not all(p.holds(f, z3_pre) for _, f in enc.invariant(enc.pre))
+
+
+def test_explain_of_an_initial_state() -> None:
+    enc = encoding()
+    (initial,) = pbft.Pbft(p.CONFIG).initial()
+    explain = p._explainer(enc, [("never", z3.BoolVal(False))], None)
+    text = explain(enc.state_model(initial))
+    assert text.splitlines()[:3] == [
+        "conjunct never fails in an initial state",
+        "pre-state (its non-empty fields):",
+        "  (the initial state)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("formula", "weaker"),
+    [("commit_quorum", lambda n, f: 2 * f), ("prepare_quorum", lambda n, f: f)],
+)
+def test_a_weaker_quorum_in_the_spec_breaks_the_proof(
+    monkeypatch: pytest.MonkeyPatch, formula: str, weaker: object
+) -> None:
+    monkeypatch.setattr(pbft, formula, weaker)
+    result = core.run(p.THEOREM)
+    assert result.status == "refuted"
+    assert "breaks under" in result.counterexample
