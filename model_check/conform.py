@@ -24,6 +24,7 @@ here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,9 @@ def param_texts(values: Mapping[str, ParamValue]) -> dict[str, str]:
     return out
 
 
+_PARAM_NAME = re.compile(r"[a-z_][a-z0-9_]{0,59}")
+
+
 def _meta_params(meta: Mapping[str, Any]) -> dict[str, str]:
     """`#meta.params` as command-line strings (JSON numbers, booleans and lists allowed)."""
     params = meta.get("params", {})
@@ -209,6 +213,8 @@ def _meta_params(meta: Mapping[str, Any]) -> dict[str, str]:
         raise ItfError("#meta.params", "expected a record of configuration parameters")
     out: dict[str, str] = {}
     for name, value in params.items():
+        if not _PARAM_NAME.fullmatch(name):
+            raise ItfError("#meta.params", f"{name[:40]!r} is not a parameter name")
         if isinstance(value, bool):
             out[name] = "true" if value else "false"
         elif isinstance(value, int | str):

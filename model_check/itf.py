@@ -426,7 +426,13 @@ class _Decoder:
             raise ItfError(path, f"not a valid {cls.__name__}: {err}") from None
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_#][\w#:-]{0,59}")
+
+
 def _join(path: str, name: str) -> str:
+    """`path.name`; a name that is not a plain key is quoted and cut (one short line)."""
+    if not _PLAIN_KEY.fullmatch(name):
+        name = repr(name[:40])
     return f"{path}.{name}" if path else name
 
 

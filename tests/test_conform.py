@@ -417,6 +417,7 @@ def _tcommit_initial() -> Any:
         ({"params": {"faulty": {}}}, [], "#meta.params.faulty: expected a string, number"),
         ({"params": {"replicas": 99}}, [], "replicas: expected an integer in 1..10, got 99"),
         ({"params": {"colour": "red"}}, [], "colour: unknown parameter"),
+        ({"params": {"a\nb": "red"}}, [], "#meta.params: 'a\\nb' is not a parameter name"),
         ({}, ["--adversary", "loud"], "adversary: expected one of byzantine, silent"),
         ({}, ["--colour", "red"], "unknown option --colour"),
         ({"params": {"max_view": True}}, [], "max_view: expected an integer in 0..4, got 'true'"),

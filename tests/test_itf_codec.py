@@ -470,6 +470,9 @@ def test_decode_trace_errors() -> None:
     obj = _toy_obj()
     obj["states"][0]["extra"] = 1
     assert _trace_error(obj) == "states[0].extra: not a field of St"
+    del obj["states"][0]["extra"]
+    obj["states"][0]["extra\nline" + "x" * 100] = 1
+    assert _trace_error(obj) == "states[0].'extra\\nline" + "x" * 30 + "': not a field of St"
     for loop in (3, -1, True, "0"):
         obj = _toy_obj()
         obj["loop"] = loop

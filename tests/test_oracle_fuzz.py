@@ -265,13 +265,24 @@ def test_arbitrary_json(
 @FUZZ
 @given(
     protocol=protocols,
-    states=st.lists(st.dictionaries(st.sampled_from(["#meta", "x", "mbt::actionTaken"]), _JSON)),
+    states=st.lists(
+        st.dictionaries(st.sampled_from(["#meta", "x", "mbt::actionTaken"]) | st.text(), _JSON)
+    ),
 )
 def test_arbitrary_states(
     capsys: pytest.CaptureFixture[str], workdir: Path, protocol: str, states: list[Any]
 ) -> None:
     obj = {**BASES[protocol], "states": states}
     assert_bad_input(*conform(capsys, workdir, protocol, _bytes(obj)))
+
+
+@FUZZ
+@given(protocol=protocols, params=st.dictionaries(st.text(), _JSON, min_size=1))
+def test_arbitrary_params(
+    capsys: pytest.CaptureFixture[str], workdir: Path, protocol: str, params: dict[str, Any]
+) -> None:
+    obj = {**BASES[protocol], "#meta": {"params": params}}
+    assert_handled(*conform(capsys, workdir, protocol, _bytes(obj)))
 
 
 @FUZZ
