@@ -234,14 +234,7 @@ class Runtime:
         due = [t for t in self.timers if owner is None or t.owner == owner]
         if not due:
             return None
-        timer = min(due, key=lambda t: (t.at, t.owner, _epoch(t)))
-        self.timers.remove(timer)
-        self.clock = max(self.clock, timer.at)
-        if self.max_view is not None:
-            session = self.sessions.get(timer.owner)
-            if session is not None and session.view + 1 > self.max_view:
-                return None
-        return self._handle(timer.owner, "timeout", timer.data)
+        return self._fire(min(due, key=lambda t: (t.at, t.owner, _epoch(t))))
 
     def latest_timer(self, owner: int) -> Timer | None:
         """The timer `owner` set last (the only one its session will not call stale)."""
@@ -251,11 +244,16 @@ class Runtime:
     def fire_latest(self, owner: int) -> Result:
         """Fire the timer `owner` set last, advancing the clock to it."""
         timer = self.latest_timer(owner)
-        if timer is None:
-            return None
+        return None if timer is None else self._fire(timer)
+
+    def _fire(self, timer: Timer) -> Result:
         self.timers.remove(timer)
         self.clock = max(self.clock, timer.at)
-        return self._handle(owner, "timeout", timer.data)
+        if self.max_view is not None:
+            session = self.sessions.get(timer.owner)
+            if session is not None and session.view + 1 > self.max_view:
+                return None  # the run stays within the views a model bounds
+        return self._handle(timer.owner, "timeout", timer.data)
 
     # -- handling -------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ adversarial schedules, replay of the checker's witness and mutant traces)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -17,13 +19,23 @@ from impl import pbft
 from impl.abstraction_pbft import AbstractionError, abstract, names, spec_path, violated
 from impl.auth import NULL_DIGEST, KeyRing
 from impl.core import CollectingSink, Decide, Error, Ok, Telemetry
-from impl.pbft import Commit, Prepare, PrePrepare, handle_byzantine_event, request_digest
-from impl.runtime import Runtime
+from impl.pbft import (
+    Checkpoint,
+    Commit,
+    Prepare,
+    PrePrepare,
+    Signed,
+    ViewChange,
+    handle_byzantine_event,
+    request_digest,
+)
+from impl.runtime import Packet, Runtime
 from model_check.engine import Options, check
-from model_check.result import CheckResult
+from model_check.itf import read_trace, write_trace
+from model_check.result import CheckResult, Trace
 from spec import pbft as spec
+from spec.core import Model
 from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant
-from tests.pbft_replay import conformance_runtime, follow, predicate_departure
 
 MASTER = b"test-master"
 
@@ -349,13 +361,17 @@ class PbftAdversary(RuleBasedStateMachine):
         faulty=st.sampled_from([0, 3]),
         checkpoints=st.booleans(),
         seed=st.integers(0, 3),
+        requests=st.integers(0, 2),
     )
-    def setup(self, faulty: int, checkpoints: bool, seed: int) -> None:
+    def setup(self, faulty: int, checkpoints: bool, seed: int, requests: int) -> None:
         config = spec.PbftConfig(faulty=(faulty,))
         if checkpoints:
             config = spec.PbftConfig(faulty=(faulty,), checkpoint_interval=1, max_seq=2, log_size=1)
         self.c = Conformance(config, seed)
         self.faulty = faulty
+        for value in range(1, requests + 1):
+            self.rt.submit(value)
+            self.c.check()
 
     @property
     def rt(self) -> Runtime:
@@ -368,17 +384,28 @@ class PbftAdversary(RuleBasedStateMachine):
                 return d
         return None
 
+    @precondition(lambda self: self.c is not None and len(self.rt.requests) < 2)
     @rule(value=st.integers(1, 2))
     def submit(self, value: int) -> None:
         if self._req(value) is None:
             self.rt.submit(value)
 
     @precondition(lambda self: self.c is not None and bool(self.rt.inflight))
-    @rule(k=st.integers(0, 10**6), times=st.integers(1, 4))
-    def deliver(self, k: int, times: int) -> None:
-        for _ in range(times):
-            if self.rt.inflight:
-                self.rt.deliver(k % len(self.rt.inflight))
+    @rule(k=st.integers(0, 10**6))
+    def deliver(self, k: int) -> None:
+        self.rt.deliver(k % len(self.rt.inflight))
+
+    @precondition(lambda self: self.c is not None and bool(self.rt.inflight))
+    @rule(steps=st.integers(1, 40), fifo=st.booleans())
+    def run_for(self, steps: int, fifo: bool) -> None:
+        """The ordinary scheduler for a while (checked after each delivery)."""
+        assert self.c is not None
+        for _ in range(steps):
+            ready = self.rt.deliverable()
+            if not ready:
+                return
+            self.rt.deliver(ready[0] if fifo else self.rt.rng.choice(ready))
+            self.c.check()
 
     @precondition(lambda self: self.c is not None and bool(self.rt.inflight))
     @rule(k=st.integers(0, 10**6), what=st.sampled_from(["drop", "duplicate", "delay"]))
@@ -466,8 +493,8 @@ PbftAdversary.TestCase.settings = (
     settings.get_profile("thorough")
     if os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
     else settings(
-        max_examples=12,
-        stateful_step_count=30,
+        max_examples=100,
+        stateful_step_count=50,
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
@@ -475,18 +502,291 @@ PbftAdversary.TestCase.settings = (
 TestPbftAdversary = PbftAdversary.TestCase
 
 
-# --- replay of the checker's traces --------------------------------------------------------
+# --- replay of the checker's traces ---------------------------------------------------------
+
+# Drive the PBFT runtime along a spec trace, checking the abstraction after every step.
+#
+# Each spec action is mapped to what makes an honest replica take it in the impl: deliver
+# the message it reacts to (PrePrepare: the request to the primary; Prepare: the
+# pre-prepare to the backup; Commit / Execute: prepares / commits to the replica until it
+# is prepared / committed-local; Timeout: its timer; NewView: view-changes to the new
+# primary; AcceptNewView: the NEW-VIEW to the backup; StableCheckpoint: checkpoints), with
+# the faulty replicas' part played by the adversary (a faulty primary's pre-prepare or
+# NEW-VIEW, the faulty replicas' votes and view-changes), which is what the spec's
+# implicit Byzantine support stands for. `follow` reports the first step at which the
+# impl departs from the trace: it cannot take the step (and why), or its abstraction is
+# not the trace's state.
+
+
+def conformance_runtime(config: spec.PbftConfig, seed: int = 0) -> Runtime:
+    """A runtime inside the spec configuration's bounds, recording for the abstraction."""
+    return Runtime(
+        config.replicas,
+        config.faulty,
+        seed=seed,
+        checkpoint_interval=config.checkpoint_interval,
+        log_size=config.log_size if config.checkpoint_interval else config.max_seq,
+        seq_limit=config.max_seq,
+        max_view=config.max_view,
+        record=True,
+        base_timeout=10,
+    )
+
+
+@attrs.frozen
+class Departure:
+    """Where the impl left a trace: the step index (1-based), its action and why."""
+
+    step: int
+    action: str
+    how: str
+
+
+class Driver:
+    """Makes the impl take spec actions, one at a time."""
+
+    def __init__(self, config: spec.PbftConfig) -> None:
+        self.config = config
+        self.rt = conformance_runtime(config)
+        self.faulty = sorted(config.faulty)
+
+    def digest(self, value: int) -> str:
+        """The impl digest of spec request `value`."""
+        if value == spec.NULL:
+            return NULL_DIGEST
+        for d, req in self.rt.requests.items():
+            if req.request.operation == value:
+                return d
+        raise KeyError(value)
+
+    def state(self) -> spec.PbftState:
+        """The abstraction of the runtime now."""
+        return abstract(self.rt, self.config)
+
+    def deliver_first(self, wanted: Callable[[Packet], bool]) -> str | None:
+        """Deliver the first packet in flight that `wanted` picks; the refusal reason."""
+        for k, packet in enumerate(self.rt.inflight):
+            if wanted(packet):
+                return refusal(self.rt.deliver(k))
+        return "no such message in flight"
+
+    def body_to(self, i: int, kind: type, key: tuple[object, ...]) -> Callable[[Packet], bool]:
+        def pick(p: Packet) -> bool:
+            m = p.data.get("message")
+            return (
+                p.dest == i
+                and isinstance(m, Signed)
+                and isinstance(m.body, kind)
+                and tuple(m.body)[: len(key)] == key
+            )
+
+        return pick
+
+    def until(
+        self,
+        done: Callable[[], bool],
+        i: int,
+        kind: type[Prepare] | type[Commit],
+        key: tuple[int, int, str],
+    ) -> str | None:
+        """Deliver matching votes to i (the adversary's last) until `done`."""
+        helped = False
+        while not done():
+            if self.deliver_first(self.body_to(i, kind, key)) is None:
+                continue
+            if helped or not self.faulty:
+                return f"{kind.__name__.lower()} quorum not reached"
+            self.rt.byzantine_vote(kind, *key, [i])
+            helped = True
+        return None
+
+    def perform(self, a: Any) -> str | None:
+        """Make the impl take spec action `a`; None, or why it cannot."""
+        rt, n = self.rt, self.config.replicas
+        if isinstance(a, spec.Request):
+            rt.submit(a.value)
+            return None
+        if isinstance(a, spec.PrePrepare):
+            value = a.digest
+            return self.deliver_first(
+                lambda p: (
+                    p.dest == a.replica
+                    and p.event == "proposal_submission"
+                    and getattr(p.data["request"], "request", None) is not None
+                    and p.data["request"].request.operation == value  # type: ignore[attr-defined]
+                )
+            )
+        d = self.digest(a.digest) if hasattr(a, "digest") else ""
+        if isinstance(a, spec.Prepare):
+            primary = a.view % n
+            if primary in self.config.faulty:
+                req = rt.requests[d]
+                rt.byzantine_send(primary, [a.replica], PrePrepare(a.view, a.seq, d), req)
+            return self.deliver_first(self.body_to(a.replica, PrePrepare, (a.view, a.seq, d)))
+        if isinstance(a, spec.Commit):
+            key = (a.view, a.seq, d)
+            target = spec.CommitMsg(a.view, a.seq, a.digest, a.replica)
+            return self.until(lambda: target in self.state().commits, a.replica, Prepare, key)
+        if isinstance(a, spec.Execute):
+            key = (a.view, a.seq, d)
+            i = a.replica
+            return self.until(lambda: rt.sessions[i].state.seq >= a.seq, i, Commit, key)
+        if isinstance(a, spec.Timeout):
+            if rt.latest_timer(a.replica) is None:
+                self.deliver_first(
+                    lambda p: p.dest == a.replica and p.event == "proposal_submission"
+                )
+            result = rt.fire_latest(a.replica)
+            return refusal(result) if result is not None else "no timer"
+        if isinstance(a, spec.NewView):
+            return self.new_view(a)
+        if isinstance(a, spec.AcceptNewView):
+            return self.accept_new_view(a)
+        assert isinstance(a, spec.StableCheckpoint)
+        i = a.replica
+        return self.until_checkpoint(i, a.seq)
+
+    def new_view(self, a: spec.NewView) -> str | None:
+        rt, i = self.rt, a.replica
+        wanted = [(n, self.digest(x)) for n, x in sorted(a.pre_prepares) if x != spec.NULL]
+        helped = False
+        while rt.sessions[i].changing:
+            if self.deliver_first(self.body_to(i, ViewChange, (a.view,))) is None:
+                continue
+            if helped or not self.faulty:
+                return "view-change quorum not reached"
+            rt.byzantine_view_change(self.faulty[0], a.view, [i], wanted)
+            helped = True
+        return None
+
+    def accept_new_view(self, a: spec.AcceptNewView) -> str | None:
+        rt = self.rt
+        primary = a.view % self.config.replicas
+        if primary in self.config.faulty:
+            wanted = [(n, self.digest(x)) for n, x in sorted(a.pre_prepares) if x != spec.NULL]
+            own = rt.byzantine_view_change(primary, a.view, [], wanted)
+            honest = [
+                m for m in rt.sent if isinstance(m.body, ViewChange) and m.body.view == a.view
+            ]
+            quorum = next(iter(rt.sessions.values())).params.q_view_change
+            rt.byzantine_new_view(a.view, [a.replica], [own, *honest][:quorum])
+        return self.deliver_first(lambda p: p.dest == a.replica and p.event == "new_view")
+
+    def until_checkpoint(self, i: int, seq: int) -> str | None:
+        helped = False
+        while self.rt.sessions[i].h < seq:
+            if self.deliver_first(self.body_to(i, Checkpoint, (seq,))) is None:
+                continue
+            honest = [
+                m for m in self.rt.sent if isinstance(m.body, Checkpoint) and m.body.seq == seq
+            ]
+            if helped or not self.faulty or not honest:
+                return "checkpoint quorum not reached"
+            for j in self.faulty:
+                body = Checkpoint(seq, honest[0].body.state_digest, j)  # type: ignore[union-attr]
+                self.rt.byzantine_send(j, [i], body, honest[0].extra)
+            helped = True
+        return None
+
+
+def refusal(result: Ok[Any] | Error | None) -> str | None:
+    """Why the impl did not take a message: the Error's reason, or the reason of the
+    `message_rejected` telemetry of an accepted-as-evidence message."""
+    if isinstance(result, Error):
+        return result.reason
+    if isinstance(result, Ok):
+        for e in result.effects:
+            if isinstance(e, Telemetry) and e.event == "message_rejected":
+                return str(e.metadata["reason"])
+    return None
+
+
+def follow(
+    config: spec.PbftConfig, trace: Trace, model: spec.Pbft | None = None
+) -> tuple[Driver, Departure | None, list[int]]:
+    """Replay `trace` through the impl: the driver, the first departure (if any), and
+    the steps at which the impl ran ahead of the trace.
+
+    The impl follows step k when it takes the action, its abstraction moved by a path of
+    correct spec steps (`model`, by default `spec.Pbft(config)`), and it agrees with the
+    trace's state on every replica's variables and holds at least its messages: one impl
+    event may take more spec steps than the trace (a primary that receives a request
+    pre-prepares it at once), and those steps are the impl running ahead.
+    """
+    model = model or spec.Pbft(config)
+    driver = Driver(config)
+    ahead: list[int] = []
+    before = driver.state()
+    assert before == trace.steps[0].state
+    for k, step in enumerate(trace.steps[1:], start=1):
+        name = type(step.action).__name__
+        if contains(before, step.state):
+            ahead.append(k)  # the impl took this step already
+            continue
+        reason = driver.perform(step.action)
+        if reason is not None:
+            return driver, Departure(k, name, f"refused: {reason}"), ahead
+        now = driver.state()
+        if spec_path(model, before, now) is None:
+            return driver, Departure(k, name, "not a spec step"), ahead
+        if now != step.state:
+            if not contains(now, step.state):
+                return driver, Departure(k, name, "abstraction differs"), ahead
+            ahead.append(k)
+        before = now
+    return driver, None, ahead
+
+
+def contains(big: spec.PbftState, small: spec.PbftState) -> bool:
+    """Same per-replica variables, and every message of `small` is in `big`."""
+    same = ("view", "changing", "executed", "stable")
+    if any(getattr(big, f) != getattr(small, f) for f in same):
+        return False
+    return all(
+        getattr(small, a.name) <= getattr(big, a.name)
+        for a in attrs.fields(spec.PbftState)
+        if a.name not in same
+    )
+
+
+def predicate_departure(
+    mutant: spec.Pbft, correct: spec.Pbft, trace: Trace
+) -> tuple[int, str, tuple[int, int, int, int]] | None:
+    """The first step whose state the mutant judges differently from the correct spec in
+    the paper's predicates: (step, predicate, (replica, view, seq, digest))."""
+    for k, step in enumerate(trace.steps):
+        s = step.state
+        for i in correct.honest:
+            for v, n, d in sorted(set(correct.accepted(s, i))):
+                for name in ("prepared", "committed_local"):
+                    ours = getattr(correct, name)(s, i, v, n, d)
+                    theirs = getattr(mutant, name)(s, i, v, n, d)
+                    if ours != theirs:
+                        return k, name, (i, v, n, d)
+    return None
+
+
+def through_itf(trace: Trace, model: Model[Any, Any], path: Path) -> Trace:
+    """The trace as the checker writes it (`--trace-out`) and as a replayer reads it."""
+    write_trace(path, trace)
+    decoded = read_trace(path, model)
+    assert decoded == trace
+    return decoded
 
 
 @pytest.fixture(scope="module")
 def default_run() -> CheckResult:
-    return check(spec.Pbft(spec.PbftConfig()), Options())
+    # Every witness of the default configuration is reached within 10 steps.
+    return check(spec.Pbft(spec.PbftConfig()), Options(check_liveness=False, max_depth=10))
 
 
-def test_every_spec_witness_is_reproduced_by_the_impl(default_run: CheckResult) -> None:
+def test_every_spec_witness_is_reproduced_by_the_impl(
+    default_run: CheckResult, tmp_path: Path
+) -> None:
     model = spec.Pbft(spec.PbftConfig())
     reached = []
-    for name, trace in default_run.witness_traces:
+    for name, found in default_run.witness_traces:
+        trace = through_itf(found, model, tmp_path / f"{name}.itf.json")
         driver, departure, _ahead = follow(spec.PbftConfig(), trace)
         assert departure is None, (name, departure)
         witness = next(w for w in model.witnesses() if w.name == name)
@@ -514,9 +814,12 @@ DEPARTURES = {
 
 
 @pytest.mark.parametrize("mutant", MUTANTS + SEED_MUTANTS, ids=lambda m: m.name)
-def test_mutant_counterexamples_leave_the_impl(mutant: Mutant) -> None:
+def test_mutant_counterexamples_leave_the_impl(mutant: Mutant, tmp_path: Path) -> None:
     model = mutant.build()
-    trace = check(model, Options()).counterexample.trace  # type: ignore[union-attr]
+    liveness = mutant.property in {e.name for e in model.eventually()}
+    cex = check(model, Options(check_liveness=liveness)).counterexample
+    assert cex is not None and cex.property == mutant.property
+    trace = through_itf(cex.trace, model, tmp_path / "cex.itf.json")
     config = model.config  # type: ignore[attr-defined]
     correct = spec.Pbft(config)
     driver, departure, _ahead = follow(config, trace)
