@@ -136,19 +136,42 @@ def raw_score(m: Metrics) -> Fraction:
     return sum((x * w for x, w in zip(m, FACTOR_WEIGHTS, strict=True)), Fraction(0))
 
 
+class Piece(NamedTuple):
+    """One piece of the scaling: from `low` up, raw -> factor * raw^exponent."""
+
+    low: Fraction
+    factor: Fraction
+    exponent: Fraction
+
+
+#: §2.4's `apply_expertise_scaling`, highest piece first (proofs/weights.py proves the
+#: result is in [0, 2] and monotone on [0, 1]).
+SCALING = (
+    Piece(Fraction(4, 5), Fraction(2), Fraction(7, 10)),
+    Piece(Fraction(3, 5), Fraction(3, 2), Fraction(1)),
+    Piece(Fraction(2, 5), Fraction(6, 5), Fraction(1)),
+    Piece(Fraction(0), Fraction(1), Fraction(1)),
+)
+
+
 def expertise_scaling(raw: Fraction) -> Fraction:
     """§2.4's `apply_expertise_scaling`: "exponential scaling to emphasize high performers".
 
-    raw >= 0.8: raw^0.7 * 2.0; raw >= 0.6: raw * 1.5; raw >= 0.4: raw * 1.2; else raw.
+    raw >= 0.8: raw^0.7 * 2.0; raw >= 0.6: raw * 1.5; raw >= 0.4: raw * 1.2; else raw
+    (the rows of `SCALING`). A fractional power is rounded toward zero to 1/PRECISION.
     """
-    if raw >= Fraction(4, 5):
-        power = _DECIMAL.power(_decimal(raw), Decimal("0.7"))
-        return 2 * _rounded(power)
-    if raw >= Fraction(3, 5):
-        return raw * Fraction(3, 2)
-    if raw >= Fraction(2, 5):
-        return raw * Fraction(6, 5)
+    for piece in SCALING:
+        if raw >= piece.low:
+            if piece.exponent == 1:
+                return piece.factor * raw
+            power = _DECIMAL.power(_decimal(raw), _decimal(piece.exponent))
+            return piece.factor * _rounded(power)
     return raw
+
+
+def reaches(support: Fraction, threshold: Fraction, max_possible_weight: Fraction) -> bool:
+    """§2.3's consensus check: support reaches `threshold` of the maximum possible weight."""
+    return support >= threshold * max_possible_weight
 
 
 @functools.lru_cache(maxsize=4096)
@@ -402,8 +425,8 @@ class Weighted(GuardedModel[WeightedState, Action]):
 
     def reached(self, s: WeightedState) -> list[int]:
         """The options whose support reaches the threshold of the maximum weight."""
-        bar = s.consensus_threshold * s.max_possible_weight
-        return [o for o, w in self.tally(s).items() if w >= bar]
+        threshold, total = s.consensus_threshold, s.max_possible_weight
+        return [o for o, w in self.tally(s).items() if reaches(w, threshold, total)]
 
     def with_weights(self, s: WeightedState, uncapped: tuple[Fraction, ...]) -> WeightedState:
         """New weights: capped, with the totals and the distribution statistics."""
@@ -726,8 +749,8 @@ class Weighted(GuardedModel[WeightedState, Action]):
             if not s.consensus_reached:
                 return s.final_decision in (None, NO_CONSENSUS)
             assert isinstance(s.final_decision, int)
-            bar = s.consensus_threshold * s.max_possible_weight
-            return self.tally(s)[s.final_decision] >= bar
+            support = self.tally(s)[s.final_decision]
+            return reaches(support, s.consensus_threshold, s.max_possible_weight)
 
         @invariant
         def unique_winner(s: WeightedState) -> bool:
