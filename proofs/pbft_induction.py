@@ -51,22 +51,35 @@ transitions the spec's guards reject falsify `Next`.
 
 ## Agreement alone is not inductive (the negative twin, a worked example)
 
-`THEOREM.twin` asks Z3 to prove `Agreement /\\ Next => Agreement'`; it refutes it with a
-counterexample to induction (CTI): a state that satisfies agreement but is unreachable.
-Printed by `core.run(THEOREM, twin=True).counterexample`:
+`THEOREM.twin` asks Z3 to prove `Agreement /\\ Next => Agreement'` (with `type_ok`, the
+variables' ranges, beside agreement: what a typed checker such as Apalache assumes). Z3
+refutes it with a counterexample to induction (CTI), a state that satisfies agreement but
+is unreachable, shrunk to the fewest messages (`_shrink`). Printed by
+`core.run(THEOREM, twin=True).counterexample`:
 
-    conjunct agreement breaks under Execute(replica=1, view=0, seq=1, digest=1)
+    conjunct agreement breaks under Execute(replica=1, view=0, seq=2, digest=0)
     pre-state (its non-empty fields):
-      requests = {1}
-      executed = ((), (), (2,), ())
-      prepares = {(0, 1, 1, 1), (0, 1, 1, 2)}
-      commits = {(0, 1, 1, 1), (0, 1, 1, 3)}
+      executed = ((), (0,), (0, 1), ())
+      prepares = {(0, 2, 0, 1), (0, 2, 0, 3)}
+      commits = {(0, 2, 0, 1), (0, 2, 0, 3)}
+    post-state (the fields that changed):
+      executed = ((), (0, 0), (0, 1), ())
 
-Replica 2 has executed request 2 at sequence number 1, which nothing committed (and
-request 2 was never sent), while request 1 is committed-local at replica 1: Execute
-gives replica 1 request 1 at position 1. Strengthening: "executed implies committed"
-(`executed_committed_local`) excludes that state, then Z3 finds the next CTI, and so on
-until every conjunct below is preserved by every action.
+Replicas 1 and 3 prepared and committed the null request at sequence number 2 in view
+0, so it is committed-local at replica 1, which executes it; but replica 2 has already
+executed request 1 at number 2, which no replica committed (and no client sent). The
+logs agree before the step and not after. Strengthening the invariant the Ivy way:
+"what is executed was committed-local" (`executed_committed_local`) excludes this state;
+Z3's next CTI then needs "no two digests committed-local at one number"
+(`agreement_committed_local`), which needs certificates unique per view and number and
+the view change to carry what may have been committed (`choosable_is_locked`), and so
+on until every conjunct of `Encoding.invariant` is preserved by every action.
+
+## Measured (`core.run(THEOREM)`)
+
+152 state variables (136 Boolean, 16 integer), 15 conjuncts, 150 action instances in
+`Next`, 9 obligations (`Init => Inv`, one per action kind); about 9 s of Z3 time for the
+theorem, under a second for the twin.
 """
 
 from __future__ import annotations
@@ -904,25 +917,48 @@ def _show(item: tuple[object, ...]) -> str:
 # --- the obligations ---------------------------------------------------------------------
 
 
+#: Z3's time limit for shrinking a counterexample to induction, in milliseconds.
+SHRINK_MS = 20_000
+
+
+def _shrink(
+    enc: Encoding, hypotheses: Sequence[Formula], move: Move, broken: Formula
+) -> z3.ModelRef | None:
+    """A counterexample with the fewest messages in its pre-state (the Ivy way: a
+    minimal CTI is one a reader can follow), or None if Z3 runs out of time."""
+    opt = z3.Optimize()
+    opt.set("timeout", SHRINK_MS)
+    opt.add(*hypotheses, move.step, z3.Not(broken))
+    messages = [enc.pre[k] for k in enc.keys if k[0] not in INT_KINDS and k[0] != "changing"]
+    opt.minimize(z3.Sum([z3.If(m, 1, 0) for m in messages]))
+    opt.minimize(z3.Sum([enc.pre[("len", i)] for i in enc.honest]))
+    return opt.model() if opt.check() == z3.sat else None
+
+
 def _explainer(
     enc: Encoding,
     claims: Sequence[Conjunct],
     moves: Sequence[Move] | None,
+    hypotheses: Sequence[Formula] = (),
 ) -> Callable[[z3.ModelRef], str]:
     """Decode a model of a failed obligation: the conjuncts that break, the action, the
-    pre-state (and the fields the action changed)."""
+    pre-state (and the fields the action changed). A counterexample to induction is
+    first shrunk (`_shrink`) to one with the fewest messages that breaks the first of
+    those conjuncts under the same action."""
+
+    def broken_in(model: z3.ModelRef) -> list[Conjunct]:
+        return [c for c in claims if not z3.is_true(model.eval(c[1], model_completion=True))]
 
     def explain(model: z3.ModelRef) -> str:
-        broken = [n for n, f in claims if not z3.is_true(model.eval(f, model_completion=True))]
-        names = ", ".join(broken)
-        pre = enc.decode(model, enc.pre)
+        broken = broken_in(model)
         if moves is None:
-            head = f"conjunct {names} fails in an initial state"
+            head = f"conjunct {', '.join(n for n, _ in broken)} fails in an initial state"
         else:
-            action = next(
-                m.action for m in moves if z3.is_true(model.eval(m.step, model_completion=True))
-            )
-            head = f"conjunct {names} breaks under {action!r}"
+            move = next(m for m in moves if z3.is_true(model.eval(m.step, model_completion=True)))
+            model = _shrink(enc, hypotheses, move, broken[0][1]) or model
+            names = ", ".join(n for n, _ in broken_in(model))
+            head = f"conjunct {names} breaks under {move.action!r}"
+        pre = enc.decode(model, enc.pre)
         lines = [head, "pre-state (its non-empty fields):"]
         lines += [f"  {line}" for line in describe(pre) or ["(the initial state)"]]
         if moves is not None:
@@ -960,12 +996,13 @@ def obligations(
         )
     ]
     for kind in KINDS:
+        step = z3.Or([m.step for m in moves[kind]])
         result.append(
             core.Obligation(
                 f"inv /\\ {kind} => inv'",
-                [*hypotheses, z3.Or([m.step for m in moves[kind]])],
+                [*hypotheses, step],
                 claim,
-                _explainer(enc, post_inv, moves[kind]),
+                _explainer(enc, post_inv, moves[kind], [*hypotheses, step]),
             )
         )
     return result
