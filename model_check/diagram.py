@@ -173,8 +173,12 @@ def phase_machine(
             if phase not in initial:
                 initial.append(phase)
 
+    expanding: list[Any] = [None, ""]  # the state being expanded and its phase
+
     def on_edge(state: Any, action: Any, byzantine: bool, successor: Any) -> None:
-        source, target = meet(model.phase(state)), meet(model.phase(successor))
+        if state is not expanding[0]:
+            expanding[:] = [state, meet(model.phase(state))]
+        source, target = expanding[1], meet(model.phase(successor))
         if source != target:
             names = found.setdefault((source, target), (set(), set()))
             names[1 if byzantine else 0].add(action_name(action))
