@@ -279,9 +279,12 @@ class Slot:
     prepared: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class ByzantineSession:
-    """One replica's state. Frozen: every handler returns a new one."""
+    """One replica's state. Frozen: every handler returns a new one.
+
+    Not slotted, so that `_evolve` copies it with one dict update (the hot path).
+    """
 
     session_id: str
     replica: int
@@ -662,15 +665,16 @@ def validate_new_view(s: ByzantineSession, m: object) -> str | None:
 
 
 _EMPTY = Slot()
-_SESSION_FIELDS = tuple(a.name for a in attrs.fields(ByzantineSession))
 
 
 def _evolve(s: ByzantineSession, changes: Mapping[str, object]) -> ByzantineSession:
     """`attrs.evolve` for the session, without its per-call introspection (the hot path:
-    every message delivered makes a new session). The session has no validators."""
+    every message delivered makes a new session). The session has no validators, and
+    `changes` names only its fields."""
     new = object.__new__(ByzantineSession)
-    for name in _SESSION_FIELDS:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(s, name))
+    fields = new.__dict__
+    fields.update(s.__dict__)
+    fields.update(changes)
     return new
 
 

@@ -141,7 +141,8 @@ class Runtime:
             self.sessions[i] = started.session
         self.keys = {i: KeyRing(f"replica:{i}", self.master, replicas) for i in self.faulty}
         self.inflight: deque[Packet] = deque()
-        self.timers: list[Timer] = []
+        # Each replica's live timer: the one it set last (a new one makes the old stale).
+        self.timers: dict[int, Timer] = {}
         self.clock = 0
         self.crashed: set[int] = set()
         self.groups: tuple[frozenset[int], ...] = ()
@@ -231,15 +232,14 @@ class Runtime:
 
     def fire_timer(self, owner: int | None = None) -> Result:
         """Advance the clock to the next timer (of `owner`, if given) and fire it."""
-        due = [t for t in self.timers if owner is None or t.owner == owner]
+        due = [t for t in self.timers.values() if owner is None or t.owner == owner]
         if not due:
             return None
         return self._fire(min(due, key=lambda t: (t.at, t.owner, _epoch(t))))
 
     def latest_timer(self, owner: int) -> Timer | None:
-        """The timer `owner` set last (the only one its session will not call stale)."""
-        mine = [t for t in self.timers if t.owner == owner]
-        return max(mine, key=_epoch) if mine else None
+        """The timer `owner` set last (the only one its session would not call stale)."""
+        return self.timers.get(owner)
 
     def fire_latest(self, owner: int) -> Result:
         """Fire the timer `owner` set last, advancing the clock to it."""
@@ -247,7 +247,7 @@ class Runtime:
         return None if timer is None else self._fire(timer)
 
     def _fire(self, timer: Timer) -> Result:
-        self.timers.remove(timer)
+        del self.timers[timer.owner]
         self.clock = max(self.clock, timer.at)
         if self.max_view is not None:
             session = self.sessions.get(timer.owner)
@@ -277,6 +277,8 @@ class Runtime:
             return result
         self.sessions[dest] = result.session
         self._carry_out(dest, result.effects)
+        if not result.session.timer_running:
+            self.timers.pop(dest, None)  # stopped: no timeout will come
         return result
 
     def _carry_out(self, owner: int, effects: tuple[Effect, ...]) -> None:
@@ -291,7 +293,7 @@ class Runtime:
                 for to in effect.to:
                     self._put(owner, int(to), event, {"message": message})
             elif isinstance(effect, SetTimer):
-                self.timers.append(Timer(effect.at, int(effect.owner), effect.data))
+                self.timers[owner] = Timer(effect.at, owner, effect.data)
             elif isinstance(effect, Telemetry):
                 self.sink(effect)
             elif isinstance(effect, Decide):

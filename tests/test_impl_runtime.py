@@ -122,7 +122,7 @@ def test_timers_fire_on_the_logical_clock() -> None:
     assert rt.fire_timer() is None and rt.fire_latest(1) is None
     rt.submit(1)
     rt.run(timers=False)
-    assert rt.clock == 0 and {t.at for t in rt.timers} == {7}
+    assert rt.clock == 0 and {t.at for t in rt.timers.values()} == {7}
     assert isinstance(rt.fire_timer(), Ok)
     assert rt.clock == 7
 
