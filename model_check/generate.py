@@ -54,6 +54,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 import shutil
 import sys
 import textwrap
@@ -233,6 +234,37 @@ def event_form(events: Mapping[str, type], action: object) -> dict[str, Json] | 
             data = {k: plain(v) for k, v in action_args(action).items()}
             return {"event_type": event_type, "event_data": data}
     return None
+
+
+def event_action(model: Model[Any, Any], event: Mapping[str, Json]) -> Any:
+    """The action of an event in the seed's form (the inverse of `event_form`).
+
+    Values are converted by the action class's field types where they fit (a "p/q"
+    string for a Fraction, a list for a tuple); the protocol module's `from_event` then
+    builds the action.
+
+    Raises:
+        GuardError: from `from_event` (an unknown event type, malformed data).
+        GenerateError: the protocol has no event form.
+    """
+    events, decode = _event_table(model)
+    if decode is None:
+        raise GenerateError(f"{type(model).__name__} has no seed event form (EVENTS, from_event)")
+    data = dict(event["event_data"])
+    cls = events.get(event["event_type"])
+    if cls is not None and attrs.has(cls):
+        hints = typing.get_type_hints(cls)
+        for name, value in data.items():
+            data[name] = _from_plain(value, hints.get(name))
+    return decode(event["event_type"], data)
+
+
+def _from_plain(value: Json, hint: object) -> Json:
+    if hint is Fraction and isinstance(value, str) and re.fullmatch(r"-?\d+/\d+", value):
+        return Fraction(value)
+    if typing.get_origin(hint) is tuple and isinstance(value, list):
+        return tuple(value)
+    return value
 
 
 def action_json(action: object, canon: Canonicaliser | None = None) -> dict[str, Json]:
@@ -539,9 +571,8 @@ class _Search:
                 self.finding(kind, type(err).__name__, f"{action!r}: {problem}")
                 continue
             if action not in listed:
-                self.finding(
-                    kind, "accepted", f"{action!r}: step accepts it, but it is not enabled"
-                )
+                problem = "passes the guards, but the model does not list it as enabled"
+                self.finding(kind, "accepted", f"{action!r}: {problem}")
 
     def reject(self, state: Any, depth: int, action: Any, err: GuardError, perturbed: bool) -> None:
         kind, guard = action_name(action), err.guard
@@ -922,16 +953,16 @@ def _fraction_json(covered: Sequence[str], total: Sequence[str]) -> dict[str, Js
     return {"covered": len(covered), "total": len(total), "names": list(covered)}
 
 
-def write(vectors: Vectors, model: Model[Any, Any], out: Path, force: bool = False) -> list[Path]:
-    """Write the vectors and `manifest.json` under `out`; return the files written.
+def prepare_out(out: Path, protocol: str, force: bool) -> None:
+    """Make sure the vectors of `protocol` can be written under `out`.
 
     Raises:
         GenerateError: `out` is a file, or holds this protocol's vectors or a manifest
-            already (unless `force`, which removes those first).
+            already (unless `force`, which removes those).
     """
     if out.exists() and not out.is_dir():
         raise GenerateError(f"--out {out} is a file, not a directory")
-    top, man = out / vectors.protocol, out / "manifest.json"
+    top, man = out / protocol, out / "manifest.json"
     if top.exists() or man.exists():
         if not force:
             raise GenerateError(
@@ -943,6 +974,16 @@ def write(vectors: Vectors, model: Model[Any, Any], out: Path, force: bool = Fal
         elif top.exists():
             top.unlink()
         man.unlink(missing_ok=True)
+
+
+def write(vectors: Vectors, model: Model[Any, Any], out: Path, force: bool = False) -> list[Path]:
+    """Write the vectors and `manifest.json` under `out`; return the files written.
+
+    Raises:
+        GenerateError: `out` is a file, or holds this protocol's vectors or a manifest
+            already (unless `force`, which removes those first).
+    """
+    prepare_out(out, vectors.protocol, force)
     events, _ = _event_table(model)
     written: list[Path] = []
     files: dict[str, list[str]] = {}
@@ -957,6 +998,7 @@ def write(vectors: Vectors, model: Model[Any, Any], out: Path, force: bool = Fal
         else:
             _dump(path, content)
         written.append(path)
+    man = out / "manifest.json"
     _dump(man, manifest(vectors, files))
     written.append(man)
     return written
@@ -1064,6 +1106,7 @@ def run(
         GenerateError: bad bounds or output directory, or written files that break the
             schema (a bug in coordspec).
     """
+    prepare_out(out, protocol, force)  # before the search, so a bad --out fails at once
     vectors = generate(protocol, model, config, cap=cap, max_states=max_states, symmetry=symmetry)
     written = write(vectors, model, out, force=force)
     problems = validate_vectors(out)

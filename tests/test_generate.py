@@ -1,0 +1,454 @@
+"""`coordspec generate`: every vector written replays through the spec, validates against
+the JSON Schema, and the set covers the protocol's action kinds and guards."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from model_check import conform
+from model_check.cli import main, registered
+from model_check.generate import (
+    EVENTS_DIR,
+    MULTI_STEP,
+    GenerateError,
+    Vectors,
+    event_action,
+    generate,
+    guard_names,
+    state_record,
+    validate_vectors,
+    write,
+)
+from model_check.itf import ItfError, decode_action, decode_state, decode_trace, state_type
+from spec.core import (
+    GuardedModel,
+    GuardError,
+    Invariant,
+    Model,
+    Witness,
+    action_name,
+    make_config,
+)
+
+#: Bounds that keep the default runs to a second or two each: the least multiple of 100
+#: states (plus a margin) in which the search finds everything it finds in the whole
+#: state space at the default bounds.
+STATES = {"pbft": 2200, "weighted": 600, "iterative": 2700}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(protocol: str, **params: str) -> tuple[Model[Any, Any], Any]:
+    spec = registered()[protocol]
+    config = make_config(spec.config_type, params)
+    return spec.build(config), config
+
+
+@pytest.fixture(scope="module", params=["pbft", "weighted", "iterative"])
+def written(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Model[Any, Any], Vectors, Path]:
+    protocol: str = request.param
+    model, config = build(protocol)
+    vectors = generate(protocol, model, config, max_states=STATES[protocol])
+    out = tmp_path_factory.mktemp(protocol)
+    write(vectors, model, out)
+    return model, vectors, out
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def decoded_action(model: Model[Any, Any], event: dict[str, Any]) -> Any:
+    """The action of an action.json (or a step): from the ITF fields, else the event."""
+    try:
+        return decode_action(event["mbt::actionTaken"], event["mbt::nondetPicks"], model)
+    except ItfError:
+        assert event.get("perturbed"), "only a perturbed action may be ill-typed"
+        return event_action(model, event["event"])
+
+
+# --- every vector replays through the spec ----------------------------------------------
+
+
+def test_single_step_vectors_replay(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
+    model, vectors, out = written
+    manifest = load(out / "manifest.json")
+    cls = state_type(model)
+    singles = [c for c in manifest["cases"] if c["kind"] == "single_step"]
+    assert len(singles) == len(vectors.cases) > 0
+    for case in singles:
+        where = out / case["path"]
+        pre = decode_state(load(where / "pre.json"), cls)
+        event = load(where / "action.json")
+        action = decoded_action(model, event)
+        assert action_name(action) == case["action"] == Path(case["path"]).parent.name
+        assert event["valid"] == case["valid"]
+        if case["valid"]:
+            post = model.step(pre, action)
+            assert state_record(post) == load(where / "post.json")
+            assert decode_state(load(where / "post.json"), cls) == post
+            assert sorted(case["files"]) == ["action.json", "post.json", "pre.json"]
+        else:
+            with pytest.raises(GuardError) as err:
+                model.step(pre, action)
+            assert err.value.guard == event["guard"] == case["guard"]
+            assert err.value.reason == event["reason"]
+            assert not (where / "post.json").exists()
+        if "event" in event and not event.get("perturbed"):
+            assert event_action(model, event["event"]) == action
+
+
+def test_event_decoding_vectors(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
+    model, vectors, out = written
+    cases = [c for c in load(out / "manifest.json")["cases"] if c["kind"] == "event_decoding"]
+    has_events = vectors.protocol != "pbft"
+    assert len(cases) == (2 if has_events else 0)
+    for case in cases:
+        event = load(out / case["path"] / "action.json")
+        with pytest.raises(GuardError) as err:
+            event_action(model, event["event"])
+        assert err.value.guard == event["guard"] == case["guard"]
+    if has_events:
+        assert {c["guard"] for c in cases} == {
+            f"unknown_{vectors.protocol}_event",
+            "malformed_event",
+        }
+
+
+def test_multi_step_vectors_replay(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
+    model, vectors, out = written
+    cls = state_type(model)
+    cases = [c for c in load(out / "manifest.json")["cases"] if c["kind"] == "multi_step"]
+    assert [Path(c["path"]).name for c in cases] == [w.name for w in model.witnesses()]
+    for case in cases:
+        where = out / case["path"]
+        state = decode_state(load(where / "pre.json"), cls)
+        assert state in model.initial()
+        steps = load(where / "steps.json")
+        assert steps and case["depth"] == sum(1 for s in steps if s["valid"])
+        for step in steps:
+            action = decoded_action(model, step)
+            if step["valid"]:
+                state = model.step(state, action)
+                assert state_record(state) == step["post"]
+            else:
+                with pytest.raises(GuardError) as err:
+                    model.step(state, action)
+                assert err.value.guard == step["guard"] == case["guard"]
+        assert state_record(state) == load(where / "post.json")
+        witness = next(w for w in model.witnesses() if w.name == Path(case["path"]).name)
+        assert witness.reached(state)
+        trace = decode_trace(load(where / "trace.itf.json"), model)
+        assert conform.replay(model, trace).conforms
+        log = where / "events.jsonl"
+        assert log.exists() == (vectors.protocol != "pbft")
+        if log.exists():
+            lines = [json.loads(line) for line in log.read_text().splitlines()]
+            assert [line["index"] for line in lines] == list(range(len(steps)))
+            for line, step in zip(lines, steps, strict=True):
+                assert line["event_type"] == step["event"]["event_type"]
+                assert line["event_data"] == step["event"]["event_data"]
+                assert line["outcome"]["valid"] == step["valid"]
+
+
+# --- schema, manifest, coverage ----------------------------------------------------------
+
+
+def test_every_file_validates(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
+    _, _, out = written
+    assert validate_vectors(out) == []
+
+
+def test_manifest_counts_match_the_cases(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
+    _, vectors, out = written
+    manifest = load(out / "manifest.json")
+    counts = manifest["counts"]
+    assert manifest["protocol"] == vectors.protocol
+    assert counts["cases"] == len(manifest["cases"])
+    singles = [c for c in manifest["cases"] if c["kind"] == "single_step"]
+    assert counts["valid"] == sum(c["valid"] for c in singles)
+    assert counts["rejected"] == sum(not c["valid"] for c in singles)
+    for kind, per in counts["per_action"].items():
+        assert per["valid"] == sum(c["valid"] and c["action"] == kind for c in singles)
+        assert per["valid"] <= manifest["generator"]["cap"]
+    for guard, n in counts["per_guard"].items():
+        assert n == sum(c["guard"] == guard for c in singles)
+        assert n <= manifest["generator"]["cap"]
+    on_disk = {p.parent.relative_to(out).as_posix() for p in out.rglob("action.json")}
+    on_disk |= {p.parent.relative_to(out).as_posix() for p in out.rglob("steps.json")}
+    assert on_disk == {c["path"] for c in manifest["cases"]}
+    coverage = manifest["coverage"]
+    assert coverage["actions"]["total"] == len(counts["per_action"])
+    assert coverage["actions"]["covered"] == sum(
+        p["valid"] > 0 for p in counts["per_action"].values()
+    )
+
+
+#: What the default bounds cannot cover, and why (asserted from the evidence).
+UNCOVERED_AT_DEFAULTS = {
+    # checkpoint_interval = 0: no checkpoints, so no stable checkpoint; max_seq = 1 puts
+    # a second pre-prepare for a request outside the watermarks before `not_assigned`
+    # or `not_executed` is looked at.
+    "pbft": {"stable_checkpoint", "not_assigned", "not_executed", "known_action"},
+    # feedbacks = 0: the model allows no performance feedback.
+    "weighted": {"performance_feedback"},
+    # early_termination = true: the guard that it is on never fails.
+    "iterative": {"early_termination_enabled"},
+}
+
+
+def test_coverage_at_the_default_bounds(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
+    model, vectors, _ = written
+    cov = vectors.coverage
+    assert set(cov.actions) == {action_name(c.action) for c in vectors.cases} | {
+        u.name for u in cov.uncovered if u.name in cov.actions
+    }
+    assert {u.name for u in cov.uncovered} == UNCOVERED_AT_DEFAULTS[vectors.protocol]
+    for u in cov.uncovered:
+        if u.name in cov.actions:  # never enabled: the guards that rejected it are named
+            assert "never enabled" in u.why and "rejected by" in u.why
+    assert cov.witnesses_covered == cov.witnesses == tuple(w.name for w in model.witnesses())
+    assert set(cov.guards) == set(guard_names(model).reachable)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "params"),
+    [("pbft", {"checkpoint_interval": "1"}), ("weighted", {"feedbacks": "1"})],
+)
+def test_every_action_is_covered_when_the_bounds_allow(
+    protocol: str, params: dict[str, str]
+) -> None:
+    model, config = build(protocol, **params)
+    vectors = generate(protocol, model, config, max_states=1000)
+    assert vectors.coverage.actions_covered == vectors.coverage.actions
+    assert set(vectors.coverage.actions) == _kinds(vectors)
+
+
+def _kinds(vectors: Vectors) -> set[str]:
+    return {c.kind for c in vectors.cases if c.valid}
+
+
+def test_the_search_stops_once_everything_is_covered() -> None:
+    model, config = build("weighted", feedbacks="1")
+    vectors = generate("weighted", model, config)
+    assert vectors.stopped == "everything was covered"
+    assert not vectors.coverage.uncovered
+    assert vectors.explored < 1000 and not vectors.complete
+
+
+# --- the guards of a model, and its broken contracts: a toy model ---------------------
+
+
+@attrs.frozen
+class Counter:
+    n: int
+
+
+@attrs.frozen
+class Inc:
+    by: int
+
+
+@attrs.frozen
+class Reset:
+    pass
+
+
+class Toy(GuardedModel[Counter, Inc | Reset]):
+    """Counts to 2. `Inc(2)` passes the guards but is never a candidate; `Inc(0)` makes
+    the guard divide by zero: both break the contract and must be reported."""
+
+    def initial(self) -> Sequence[Counter]:
+        return [Counter(0)]
+
+    def candidates(self, state: Counter) -> list[Inc | Reset]:
+        return [Inc(1), Reset()]
+
+    def guard(self, state: Counter, action: Inc | Reset) -> None:
+        name = action_name(action)
+        if state.n >= 2:
+            reason = "at_top" if state.n == 2 else "beyond_top"
+            raise GuardError(name, reason, "the counter is full")
+        if isinstance(action, Inc):
+            if 10 // action.by > 10:
+                raise GuardError(name, guard="small_step", reason="steps are small")
+            if action.by not in (1, 2):
+                raise GuardError(name, "step_of_one", "steps are of one")
+        elif state.n == 0:
+            raise GuardError(name, "nonzero" if state.n == 0 else "zero", "nothing to reset")
+        if state.n < 0:
+            raise GuardError(name, "known", "impossible")  # pragma: no cover
+
+    def apply(self, state: Counter, action: Inc | Reset) -> Counter:
+        return Counter(state.n + action.by if isinstance(action, Inc) else 0)
+
+    def invariants(self) -> Sequence[Invariant[Counter]]:
+        return [Invariant("small", lambda s: s.n <= 2)]
+
+    def witnesses(self) -> Sequence[Witness[Counter]]:
+        return [Witness("full", lambda s: s.n == 2)]
+
+
+def test_guard_names_are_read_from_the_source() -> None:
+    names = guard_names(Toy())
+    assert names.reachable == (
+        "at_top",
+        "beyond_top",
+        "nonzero",
+        "small_step",
+        "step_of_one",
+        "zero",
+    )
+    assert names.unreachable == ("known",)
+
+
+def test_a_toy_model_reports_coverage_and_findings(tmp_path: Path) -> None:
+    vectors = generate("toy", Toy())
+    assert vectors.complete and vectors.explored == 3
+    cov = vectors.coverage
+    assert cov.actions == cov.actions_covered == ("inc", "reset")
+    assert cov.guards_covered == ("at_top", "nonzero")
+    assert cov.guards_unreachable == ("known",)
+    assert {u.name for u in cov.uncovered} == {
+        "beyond_top",
+        "small_step",
+        "step_of_one",
+        "zero",
+        "known",
+    }
+    assert vectors.findings_total == 4  # Inc(2) and Inc(0) in the states 0 and 1
+    assert vectors.findings == (
+        "Inc(by=2): passes the guards, but the model does not list it as enabled",
+        "Inc(by=0): raised ZeroDivisionError (integer division or modulo by zero), not GuardError",
+    )
+    (multi,) = vectors.multi_step
+    assert [action_name(s.action) for s in multi.trace.steps[1:]] == ["inc", "inc"]
+    assert multi.rejected is not None and multi.rejected[1].guard == "at_top"
+    write(vectors, Toy(), tmp_path)
+    assert validate_vectors(tmp_path) == []
+    assert not (tmp_path / "toy" / EVENTS_DIR).exists()
+    assert (tmp_path / "toy" / MULTI_STEP / "full" / "trace.itf.json").exists()
+
+
+def test_a_model_without_guards() -> None:
+    from tests.models import diehard
+
+    model = diehard.SPEC.build(diehard.SPEC.default_config())
+    vectors = generate("diehard", model)
+    assert vectors.complete and vectors.explored == 16
+    assert vectors.coverage.actions_covered == vectors.coverage.actions
+    assert all(c.valid for c in vectors.cases)
+    assert vectors.coverage.witnesses_covered == vectors.coverage.witnesses
+
+
+# --- bounds, output directory, command line ---------------------------------------------
+
+
+def test_bad_bounds_and_directories(tmp_path: Path) -> None:
+    with pytest.raises(GenerateError, match="at least 1"):
+        generate("toy", Toy(), cap=0)
+    vectors = generate("toy", Toy(), cap=1)
+    assert all(n <= 1 for n in _per_kind(vectors).values())
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    with pytest.raises(GenerateError, match="is a file"):
+        write(vectors, Toy(), afile)
+    write(vectors, Toy(), tmp_path / "out")
+    with pytest.raises(GenerateError, match="--force"):
+        write(vectors, Toy(), tmp_path / "out")
+    stale = tmp_path / "out" / "toy" / "stale.json"
+    stale.write_text("{}")
+    write(vectors, Toy(), tmp_path / "out", force=True)
+    assert not stale.exists()
+    assert validate_vectors(tmp_path / "out") == []
+
+
+def _per_kind(vectors: Vectors) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for case in vectors.cases:
+        if case.valid:
+            counts[case.kind] = counts.get(case.kind, 0) + 1
+    return counts
+
+
+def test_validate_vectors_finds_problems(tmp_path: Path) -> None:
+    assert validate_vectors(tmp_path)[0].startswith("manifest.json: cannot be read")
+    vectors = generate("toy", Toy())
+    write(vectors, Toy(), tmp_path)
+    extra = tmp_path / "toy" / "inc" / "valid_0" / "extra.json"
+    extra.write_text("{}")
+    assert validate_vectors(tmp_path) == ["toy/inc/valid_0/extra.json: not listed in manifest.json"]
+    extra.unlink()
+    action = tmp_path / "toy" / "inc" / "valid_0" / "action.json"
+    action.write_text(json.dumps({"valid": "yes"}))
+    assert any("action.json" in e for e in validate_vectors(tmp_path))
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"format": "other"}))
+    assert validate_vectors(tmp_path)[0].startswith("manifest.json: ")
+
+
+def test_cli_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "vectors"
+    args = ["generate", "weighted", "--out", str(out), "--feedbacks", "1", "--agents", "2"]
+    assert main([*args, "--profiles", "2,1", "--max-states", "400"]) == 0
+    shown = capsys.readouterr().out
+    assert "Actions covered: 6/6" in shown and "Guards rejected: 9/9" in shown
+    assert "all valid against the JSON Schemas" in shown
+    assert validate_vectors(out) == []
+    assert main([*args, "--profiles", "2,1"]) == 2  # the directory holds vectors (no search)
+    assert "--force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "nonsense", "--out", "x"], "unknown protocol"),
+        (["generate", "weighted", "--out", "x", "--agents", "9"], "agents"),
+        (["generate", "weighted", "--out", "x", "--bogus", "1"], "unknown option --bogus"),
+        (["generate", "weighted"], "--out"),
+        (["generate", "weighted", "--out", "x", "--cap", "0"], "--cap"),
+    ],
+)
+def test_cli_bad_input_is_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_unwritable_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("")
+    target = blocked / "sub"
+    assert main(["generate", "weighted", "--out", str(target), "--max-states", "50"]) == 2
+    assert str(target) in capsys.readouterr().err
+
+
+def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
+    def run(seed: str) -> dict[str, bytes]:
+        out = tmp_path / f"seed{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-m", "model_check", "generate", "iterative"]
+        command += ["--out", str(out), "--max-states", "600", "--early-termination", "false"]
+        done = subprocess.run(
+            command, check=False, env=env, cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+
+    first, second = run("1"), run("2")
+    assert len(first) > 20
+    assert first == second
