@@ -17,7 +17,7 @@ proved (tests/test_proofs.py shows it).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -89,6 +89,8 @@ class Obligation:
     hypotheses: Sequence[z3.BoolRef]
     claim: z3.BoolRef
     explain: Callable[[z3.ModelRef], str]
+    #: the solver to use; Z3's default one unless the encoding needs another
+    solver: Callable[[], z3.Solver] = z3.Solver
 
 
 @attrs.frozen
@@ -101,9 +103,19 @@ class Outcome:
     counterexample: str = ""
 
 
+def plain_smt() -> z3.Solver:
+    """Z3's SMT core without the default preprocessing.
+
+    For linear problems over 0/1 integers: the default strategy turns them into
+    pseudo-boolean constraints and then into a pigeonhole search (minutes at n = 100),
+    where the simplex refutes the linear relaxation at once.
+    """
+    return z3.Tactic("smt").solver()
+
+
 def discharge(ob: Obligation) -> Outcome:
     """Ask Z3 whether the obligation's negation is satisfiable."""
-    solver = z3.Solver()
+    solver = ob.solver()
     solver.set("timeout", TIMEOUT_MS)
     solver.add(*ob.hypotheses)
     solver.add(z3.Not(ob.claim))
@@ -121,15 +133,16 @@ def discharge(ob: Obligation) -> Outcome:
 class Theorem:
     """A named statement (words and formula), its obligations and its negative twin.
 
-    `obligations` and `twin` are built lazily (`build()` / `build_twin()`), so that the
-    spec's formulas are read when the proof runs, not when the module is imported.
+    `obligations` and `twin` are functions that build the obligations one by one when
+    the proof runs: the spec's formulas are read then, not when the module is imported,
+    and a twin refuted by its first obligation builds no other.
     """
 
     name: str
     statement: str
     formula: str
-    obligations: Callable[[], Sequence[Obligation]]
-    twin: Callable[[], Sequence[Obligation]]
+    obligations: Callable[[], Iterable[Obligation]]
+    twin: Callable[[], Iterable[Obligation]]
     twin_statement: str
 
 
@@ -144,8 +157,13 @@ class Result:
 
     @property
     def status(self) -> Status:
-        """proved (all proved), refuted (one refuted), or unknown."""
+        """A theorem: proved when every obligation is. A twin: refuted when every one is
+        (each obligation of a twin weakens one hypothesis, and each must break)."""
         statuses = {o.status for o in self.outcomes}
+        if self.twin:
+            if statuses == {"refuted"}:
+                return "refuted"
+            return "unknown" if "unknown" in statuses else "proved"
         if "refuted" in statuses:
             return "refuted"
         return "unknown" if "unknown" in statuses else "proved"
@@ -188,16 +206,14 @@ class Result:
 
 
 def run(theorem: Theorem, twin: bool = False) -> Result:
-    """Discharge a theorem's obligations (or its twin's), stopping at the first refuted.
-
-    A twin stops at its first refutation too: one counterexample is what it needs.
-    """
+    """Discharge a theorem's obligations, stopping at the first that is not proved, or
+    every obligation of its twin, each of which must be refuted."""
     build = theorem.twin if twin else theorem.obligations
     outcomes = []
     for ob in build():
         outcome = discharge(ob)
         outcomes.append(outcome)
-        if outcome.status != "proved":
+        if not twin and outcome.status != "proved":
             break
     name = f"{theorem.name}~twin" if twin else theorem.name
     statement = theorem.twin_statement if twin else theorem.statement
