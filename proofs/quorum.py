@@ -84,18 +84,19 @@ def _arithmetic(sizes: Sizes) -> list[Obligation]:
         for q2 in kinds[i:]:
             claim = quorums[q1] + quorums[q2] - n.expr >= f.expr + 1
             obligations.append(Obligation(f"{q1} meets {q2}", hyps, claim, explain(q1, q2)))
-    for q in kinds:
-        obligations.append(
-            Obligation(
-                f"{q} available",
-                hyps,
-                n.expr - f.expr >= quorums[q],
-                lambda m, q=q: (
-                    f"n = {value(m, n.expr)}, f = {value(m, f.expr)}: the honest replicas "
-                    f"cannot form a {q} of {value(m, quorums[q])}"
-                ),
+
+    def unavailable(q: str) -> Callable[[z3.ModelRef], str]:
+        def text(m: z3.ModelRef) -> str:
+            return (
+                f"n = {value(m, n.expr)}, f = {value(m, f.expr)}: the honest replicas "
+                f"cannot form a {q} of {value(m, quorums[q])}"
             )
-        )
+
+        return text
+
+    for q in kinds:
+        claim = n.expr - f.expr >= quorums[q]
+        obligations.append(Obligation(f"{q} available", hyps, claim, unavailable(q)))
     return obligations
 
 
@@ -136,6 +137,10 @@ def arithmetic_twin() -> list[Obligation]:
     return [ob for ob in _arithmetic(two_f_sizes) if not ob.name.endswith("available")]
 
 
+def _saying(text: str) -> Callable[[z3.ModelRef], str]:
+    return lambda m: text
+
+
 def _sets(n: int, sizes: Sizes) -> list[Obligation]:
     f = pbft.max_faulty(n)
     # characteristic vectors over {0, 1}: with them "no replica is in A and B but not F"
@@ -150,7 +155,7 @@ def _sets(n: int, sizes: Sizes) -> list[Obligation]:
     # quorum kinds of one size are one obligation, named after all of them
     by_size: dict[int, list[str]] = {}
     for name, size in sorted(sizes(Lin(n), Lin(f)).items()):
-        by_size.setdefault(z3.simplify(expr(size)).as_long(), []).append(name)  # type: ignore[attr-defined]
+        by_size.setdefault(z3.simplify(expr(size)).as_long(), []).append(name)
     for q, names in sorted(by_size.items()):
         kind = " = ".join(names)
 
@@ -171,7 +176,7 @@ def _sets(n: int, sizes: Sizes) -> list[Obligation]:
                 f"n = {n}: {kind} available",
                 [*domain, z3.Sum(faulty) <= f],
                 n - z3.Sum(faulty) >= q,
-                lambda m, kind=kind: f"n = {n}: the honest replicas cannot form a {kind}",
+                _saying(f"n = {n}: the honest replicas cannot form a {kind}"),
                 plain_smt,
             )
         )
