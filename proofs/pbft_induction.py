@@ -10,19 +10,51 @@ at one sequence number. It is proved the Apalache/Ivy way, with an inductive inv
     Init => Inv        Inv /\\ Next => Inv'        Inv => Agreement
 
 which covers behaviours of every length, where the model checker only covers what it
-explored. `Inv /\\ Next => Inv'` is split into one obligation per action kind and
-conjunct, so a failure says which conjunct breaks under which action, and its `explain`
-decodes Z3's model into the spec's own terms: the pre-state as a `spec.pbft.PbftState`,
-the action as a `spec.pbft` action object.
+explored (`Inv => Agreement` holds because agreement is a conjunct). `Inv /\\ Next =>
+Inv'` is split into one obligation per action kind, and a failure's `explain` decodes
+Z3's model into the spec's own terms: the conjuncts that break, the action as a
+`spec.pbft` action object with its parameters, the pre-state as a `spec.pbft.PbftState`.
+
+## The inductive invariant (`Encoding.invariant`, in this order)
+
+- `agreement`: honest replicas' executed logs agree position by position.
+- `agreement_committed_local`: no two digests are committed-local at one sequence
+  number (at any honest replicas, in any views).
+- `type_ok`: the variables' ranges; the faulty replica's variables stay initial.
+- `executed_committed_local`: each executed position holds a digest committed-local
+  there at that replica (null if it executed the request before).
+- `sent_in_own_view`: a replica's prepares and commits are of its view (in normal
+  operation) or of an earlier one; only honest primaries pre-prepare, in their view.
+- `view_change_sent`: a replica changing view sent its VIEW-CHANGE, only for views it
+  reached.
+- `view_change_reflects_commits`: the P of replica i's VIEW-CHANGE for v is exactly
+  i's commits of views below v.
+- `new_view_sent`: normal operation in a view v >= 1, and every pre-prepare of v, imply
+  v's NEW-VIEW; O's entries are pre-prepares.
+- `prepare_has_pre_prepare`: under an honest primary a prepare matches its pre-prepare.
+- `one_digest_per_sender`: one digest per view and number from a primary's pre-prepares
+  and from each backup's prepares.
+- `commit_implies_prepared`, `prepared_is_certificate` (a prepared replica holds a valid
+  certificate, as `Pbft.certificates` counts them), `certificate_unique` (§4.2: "if
+  prepared(m, v, n, i) is true then prepared(m', v, n, j) is false ..."),
+  `committed_local_implies_committed` (§4.2).
+- `choosable_is_locked`, the heart of the view change (§4.4): if (w, n, d) is committed,
+  or still may be (the honest replicas that committed it or are still in a view <= w,
+  with the faulty ones, are a commit quorum: Paxos's "chosen or choosable"), then no
+  later view pre-prepares another digest at n, and a later view's NEW-VIEW pre-prepares d.
 
 ## The configuration and its bounds
 
 `CONFIG`: n = 4 replicas, replica 0 Byzantine (the primary of view 0, so a primary that
 equivocates is covered), the Byzantine adversary, client requests 1..2, views 0..1,
-sequence numbers 1..2, no checkpoints (`checkpoint_interval = 0`). f and every quorum
-size are read from the spec at run time (`pbft.max_faulty`, `pbft.prepare_quorum`,
-`pbft.commit_quorum`, `pbft.view_change_quorum`, `pbft.committed_quorum`), so that
-changing one of them changes what is proved (tests/test_proof_pbft.py weakens two).
+sequence numbers 1..2, no checkpoints (`checkpoint_interval = 0`).
+`THEOREM_TWO_VIEW_CHANGES` is the same at views 0..2 (a value committed in view 0 must
+survive view 1 into view 2; about four times the Z3 time). `Encoding` takes any
+configuration without checkpoints whose faulty replicas are primaries of view 0 at most.
+f and every quorum size are read from the spec at run time (`pbft.max_faulty`,
+`pbft.prepare_quorum`, `pbft.commit_quorum`, `pbft.view_change_quorum`,
+`pbft.committed_quorum`), so that changing one of them changes what is proved
+(tests/test_proof_pbft.py weakens two).
 
 ## The encoding (state variables; `Next` transcribes `Pbft.guard` and `Pbft.apply`)
 
@@ -46,8 +78,10 @@ changing one of them changes what is proved (tests/test_proof_pbft.py weakens tw
 
 tests/test_proof_pbft.py explores the spec at `CONFIG` and checks that every explored
 state satisfies `Inv` (each conjunct by name), that every explored transition satisfies
-`Next` and its own disjunct, that `Init` holds exactly on the initial state, and that
-transitions the spec's guards reject falsify `Next`.
+`Next` and its own disjunct only, that the Z3 guard of every action instance agrees with
+`Pbft.guard`, that `Init` holds exactly on the initial state, and that transitions the
+spec's guards reject falsify `Next`. A spec state enters Z3 as a model of the variables
+(`Encoding.state_model`); `holds` evaluates a formula in it (substitute and simplify).
 
 ## Agreement alone is not inductive (the negative twin, a worked example)
 
@@ -88,6 +122,7 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations, product
 from typing import NamedTuple, TypeAlias
 
+import attrs
 import z3
 
 from proofs import core
@@ -1013,19 +1048,30 @@ def obligations(
 TWIN_CONJUNCTS = ("agreement", "type_ok")
 
 
-def twin_obligations() -> list[core.Obligation]:
-    """The negative twin: agreement alone (and type_ok) as the invariant: not inductive."""
-    return obligations(only=TWIN_CONJUNCTS)
+def theorem(config: pbft.PbftConfig = CONFIG, name: str = "pbft_induction") -> core.Theorem:
+    """The theorem and its twin at one configuration (the encoding is built when run)."""
+    faulty = ", ".join(str(r) for r in config.faulty)
+    statement = (
+        f"PBFT at n = {config.replicas}, f = {pbft.max_faulty(config.replicas)} "
+        f"(Byzantine: {faulty}), views 0..{config.max_view}, sequence numbers "
+        f"1..{config.max_seq}, {config.requests} requests: Inv (agreement and its "
+        "strengthening, named conjuncts) is inductive"
+    )
+    return core.Theorem(
+        name=name,
+        statement=statement,
+        formula="Init => Inv,  Inv /\\ Next => Inv',  Inv => Agreement",
+        obligations=lambda: obligations(Encoding(config)),
+        twin=lambda: obligations(Encoding(config), only=TWIN_CONJUNCTS),
+        twin_statement="agreement alone is not inductive: Agreement /\\ Next => Agreement' fails",
+    )
 
 
-THEOREM = core.Theorem(
-    name="pbft_induction",
-    statement=(
-        "PBFT at n = 4, f = 1 (replica 0 Byzantine), views 0..1, sequence numbers 1..2, "
-        "2 requests: Inv (agreement and its strengthening, named conjuncts) is inductive"
-    ),
-    formula="Init => Inv,  Inv /\\ Next => Inv',  Inv => Agreement",
-    obligations=obligations,
-    twin=twin_obligations,
-    twin_statement="agreement alone is not inductive: Agreement /\\ Next => Agreement' fails",
-)
+#: The theorem at `CONFIG` (views 0..1): the one `coordspec prove` and the tests run.
+THEOREM = theorem()
+
+#: Two view changes (views 0..2, the primaries 0, 1, 2): a value committed in view 0 must
+#: survive view 1 into view 2. About 4x the Z3 time of `THEOREM`; the tests run it under
+#: HYPOTHESIS_PROFILE=thorough.
+CONFIG_TWO_VIEW_CHANGES = attrs.evolve(CONFIG, max_view=2)
+THEOREM_TWO_VIEW_CHANGES = theorem(CONFIG_TWO_VIEW_CHANGES, "pbft_induction_two_view_changes")
