@@ -452,3 +452,63 @@ def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
     first, second = run("1"), run("2")
     assert len(first) > 20
     assert first == second
+
+
+# --- the seed's event form and the helpers ---------------------------------------------
+
+
+def test_event_form_round_trips() -> None:
+    from fractions import Fraction
+
+    from model_check.generate import event_form, plain
+    from spec import iterative, weighted
+
+    model, _ = build("weighted")
+    vote = weighted.VoteSubmission(1, 2, Fraction(1, 2))
+    form = event_form(weighted.EVENTS, vote)
+    assert form == {
+        "event_type": "vote_submission",
+        "event_data": {"agent": 1, "vote": 2, "confidence": "1/2"},
+    }
+    assert event_action(model, form) == vote
+    assert event_form(weighted.EVENTS, iterative.QualityAssessment()) is None
+    assert plain((1, Fraction(2), None, True)) == [1, "2/1", None, True]
+    assert plain(frozenset({1})) == {"#set": [{"#bigint": "1"}]}
+    pbft_model, _ = build("pbft")
+    with pytest.raises(GenerateError, match="no seed event form"):
+        event_action(pbft_model, form)
+
+
+def test_made_up_actions_and_perturbations() -> None:
+    from fractions import Fraction
+
+    from model_check.generate import _made_up, _perturbations, _zero
+    from spec import pbft
+
+    assert _made_up(pbft.NewView) == [
+        pbft.NewView(0, 0, 0, (), frozenset()),
+        pbft.NewView(1, 1, 1, (), frozenset()),
+    ]
+    assert _zero(int | None, True) == 1
+    assert _zero(bool, True) is True
+    assert _zero(Fraction, False) == 0 and _zero(str, False) == ""
+    assert _zero(list[int], False) is None
+    assert _perturbations(True) == [False]
+    assert _perturbations(3) == [4, 2]
+    assert _perturbations(Fraction(1, 2)) == [Fraction(-1), Fraction(2)]
+    assert _perturbations("a") == [0]
+    assert _perturbations((1,)) == [(1, 0)]
+    assert _perturbations(("a",)) == [] == _perturbations(None)
+
+
+def test_coverage_lines_show_what_is_missing_and_the_findings() -> None:
+    from model_check.generate import coverage_lines
+
+    lines = coverage_lines(generate("toy", Toy()))
+    assert lines[2:5] == [
+        "Actions covered: 2/2",
+        "Guards rejected: 2/6 (1 declared unreachable: known)",
+        "Witness traces: 1/1",
+    ]
+    assert "Not covered: zero: no candidate action failed it" in "\n".join(lines)
+    assert lines[-3].startswith("Spec findings: 4 perturbed actions")
