@@ -319,6 +319,11 @@ class _Decoder:
                 and alternative.__name__ == tag
             ):
                 raise error
+        # An alternative whose shape fits but whose content does not (a nested field,
+        # a #bigint too long) says more than "expected one of these".
+        for error in errors:
+            if error.path != path or not error.message.startswith("expected"):
+                raise error
         raise ItfError(path, f"expected {_hint_name(hint)}, got {_found(obj)}")
 
     def fraction(self, obj: Json, path: str) -> Fraction | int:

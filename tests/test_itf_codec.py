@@ -320,6 +320,12 @@ def _error(obj: Any, hint: Any) -> str:
         ),
         ("a", int | Fraction, "x: expected int | fractions.Fraction, got a string"),
         ("1", int | None, "x: expected an integer"),
+        ({"#bigint": "9" * 4400}, int | str | None, "x: #bigint has 4400 digits"),
+        (
+            ["a"],
+            tuple[int, ...] | str,
+            'x[0]: expected an integer {"#bigint": "..."}, got a string',
+        ),
         ([1, 2], tuple[int], "x: expected 1 elements, got 2"),
         ("ab", tuple[int, ...], "x: expected a list (a sequence), got a string"),
         ({"#map": [[1]]}, Mapping[int, int], "x[0]: expected a [key, value] pair, got a list"),
