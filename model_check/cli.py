@@ -300,7 +300,7 @@ def generate_command(
     cap: Annotated[int, typer.Option(min=1, help="Cases per action kind and per guard.")] = 3,
     max_states: Annotated[
         int, typer.Option(min=1, help="Explore at most this many states.")
-    ] = 20_000,
+    ] = 50_000,
     symmetry: Annotated[
         bool | None,
         typer.Option("--symmetry/--no-symmetry", help="Symmetry reduction (default: the model's)."),

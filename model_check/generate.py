@@ -86,7 +86,10 @@ Json = Any
 #: The most cases written for one action kind (valid ones) and for one guard.
 DEFAULT_CAP = 3
 #: The most states explored (a bound on time; the manifest says whether it was reached).
-DEFAULT_MAX_STATES = 20_000
+DEFAULT_MAX_STATES = 50_000
+#: Why the search stopped: `Vectors.stopped` (or the --max-states bound).
+COVERED = "everything covered"
+EXHAUSTED = "the end of the state space"
 #: Format name and version written in the manifest.
 FORMAT = "coordspec-vectors"
 VERSION = 1
@@ -492,15 +495,15 @@ class _Search:
         while i < len(self.states):
             if i == level_end:
                 if covered_at is not None:
-                    return "everything was covered"
+                    return COVERED
                 level_end = len(self.states)
             self.visit(i)
             if covered_at is None and self.done():
                 covered_at = i
             i += 1
         if len(self.states) >= self.max_states:
-            return f"the bound of {self.max_states} states (--max-states)"
-        return "the whole state space was explored"
+            return f"the --max-states bound of {self.max_states} states"
+        return EXHAUSTED
 
     def visit(self, i: int) -> None:
         state, depth = self.states[i], self.depths[i]
@@ -691,7 +694,7 @@ def generate(
         Uncovered(k, _why_action(search, k, stopped)) for k in kinds if not search.valid.get(k)
     ]
     uncovered += [
-        Uncovered(g, f"no candidate action failed it; the search stopped at {stopped}")
+        Uncovered(g, f"no action failed it in {_explored(search, stopped)}")
         for g in all_guards
         if not search.rejected.get(g)
     ]
@@ -702,7 +705,7 @@ def generate(
     ]
     witnesses = tuple(w.name for w in model.witnesses())
     uncovered += [
-        Uncovered(w, f"witness not reached; the search stopped at {stopped}")
+        Uncovered(w, f"witness not reached in {_explored(search, stopped)}")
         for w in witnesses
         if w not in search.witness_at
     ]
@@ -726,7 +729,7 @@ def generate(
         coverage=coverage,
         explored=len(search.states),
         depth=max(search.depths, default=0),
-        complete=stopped == "the whole state space was explored",
+        complete=stopped == EXHAUSTED,
         stopped=stopped,
         symmetry=search.symmetry,
         cap=cap,
@@ -739,7 +742,11 @@ def generate(
 def _why_action(search: _Search, kind: str, stopped: str) -> str:
     guards = search.rejecting.get(kind, [])
     rejected = f"; rejected by {', '.join(sorted(guards))}" if guards else ""
-    return f"never enabled in the {len(search.states)} states explored ({stopped}){rejected}"
+    return f"never enabled in {_explored(search, stopped)}{rejected}"
+
+
+def _explored(search: _Search, stopped: str) -> str:
+    return f"the {len(search.states)} states explored (stopped: {stopped})"
 
 
 def _event_cases(model: Model[Any, Any]) -> list[EventCase]:
@@ -1013,8 +1020,7 @@ def coverage_lines(vectors: Vectors) -> list[str]:
         f"coordspec generate {vectors.protocol}: {len(vectors.cases)} single-step cases "
         f"({n_valid} valid, {n_rejected} rejected), {len(vectors.event_cases)} event-decoding, "
         f"{len(vectors.multi_step)} multi-step",
-        f"Explored {vectors.explored} states to depth {vectors.depth}; "
-        f"stopped at {vectors.stopped}.",
+        f"Explored {vectors.explored} states to depth {vectors.depth}; stopped: {vectors.stopped}.",
         f"Actions covered: {len(cov.actions_covered)}/{len(cov.actions)}",
         f"Guards rejected: {len(cov.guards_covered)}/{len(cov.guards)}"
         + (

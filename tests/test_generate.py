@@ -241,7 +241,7 @@ def _kinds(vectors: Vectors) -> set[str]:
 def test_the_search_stops_once_everything_is_covered() -> None:
     model, config = build("weighted", feedbacks="1")
     vectors = generate("weighted", model, config)
-    assert vectors.stopped == "everything was covered"
+    assert vectors.stopped == "everything covered"
     assert not vectors.coverage.uncovered
     assert vectors.explored < 1000 and not vectors.complete
 
@@ -510,5 +510,5 @@ def test_coverage_lines_show_what_is_missing_and_the_findings() -> None:
         "Guards rejected: 2/6 (1 declared unreachable: known)",
         "Witness traces: 1/1",
     ]
-    assert "Not covered: zero: no candidate action failed it" in "\n".join(lines)
+    assert "Not covered: zero: no action failed it in the 3 states explored" in "\n".join(lines)
     assert lines[-3].startswith("Spec findings: 4 perturbed actions")
