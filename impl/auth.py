@@ -82,10 +82,6 @@ class KeyRing:
         payload = canonical(body)
         return tuple(hmac.digest(self.key(j), payload, "sha256") for j in range(self.replicas))
 
-    def mac_for(self, replica: int, body: object) -> bytes:
-        """One entry of an authenticator: the MAC for `replica`."""
-        return hmac.digest(self.key(replica), canonical(body), "sha256")
-
 
 def verify(
     keys: KeyRing, me: int, sender: int | str, body: object, auth: tuple[bytes, ...]

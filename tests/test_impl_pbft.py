@@ -287,6 +287,137 @@ def test_state_transfer_to_a_lagging_replica() -> None:
     assert rt.sessions[3].h == 4 and rt.sessions[3].state == rt.sessions[0].stable.snapshot
 
 
+def _signed(rt: Runtime, sender: int, body: Any, extra: Any = None) -> pbft.Signed:
+    """`body` correctly authenticated by `sender` (any replica: the test holds all keys)."""
+    keys = KeyRing(f"replica:{sender}", rt.master, rt.n)
+    return pbft.Signed(body, sender, keys.authenticator(body), extra)
+
+
+def test_checkpoint_validation() -> None:
+    rt = runtime(faulty=(3,), checkpoint_interval=2, log_size=4)
+    s = rt.sessions[1]
+    snap = pbft.Snapshot(2, "c", ())
+    good = _signed(rt, 3, pbft.Checkpoint(2, pbft.snapshot_digest(snap), 3), snap)
+    assert pbft.validate_checkpoint(s, good) is None
+    cases = {
+        "outside_watermarks": _signed(rt, 3, pbft.Checkpoint(3, "d", 3), snap),
+        "digest_mismatch": _signed(rt, 3, pbft.Checkpoint(2, "d", 3), snap),
+        "bad_authenticator": good._replace(sender=2),
+    }
+    moved = pbft.Snapshot(4, "c", ())
+    cases["malformed_message"] = _signed(rt, 3, Prepare(0, 2, "d", 3))
+    for reason, m in cases.items():
+        assert pbft.validate_checkpoint(s, m) == reason, reason
+    wrong_seq = _signed(rt, 3, pbft.Checkpoint(2, pbft.snapshot_digest(moved), 3), moved)
+    assert pbft.validate_checkpoint(s, wrong_seq) == "digest_mismatch"
+    s2 = handle_byzantine_event(s, "checkpoint", {"message": good})
+    assert isinstance(s2, Ok)
+    assert _reason(handle_byzantine_event(s2.session, "checkpoint", {"message": good})) == (
+        "duplicate_message"
+    )
+    assert _reason(handle_byzantine_event(s, "checkpoint", {"message": wrong_seq})) == (
+        "digest_mismatch"
+    )
+
+
+def test_view_change_and_new_view_validation() -> None:
+    """Each way a VIEW-CHANGE or NEW-VIEW can be invalid is named, and refused."""
+    rt = runtime(faulty=(3,), checkpoint_interval=2, log_size=4, record=True)
+    for v in (1, 2, 3):
+        rt.submit(v)
+    rt.run(timers=False)
+    s = rt.sessions[2]
+    assert s.h == 2 and s.state.seq == 3
+    stable = s.stable
+    vc = _signed(rt, 3, pbft.ViewChange(1, 3, stable, ()))
+    assert pbft.validate_view_change(s, vc) is None
+    cert = s.certs[3][0]
+    with_cert = _signed(rt, 3, pbft.ViewChange(1, 3, stable, (cert,)))
+    assert pbft.validate_view_change(s, with_cert) is None
+    pp = cert.pre_prepare
+    genesis = pbft.GENESIS_PROOF
+    bad_stables = [
+        pbft.StableProof(pbft.Snapshot(2, "x", ()), stable.checkpoints),
+        pbft.StableProof(pbft.GENESIS_SNAPSHOT, stable.checkpoints),
+        pbft.StableProof(stable.snapshot, stable.checkpoints[:2]),
+        pbft.StableProof(stable.snapshot, (pp,)),
+        pbft.StableProof(stable.snapshot, (stable.checkpoints[0]._replace(sender=3),)),
+        "nonsense",
+    ]
+    bad_certs = [
+        cert._replace(prepares=cert.prepares[:1]),
+        cert._replace(prepares=(pp, pp)),
+        cert._replace(prepares=(cert.prepares[0]._replace(sender=0),) * 2),
+        cert._replace(pre_prepare=pp._replace(sender=1)),
+        cert._replace(pre_prepare=pp._replace(extra=None)),
+        cert._replace(pre_prepare=_signed(rt, 0, pp.body, rt.submit(9))),
+        cert._replace(pre_prepare=_signed(rt, 0, pbft.Prepare(0, 3, "d", 0))),
+        "nonsense",
+    ]
+    for bad in bad_stables:
+        m = _signed(rt, 3, pbft.ViewChange(1, 3, bad, ()))  # type: ignore[arg-type]
+        assert pbft.validate_view_change(s, m) == "invalid_view_change", bad
+    for bad in bad_certs:
+        m = _signed(rt, 3, pbft.ViewChange(1, 3, stable, (bad,)))  # type: ignore[arg-type]
+        assert pbft.validate_view_change(s, m) == "invalid_view_change", bad
+    old = _signed(rt, 3, pbft.ViewChange(1, 3, genesis, ()))
+    assert pbft.validate_view_change(s, old) is None  # an older checkpoint is still valid
+    assert pbft.validate_view_change(s, _signed(rt, 3, pbft.ViewChange(0, 3, stable, ()))) == (
+        "wrong_view"
+    )
+    kept = handle_byzantine_event(s, "view_change", {"message": vc})
+    assert isinstance(kept, Ok) and kept.session.view_changes[3] == vc
+    assert _reason(handle_byzantine_event(kept.session, "view_change", {"message": vc})) == (
+        "duplicate_message"
+    )
+    # NEW-VIEW for view 1 (primary 1) from the view-changes of 1, 2 and 3
+    vcs = [_signed(rt, i, pbft.ViewChange(1, i, rt.sessions[i].stable, ())) for i in (1, 2)]
+    vcs.append(vc)
+    _, o = pbft.compute_o(s.params, tuple(m.body for m in vcs), 1)  # type: ignore[misc]
+    pps = tuple(_signed(rt, 1, PrePrepare(1, n, d), r) for n, d, r in o)
+    nv = _signed(rt, 1, pbft.NewView(1, tuple(vcs), pps))
+    assert o == () and pbft.validate_new_view(s, nv) is None
+    extra_pp = (_signed(rt, 1, PrePrepare(1, 3, NULL_DIGEST)),)
+    bad_new_views = {
+        "not_from_primary": _signed(rt, 2, pbft.NewView(1, tuple(vcs), pps)),
+        "wrong_view": _signed(rt, 0, pbft.NewView(0, tuple(vcs), pps)),
+        "invalid_new_view": _signed(rt, 1, pbft.NewView(1, tuple(vcs[:2]), pps)),
+    }
+    for reason, m in bad_new_views.items():
+        assert pbft.validate_new_view(s, m) == reason, reason
+    for view_changes, pre_prepares in [
+        ((vcs[1], vcs[2], old), pps),  # the primary's own is missing
+        ((vcs[0], vcs[0], vcs[2]), pps),  # a sender twice
+        ((vcs[0], vcs[1], _signed(rt, 3, pbft.ViewChange(2, 3, stable, ()))), pps),
+        ((vcs[0], vcs[1], with_cert._replace(auth=vc.auth)), pps),
+        (tuple(vcs), extra_pp),
+    ]:
+        m = _signed(rt, 1, pbft.NewView(1, view_changes, pre_prepares))
+        assert pbft.validate_new_view(s, m) == "invalid_new_view"
+    # O that does not match, or pre-prepares not from the primary
+    vcs_c = [vcs[0], vcs[1], with_cert]
+    _, o_c = pbft.compute_o(s.params, tuple(m.body for m in vcs_c), 1)  # type: ignore[misc]
+    assert [(n, d == cert.pre_prepare.body.digest) for n, d, _ in o_c] == [(3, True)]  # type: ignore[union-attr]
+    wrong_o = (_signed(rt, 1, PrePrepare(1, 3, NULL_DIGEST)),)
+    forged_o = (_signed(rt, 2, PrePrepare(1, 3, o_c[0][1]), o_c[0][2]),)
+    for pre_prepares in (wrong_o, forged_o):
+        m = _signed(rt, 1, pbft.NewView(1, tuple(vcs_c), pre_prepares))
+        assert pbft.validate_new_view(s, m) == "invalid_new_view"
+    assert _reason(handle_byzantine_event(s, "new_view", {"message": bad_new_views["wrong_view"]}))
+    at_primary = rt.sessions[1]
+    assert pbft.validate_new_view(at_primary, nv) == "not_primary"
+    accepted = handle_byzantine_event(s, "new_view", {"message": nv})
+    assert isinstance(accepted, Ok) and accepted.session.view == 1
+    assert not accepted.session.changing and accepted.session.h == 2
+
+
+def test_canonical_encoding_names_the_type() -> None:
+    from impl.auth import canonical
+
+    assert canonical(Prepare(0, 1, "d", 2)) != canonical(Commit(0, 1, "d", 2))
+    assert canonical("x") == b"'x'"
+
+
 # --- conformance: the abstraction, on every step -----------------------------------------
 
 
