@@ -489,7 +489,7 @@ class PbftAdversary(RuleBasedStateMachine):
     c: Conformance | None = None
 
     @initialize(
-        faulty=st.sampled_from([0, 3]),
+        faulty=st.sampled_from([0, 3, 1]),
         checkpoints=st.booleans(),
         seed=st.integers(0, 3),
         requests=st.integers(0, 2),
@@ -591,10 +591,15 @@ class PbftAdversary(RuleBasedStateMachine):
         wanted = [(1, d)] if d is not None else []
         self.rt.byzantine_view_change(self.faulty, 1, [dest], wanted)
 
-    @rule(dest=st.integers(0, 3))
-    def byzantine_new_view(self, dest: int) -> None:
-        if self.faulty != 1 % 4:
-            return  # the faulty replica is never view 1's primary in these configurations
+    @rule(dests=st.sets(st.integers(0, 3), min_size=1), want=st.integers(0, 2))
+    def byzantine_new_view(self, dests: set[int], want: int) -> None:
+        """A faulty primary of view 1 sends NEW-VIEW from the view-changes it has seen."""
+        if self.faulty != 1:
+            return
+        d = self._req(want)
+        own = self.rt.byzantine_view_change(1, 1, [], [(1, d)] if d is not None else [])
+        honest = [m for m in self.rt.sent if isinstance(m.body, ViewChange) and m.body.view == 1]
+        self.rt.byzantine_new_view(1, sorted(dests), [own, *honest][:3])
 
     @rule(k=st.integers(0, 10**6), dest=st.integers(0, 3), forge=st.booleans())
     def replay_or_forge(self, k: int, dest: int, forge: bool) -> None:
