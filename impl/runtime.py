@@ -262,7 +262,9 @@ class Runtime:
         if session is None or dest in self.crashed:
             return None
         self.delivered += 1
-        result = handle_byzantine_event(session, event, {**data, "now": self.clock})
+        if session.now != self.clock:
+            data = {**data, "now": self.clock}
+        result = handle_byzantine_event(session, event, data)
         if isinstance(result, Error):
             self.rejected[result.reason] += 1
             self.sink(
