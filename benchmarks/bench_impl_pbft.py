@@ -7,8 +7,8 @@ Rows:
 
 - decide one request with n = 4, 10, 40, 100 replicas (no faulty replica, FIFO delivery,
   every replica executes it): wall and CPU time (this process's), best of `--repeat`
-  runs, and the packets delivered. On a shared machine the CPU column is the steadier. The seed asks under 5 s for 10 replicas; the goal is 10 under 20 ms and 100
-  under 1 s.
+  runs, and the packets delivered. On a shared machine the CPU column is the steadier.
+  The seed asks under 5 s for 10 replicas; the goal is 10 under 20 ms and 100 under 1 s.
 - throughput over N sequential requests (default 10,000: each is submitted once the
   previous one executed everywhere) with 4 replicas and checkpoints on (K = 64,
   L = 128): requests per second.
