@@ -128,8 +128,7 @@ def abstract(rt: Runtime, config: spec.PbftConfig) -> spec.PbftState:
             )
         else:
             assert isinstance(b, NewView)
-            vcs = tuple(v.body for v in b.view_changes)
-            proof, o = compute_o(next(iter(rt.sessions.values())).params, vcs, b.view)  # type: ignore[arg-type]
+            proof, o = compute_o(b.view_changes)
             snap = proof.snapshot
             pairs = frozenset((seq, _value(rt, d)) for seq, d, _ in o)
             new_views.add(

@@ -550,7 +550,7 @@ def valid_cert(s: ByzantineSession, cert: object, below: int, above: int) -> boo
     for p in cert.prepares:
         if not isinstance(p, Signed) or not isinstance(p.body, Prepare):
             return False
-        if p.body[:3] != tuple(pp) or p.sender in (primary, *()) or p.body.replica != p.sender:
+        if p.body[:3] != tuple(pp) or p.sender == primary or p.body.replica != p.sender:
             return False
         if not _authentic(s, p):
             return False
@@ -580,9 +580,10 @@ def validate_view_change(s: ByzantineSession, m: object) -> str | None:
 
 
 def compute_o(
-    params: Params, vcs: tuple[ViewChange, ...], view: int
+    view_changes: tuple[Signed, ...],
 ) -> tuple[StableProof, tuple[tuple[int, str, AuthRequest | None], ...]]:
-    """The new primary's O (§4.4) from the view-changes V.
+    """The new primary's O (§4.4) from the view-changes V: the stable checkpoint it starts
+    from, and (n, d, request) for each n in (min-s, max-s].
 
     "min-s [is] the sequence number of the latest stable checkpoint in V and max-s [is]
     the highest sequence number in a prepare message in V ... for each sequence number n
@@ -593,7 +594,7 @@ def compute_o(
     invariant), so the highest view picks one; the larger digest breaks the tie a broken
     replica could make, as `spec.pbft.compute_o` does.
     """
-    del params, view
+    vcs = [m.body for m in view_changes if isinstance(m.body, ViewChange)]
     stable = max((vc.stable for vc in vcs), key=lambda p: p.snapshot.seq)
     min_s = stable.snapshot.seq
     best: dict[int, tuple[int, str, AuthRequest | None]] = {}
@@ -650,7 +651,7 @@ def validate_new_view(s: ByzantineSession, m: object) -> str | None:
         return "invalid_new_view"
     if m.sender not in senders:
         return "invalid_new_view"
-    _, o = compute_o(s.params, tuple(vc.body for vc in nv.view_changes), nv.view)  # type: ignore[misc]
+    _, o = compute_o(nv.view_changes)
     if len(o) != len(nv.pre_prepares):
         return "invalid_new_view"
     for (n, d, _), pp in zip(o, nv.pre_prepares, strict=True):
@@ -911,7 +912,7 @@ class _Step:
             return
         own = s.view_changes[s.replica]
         chosen = (own, *[m for m in mine if m.sender != s.replica][: s.params.q_view_change - 1])
-        stable, o = compute_o(s.params, tuple(m.body for m in chosen), s.view)  # type: ignore[misc]
+        stable, o = compute_o(chosen)
         pps = tuple(_sign(s, PrePrepare(s.view, n, d), req) for n, d, req in o)
         nv = _sign(s, NewView(s.view, chosen, pps))
         self.multicast(nv)
@@ -1068,7 +1069,7 @@ def _on_new_view(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Error
     nv = m.body
     assert isinstance(nv, NewView)
     step = _Step(s)
-    stable, _ = compute_o(s.params, tuple(v.body for v in nv.view_changes), nv.view)  # type: ignore[misc]
+    stable, _ = compute_o(nv.view_changes)
     step.set(view=nv.view)
     step.enter_view(stable, nv.pre_prepares, prepare=True)
     for n in sorted(step.s.log):

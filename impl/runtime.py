@@ -449,8 +449,7 @@ class Runtime:
         bodies = tuple(v.body for v in vcs)
         if not all(isinstance(b, ViewChange) for b in bodies):
             return None
-        params = next(iter(self.sessions.values())).params
-        _, o = compute_o(params, bodies, view)  # type: ignore[arg-type]
+        _, o = compute_o(vcs)
         keys = self.keys[primary]
         pps = tuple(
             Signed(PrePrepare(view, n, d), primary, keys.authenticator(PrePrepare(view, n, d)), r)

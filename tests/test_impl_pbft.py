@@ -379,7 +379,7 @@ def test_view_change_and_new_view_validation() -> None:
     # NEW-VIEW for view 1 (primary 1) from the view-changes of 1, 2 and 3
     vcs = [_signed(rt, i, pbft.ViewChange(1, i, rt.sessions[i].stable, ())) for i in (1, 2)]
     vcs.append(vc)
-    _, o = pbft.compute_o(s.params, tuple(m.body for m in vcs), 1)  # type: ignore[misc]
+    _, o = pbft.compute_o(tuple(vcs))
     pps = tuple(_signed(rt, 1, PrePrepare(1, n, d), r) for n, d, r in o)
     nv = _signed(rt, 1, pbft.NewView(1, tuple(vcs), pps))
     assert o == () and pbft.validate_new_view(s, nv) is None
@@ -402,7 +402,7 @@ def test_view_change_and_new_view_validation() -> None:
         assert pbft.validate_new_view(s, m) == "invalid_new_view"
     # O that does not match, or pre-prepares not from the primary
     vcs_c = [vcs[0], vcs[1], with_cert]
-    _, o_c = pbft.compute_o(s.params, tuple(m.body for m in vcs_c), 1)  # type: ignore[misc]
+    _, o_c = pbft.compute_o(tuple(vcs_c))
     assert [(n, d == cert.pre_prepare.body.digest) for n, d, _ in o_c] == [(3, True)]  # type: ignore[union-attr]
     wrong_o = (_signed(rt, 1, PrePrepare(1, 3, NULL_DIGEST)),)
     forged_o = (_signed(rt, 2, PrePrepare(1, 3, o_c[0][1]), o_c[0][2]),)
