@@ -607,6 +607,18 @@ class PbftAdversary(RuleBasedStateMachine):
         honest = [m for m in self.rt.sent if isinstance(m.body, ViewChange) and m.body.view == 1]
         self.rt.byzantine_new_view(1, sorted(dests), [own, *honest][:3])
 
+    @rule(k=st.integers(0, 10**6), dest=st.integers(0, 3), bogus=st.booleans())
+    def byzantine_checkpoint(self, k: int, dest: int, bogus: bool) -> None:
+        """The faulty replica vouches for an honest checkpoint, or for a made-up state."""
+        honest = [m for m in self.rt.sent if isinstance(m.body, Checkpoint)]
+        if not honest:
+            return
+        m = honest[k % len(honest)]
+        assert isinstance(m.body, Checkpoint) and isinstance(m.extra, pbft.Snapshot)
+        snap = m.extra._replace(chain="forged") if bogus else m.extra
+        body = Checkpoint(m.body.seq, pbft.snapshot_digest(snap), self.faulty)
+        self.rt.byzantine_send(self.faulty, [dest], body, snap)
+
     @rule(k=st.integers(0, 10**6), dest=st.integers(0, 3), forge=st.booleans())
     def replay_or_forge(self, k: int, dest: int, forge: bool) -> None:
         seen = self.rt.sent
