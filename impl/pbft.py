@@ -46,7 +46,12 @@ certificates of messages with full authenticators, and a receiver checks its own
 (§4's signatures are replaced by authenticators, which is sound for the non-faulty
 senders the quorums rely on); the paper's f + 1 rule joins only view + 1; a checkpoint
 carries the (small) snapshot itself, so state transfer is adopting it; replies to clients
-are not sent; the reply cache keeps each client's last timestamp.
+are not sent and clients do not retransmit; the reply cache keeps each client's last
+timestamp. A primary assigns numbers only to requests a client sent it (§4.1: "the
+client sends the request to the primary"); a request learnt from a pre-prepare starts the
+replica's timer but is not proposed again by it as a later primary (the paper relies on
+the client's retransmission for that). Messages for other views are refused
+(`wrong_view`), not buffered.
 
 The replica logic is written from the paper, independently of `spec.pbft`'s step; it
 uses only its quorum functions. `impl.abstraction_pbft` maps runtime configurations to
