@@ -12,6 +12,8 @@ per case, `DIR/<protocol>/<action>/<case>/`, holding
   spec's `reason` (from its `GuardError`);
 - `post.json`: the state after the event, present exactly when the event is valid
   (consensus-specs: "post absent when the input must be rejected").
+- `history.itf.json`: a shortest run from an initial state to `pre`, as an ITF trace,
+  for implementations that can only reach a state by replaying events.
 
 Multi-step cases (`DIR/<protocol>/_multi_step/<witness>/`) are the shortest run to each of
 the model's witnesses: `pre.json` (the initial state), `steps.json` (the events in order,
@@ -304,6 +306,8 @@ class Case:
     guard: str | None = None
     reason: str | None = None
     perturbed: bool = False
+    index: int = attrs.field(default=-1, eq=False)  # the pre state's place in the search
+    history: Trace | None = attrs.field(default=None, eq=False)  # a run from init to pre
 
 
 @attrs.frozen
@@ -461,6 +465,7 @@ class _Search:
     findings_total: int = 0
     finding_keys: set[tuple[str, str]] = attrs.field(factory=set)
     made: dict[type, list[Any]] = attrs.field(factory=dict)
+    concrete: dict[int, tuple[TraceStep, ...]] = attrs.field(factory=dict)
 
     def represent(self, state: Any) -> Any:
         return self.model.canonical(state) if self.symmetry else state
@@ -517,9 +522,11 @@ class _Search:
             if kind not in seen_kinds and len(cases) < self.cap:
                 seen_kinds.add(kind)
                 name = f"valid_{len(cases)}"
-                cases.append(Case(kind, name, state, action, successor, True, depth, byzantine))
+                cases.append(
+                    Case(kind, name, state, action, successor, True, depth, byzantine, index=i)
+                )
             self.admit(successor, i, depth + 1)
-        self.probe(state, depth, listed)
+        self.probe(i, listed)
 
     def probes(self, state: Any, listed: Sequence[Any]) -> Iterator[tuple[Any, bool]]:
         """(action, perturbed) pairs to try in `state`, each once, in a fixed order: the
@@ -561,13 +568,14 @@ class _Search:
         else:
             self.model.step(state, action)
 
-    def probe(self, state: Any, depth: int, listed: list[Any]) -> None:
+    def probe(self, i: int, listed: list[Any]) -> None:
+        state = self.states[i]
         for action, perturbed in self.probes(state, listed):
             kind = action_name(action)
             try:
                 self.try_action(state, action)
             except GuardError as err:
-                self.reject(state, depth, action, err, perturbed)
+                self.reject(i, action, err, perturbed)
                 continue
             except Exception as err:
                 problem = f"raised {type(err).__name__} ({err}), not GuardError"
@@ -577,7 +585,7 @@ class _Search:
                 problem = "passes the guards, but the model does not list it as enabled"
                 self.finding(kind, "accepted", f"{action!r}: {problem}")
 
-    def reject(self, state: Any, depth: int, action: Any, err: GuardError, perturbed: bool) -> None:
+    def reject(self, i: int, action: Any, err: GuardError, perturbed: bool) -> None:
         kind, guard = action_name(action), err.guard
         seen = self.rejecting.setdefault(kind, [])
         if guard not in seen:
@@ -588,7 +596,20 @@ class _Search:
         self.rejected_kinds[(guard, kind)] = len(cases)
         name = f"reject_{guard}"
         cases.append(
-            Case(kind, name, state, action, None, False, depth, False, guard, err.reason, perturbed)
+            Case(
+                kind,
+                name,
+                self.states[i],
+                action,
+                None,
+                False,
+                self.depths[i],
+                False,
+                guard,
+                err.reason,
+                perturbed,
+                index=i,
+            )
         )
 
     def finding(self, kind: str, category: str, text: str) -> None:
@@ -611,9 +632,15 @@ class _Search:
     def trace_to(self, i: int) -> Trace:
         """The concrete run to the state stored at `i` (found again under symmetry)."""
         path = self.path_to(i)
-        first = next(s for s in self.model.initial() if self.represent(s) == self.states[path[0]])
-        steps = [TraceStep(None, False, first)]
-        for j in path[1:]:
+        known = max((k for k, j in enumerate(path) if j in self.concrete), default=-1)
+        if known < 0:
+            first = next(
+                s for s in self.model.initial() if self.represent(s) == self.states[path[0]]
+            )
+            self.concrete[path[0]] = (TraceStep(None, False, first),)
+            known = 0
+        steps = list(self.concrete[path[known]])
+        for j in path[known + 1 :]:
             target = self.states[j]
             current = steps[-1].state
             for action, byzantine in self.model.enabled(current):
@@ -623,7 +650,55 @@ class _Search:
                     break
             else:  # pragma: no cover - only a canonical() that is no symmetry gets here
                 raise GenerateError("canonical() is not a symmetry: a trace cannot be rebuilt")
+            self.concrete[j] = tuple(steps)
         return Trace(tuple(steps))
+
+    def concretise(self, case: Case) -> Case:
+        """The case moved to the end of a concrete run from an initial state (its history).
+
+        Under symmetry the run ends in a state symmetric to the case's (a representative);
+        the case is then taken again there: the enabled action of its kind that leads to
+        the same class, or the candidate of its kind that fails the same guard. A case
+        that cannot be moved keeps its state and has no history.
+        """
+        trace = self.trace_to(case.index)
+        state = trace.steps[-1].state
+        if state == case.pre:
+            return attrs.evolve(case, history=trace)
+        listed = self.model.enabled(state)
+        if case.valid:
+            target = self.represent(case.post)
+            for action, byzantine in listed:
+                if action_name(action) == case.kind:
+                    successor = self.model.step(state, action)
+                    if self.represent(successor) == target:
+                        return attrs.evolve(
+                            case,
+                            pre=state,
+                            action=action,
+                            post=successor,
+                            byzantine=byzantine,
+                            history=trace,
+                        )
+            return case  # pragma: no cover - only a canonical() that is no symmetry
+        for action, perturbed in self.probes(state, [a for a, _ in listed]):
+            if action_name(action) != case.kind:
+                continue
+            try:
+                self.try_action(state, action)
+            except GuardError as err:
+                if err.guard == case.guard:
+                    return attrs.evolve(
+                        case,
+                        pre=state,
+                        action=action,
+                        reason=err.reason,
+                        perturbed=perturbed,
+                        history=trace,
+                    )
+            except Exception:  # reported as a finding by `probe`
+                continue
+        return case
 
     def first_rejection(self, state: Any) -> tuple[Any, GuardError] | None:
         listed = [a for a, _ in self.model.enabled(state)]
@@ -682,6 +757,7 @@ def generate(
         cases += search.valid.get(kind, [])
     for guard in sorted(search.rejected):
         cases += search.rejected[guard]  # one per guard and action kind: the name is unique
+    cases = [search.concretise(case) for case in cases]
     multi = []
     for w in model.witnesses():
         if w.name in search.witness_at:
@@ -801,6 +877,9 @@ def case_files(vectors: Vectors, events: Mapping[str, type]) -> Iterator[tuple[s
         yield f"{where}/action.json", event
         if case.valid:
             yield f"{where}/post.json", state_record(case.post, canon)
+        if case.history is not None:
+            meta = {"protocol": top, "case": f"{case.kind}/{case.name}"}
+            yield f"{where}/history.itf.json", encode_trace(case.history, meta)
     for ev in vectors.event_cases:
         where = f"{top}/{EVENTS_DIR}/{ev.name}"
         yield f"{where}/pre.json", state_record(ev.pre, canon)
@@ -1051,6 +1130,7 @@ FILE_SCHEMAS = {
     "action.json": "action",
     "steps.json": "steps",
     "trace.itf.json": "itfTrace",
+    "history.itf.json": "itfTrace",
     "manifest.json": "manifest",
 }
 

@@ -97,7 +97,12 @@ def test_single_step_vectors_replay(written: tuple[Model[Any, Any], Vectors, Pat
             post = model.step(pre, action)
             assert state_record(post) == load(where / "post.json")
             assert decode_state(load(where / "post.json"), cls) == post
-            assert sorted(case["files"]) == ["action.json", "post.json", "pre.json"]
+            assert sorted(case["files"]) == [
+                "action.json",
+                "history.itf.json",
+                "post.json",
+                "pre.json",
+            ]
         else:
             with pytest.raises(GuardError) as err:
                 model.step(pre, action)
@@ -106,6 +111,9 @@ def test_single_step_vectors_replay(written: tuple[Model[Any, Any], Vectors, Pat
             assert not (where / "post.json").exists()
         if "event" in event and not event.get("perturbed"):
             assert event_action(model, event["event"]) == action
+        history = decode_trace(load(where / "history.itf.json"), model)
+        assert conform.replay(model, history).conforms
+        assert history.steps[-1].state == pre and len(history) == case["depth"]
 
 
 def test_event_decoding_vectors(written: tuple[Model[Any, Any], Vectors, Path]) -> None:

@@ -23,7 +23,7 @@ from model_check.schemas import (
     load,
     validate,
 )
-from spec import weighted
+from tests.models import diehard
 
 # --- the validator, keyword by keyword ----------------------------------------------
 
@@ -155,19 +155,18 @@ def test_documents_use_only_the_checked_keywords(name: str) -> None:
 
 
 def test_a_checker_trace_validates_as_itf(tmp_path: Path) -> None:
-    model = weighted.SPEC.build(weighted.SPEC.default_config())
-    result = check(model, Options(check_liveness=False))
-    assert result.witness_traces
+    model = diehard.SPEC.build(diehard.SPEC.default_config())
+    result = check(model, Options())
+    assert result.counterexample is not None
     path = tmp_path / "t.itf.json"
-    name, trace = result.witness_traces[0]
-    write_trace(path, trace, {"witness": name})
+    write_trace(path, result.counterexample.trace, {"property": "big_not_4"})
     obj = json.loads(path.read_text())
-    assert validate(obj, definition("vectors", "itfTrace")) == []
-    broken = dict(obj, states=[{"x": {"#bigint": 1}}])
-    assert validate(broken, definition("vectors", "itfTrace"))
-    assert validate(dict(obj, loop=-1), definition("vectors", "itfTrace"))
-    lasso = encode_trace(trace)
-    assert validate(lasso, definition("vectors", "itfTrace")) == []
+    schema = definition("vectors", "itfTrace")
+    assert validate(obj, schema) == []
+    assert validate(dict(obj, states=[{"x": {"#bigint": 1}}]), schema)
+    assert validate(dict(obj, loop=-1), schema)
+    assert validate(dict(obj, vars="small"), schema)
+    assert validate(encode_trace(result.counterexample.trace), schema) == []
 
 
 class Colour(enum.Enum):
