@@ -286,7 +286,7 @@ def test_twin_is_refuted_by_a_cti_the_spec_confirms() -> None:
     assert [o.name for o in result.outcomes] == ["agreement /\\ next => agreement'"]
     text = result.counterexample
     assert text.startswith("conjunct agreement breaks under Execute(")
-    # the same counterexample, decoded, checked against the spec itself
+    # a counterexample of the same obligation, decoded, checked against the spec itself
     enc = encoding()
     (ob,) = p.twin_obligations(enc)
     solver = z3.Solver()
@@ -294,7 +294,11 @@ def test_twin_is_refuted_by_a_cti_the_spec_confirms() -> None:
     assert solver.check() == z3.sat
     model = solver.model()
     pre, post = enc.decode(model, enc.pre), enc.decode(model, enc.post)
-    action = next(m.action for m in moves()["execute"] if z3.is_true(model.eval(m.step)))
+    action = next(
+        m.action
+        for m in moves()["execute"]
+        if z3.is_true(model.eval(m.step, model_completion=True))
+    )
     spec = pbft.Pbft(p.CONFIG)
     assert spec.step(pre, action) == post  # the spec takes the step (its guard passes)
     assert logs_agree(pre, spec.honest) and not logs_agree(post, spec.honest)
