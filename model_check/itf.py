@@ -226,12 +226,19 @@ def _hint_name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    """The resolved type hints of an attrs class or NamedTuple."""
-    try:
-        return typing.get_type_hints(cls)
-    except Exception as err:  # NameError and friends, from the class's own annotations
-        raise ItfError("", f"cannot resolve the type hints of {cls.__name__}: {err}") from None
+    """The resolved type hints of an attrs class or NamedTuple (memoised per class)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        try:
+            hints = typing.get_type_hints(cls)
+        except Exception as err:  # NameError and friends, from the class's own annotations
+            raise ItfError("", f"cannot resolve the type hints of {cls.__name__}: {err}") from None
+        _HINTS[cls] = hints
+    return hints
 
 
 def _is_named_tuple(hint: Any) -> bool:

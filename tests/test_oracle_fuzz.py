@@ -29,7 +29,7 @@ from model_check.engine import Options, simulate
 from model_check.itf import encode_trace
 
 PROTOCOLS = ("pbft", "weighted", "iterative")
-EXAMPLES = int(os.environ.get("COORDSPEC_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("COORDSPEC_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
