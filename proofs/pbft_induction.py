@@ -94,24 +94,26 @@ is unreachable, shrunk to the fewest messages (`_shrink`). Printed by
     conjunct agreement breaks under Execute(replica=2, view=1, seq=2, digest=1)
     pre-state (its non-empty fields):
       view = (0, 0, 1, 0)
-      executed = ((), (), (0,), (0, 2))
+      executed = ((), (0, 0), (0,), ())
       requests = {1}
       prepares = {(1, 2, 1, 2)}
       commits = {(1, 2, 1, 2), (1, 2, 1, 3)}
     post-state (the fields that changed):
-      executed = ((), (), (0, 1), (0, 2))
+      executed = ((), (0, 0), (0, 1), ())
 
 Replica 2 is in view 1 (with no NEW-VIEW that could have brought it there), has
 prepared request 1 at sequence number 2, and sees the commits of replicas 2 and 3 (with
 the faulty replica's, 2f + 1): request 1 is committed-local and it executes it at
-number 2; but replica 3 has already executed request 2 at number 2, which no replica
-committed (and no client sent). The logs agree before the step and not after.
-Strengthening the invariant the Ivy way: "what is executed was committed-local"
-(`executed_committed_local`) excludes this state;
-Z3's next CTI then needs "no two digests committed-local at one number"
-(`agreement_committed_local`), which needs certificates unique per view and number and
-the view change to carry what may have been committed (`choosable_is_locked`), and so
-on until every conjunct of `Encoding.invariant` is preserved by every action.
+number 2; but replica 1 has already executed the null request at number 2, which no
+replica committed. The logs agree before the step and not after.
+Strengthening the invariant the Ivy way (`obligations(enc, only=...)` replays each
+round): with "what is executed was committed-local" (`executed_committed_local`) added,
+Z3's next CTI has the null request and request 2 both committed-local at number 1 in
+view 1, which calls for `agreement_committed_local`; its CTI in turn is a client
+request that completes a certificate for a second digest at a backup that prepared two
+(`one_digest_per_sender`, `certificate_unique`); and so on, down to the view change
+carrying what may have been committed (`choosable_is_locked`), until every conjunct of
+`Encoding.invariant` is preserved by every action.
 
 ## Measured (`core.run(THEOREM)`)
 
@@ -975,14 +977,16 @@ SHRINK_MS = 20_000
 def _shrink(
     enc: Encoding, hypotheses: Sequence[Formula], move: Move, broken: Formula
 ) -> z3.ModelRef | None:
-    """A counterexample with the fewest messages in its pre-state (the Ivy way: a
-    minimal CTI is one a reader can follow), or None if Z3 runs out of time."""
+    """A counterexample with the fewest messages in its pre-state, then the shortest
+    logs, then the lowest digests in them (the Ivy way: a minimal CTI is one a reader
+    can follow), or None if Z3 runs out of time."""
     opt = z3.Optimize()
     opt.set("timeout", SHRINK_MS)
     opt.add(*hypotheses, move.step, z3.Not(broken))
     messages = [enc.pre[k] for k in enc.keys if k[0] not in INT_KINDS and k[0] != "changing"]
     opt.minimize(z3.Sum([z3.If(m, 1, 0) for m in messages]))
     opt.minimize(z3.Sum([enc.pre[("len", i)] for i in enc.honest]))
+    opt.minimize(z3.Sum([enc.pre[k] for k in enc.keys if k[0] == "log"]))
     return opt.model() if opt.check() == z3.sat else None
 
 
