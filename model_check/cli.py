@@ -385,6 +385,44 @@ def diagram_command(
     return 0
 
 
+@app.command("prove")
+def prove_command(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Theorems to prove (default: all).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Run the Z3 proofs and their negative twins: 0 all proved and all twins refuted."""
+    from proofs import registry
+
+    try:
+        theorems = registry.select(names or [])
+    except registry.UnknownProofError as err:
+        raise UsageError(str(err)) from None
+    results = registry.prove(theorems)
+    ok = all(r.ok for r in results)
+    if as_json:
+        payload = {
+            "ok": ok,
+            "seconds": round(sum(r.seconds for r in results), 3),
+            "results": [r.as_dict() for r in results],
+        }
+        print(json.dumps(payload, indent=2, sort_keys=True))
+        return 0 if ok else 1
+    console = _console()
+    console.print(registry.table(results))
+    for r in results:
+        if not r.ok:
+            expected = "refuted" if r.twin else "proved"
+            console.print(f"{r.name}: {r.status}, expected {expected}")
+            if r.counterexample:
+                console.print(f"  counterexample: {r.counterexample}")
+    total = sum(r.seconds for r in results)
+    console.print(f"Solver time: {total:.2f} s over {len(results)} runs.")
+    console.print(f"Result: {'PROVED' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script exits with it)."""
     command = typer.main.get_command(app)
