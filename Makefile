@@ -1,4 +1,5 @@
-# coordspec: `make check` model-checks every protocol; `make test` runs the whole suite.
+# coordspec: `make check` model-checks every protocol and runs the Z3 proofs; `make test`
+# runs the whole suite.
 # Both set up .venv from pyproject.toml first when needed, on a machine with nothing
 # installed but python3 (>= 3.11); Debian's graphviz is installed when `dot` is missing.
 
@@ -28,6 +29,7 @@ $(STAMP): pyproject.toml
 
 check: $(STAMP)
 	$(BIN)/coordspec check
+	$(BIN)/coordspec prove
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,6 +45,8 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_checker.py
+	$(BIN)/python benchmarks/bench_impl_pbft.py
+	$(BIN)/python benchmarks/bench_impl_voting.py
 
 # The phase machines of the protocols and one counterexample chart per mutant family,
 # regenerated from the spec (tests/test_diagrams.py fails when the committed ones are stale).
