@@ -85,6 +85,7 @@ from spec.core import (
     Invariant,
     Specification,
     Witness,
+    action_name,
     eventually,
     invariant,
     param,
@@ -622,6 +623,11 @@ class Pbft(GuardedModel[PbftState, Action]):
     def guard(self, s: PbftState, a: Action) -> None:
         """Raise `GuardError` naming the first guard of `a` that fails in `s`."""
         name = type(a).__name__
+        replica = getattr(a, "replica", None)
+        if replica is not None and not 0 <= replica < self.n:
+            raise GuardError(
+                action_name(a), "is_replica", f"no replica {replica} (0..{self.n - 1})"
+            )
         if isinstance(a, Request):
             if a.value not in self.values:
                 raise GuardError("request", "is_value", f"no client request {a.value}")

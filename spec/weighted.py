@@ -482,13 +482,17 @@ class Weighted(GuardedModel[WeightedState, Action]):
             reason = "after_decision" if s.consensus_reached else "after_deadline"
             raise GuardError(name, reason, "the session has ended")
         if isinstance(a, VoteSubmission | ExpertiseAssessment | PerformanceFeedback) and (
-            not isinstance(a.agent, int) or a.agent not in self.agents
+            not isinstance(a.agent, int) or isinstance(a.agent, bool) or a.agent not in self.agents
         ):
             raise GuardError(name, "not_participant", f"agent {a.agent} does not participate")
         if isinstance(a, VoteSubmission):
             if a.vote not in s.options:
                 raise GuardError(name, "unknown_option", f"option {a.vote!r} is not listed")
-            if not isinstance(a.confidence, Fraction | int) or not 0 <= a.confidence <= 1:
+            if (
+                isinstance(a.confidence, bool)
+                or not isinstance(a.confidence, Fraction | int)
+                or not 0 <= a.confidence <= 1
+            ):
                 raise GuardError(name, "confidence_out_of_range", f"confidence {a.confidence!r}")
             if s.votes_cast[a.agent] >= self.config.max_votes:
                 raise GuardError(name, "vote_bound", "the model's bound on votes is reached")

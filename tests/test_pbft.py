@@ -294,3 +294,18 @@ class RandomSchedules(RuleBasedStateMachine):
 
 TestRandomSchedules = RandomSchedules.TestCase
 TestRandomSchedules.settings = walk_settings(40)
+
+
+@pytest.mark.parametrize("replica", [4, -1, 10**6])
+def test_a_replica_out_of_range_is_a_named_guard(replica: int) -> None:
+    """A trace naming replica 4 of 4 (or -1) is rejected by a guard, not an IndexError."""
+    model = pbft.SPEC.build(pbft.PbftConfig())
+    (s,) = model.initial()
+    for action in (
+        pbft.Prepare(replica, 0, 1, 1),
+        pbft.Timeout(replica, 1),
+        pbft.Execute(replica, 0, 1, 1),
+    ):
+        with pytest.raises(GuardError) as err:
+            model.step(s, action)
+        assert err.value.guard == "is_replica"

@@ -452,6 +452,8 @@ def decided_state() -> tuple[w.Weighted, w.WeightedState]:
         ({}, (), w.ExpertiseAssessment(0, cast(Any, 1.0)), "unknown_profile"),  # not 1
         ({}, (), w.VoteSubmission(cast(Any, 1.0), 1, F(1)), "not_participant"),  # spec fix
         ({"feedbacks": 1}, (), w.PerformanceFeedback(cast(Any, "0"), True), "not_participant"),
+        ({}, (), w.VoteSubmission(cast(Any, True), 1, F(1)), "not_participant"),  # not agent 1
+        ({}, (), w.VoteSubmission(0, 1, cast(Any, True)), "confidence_out_of_range"),  # not 1
         ({}, ("two_votes",), w.VoteSubmission(2, 1, F(1, 2)), "vote_bound"),
         ({}, ("assess",), w.ExpertiseAssessment(1, 2), "assessment_bound"),
         ({}, (), w.PerformanceFeedback(0, True), "feedback_bound"),
