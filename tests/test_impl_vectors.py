@@ -42,6 +42,7 @@ import pytest
 
 from impl import iterative as ii
 from impl import weighted as iw
+from impl.abstraction_pbft import spec_path, violated
 from impl.core import Error, Ok
 from model_check.generate import EVENTS_DIR, MULTI_STEP, generate, write
 from model_check.itf import decode_action, decode_state, read_trace, state_type
@@ -51,6 +52,7 @@ from spec.core import Model
 from tests.test_generate import STATES, build
 from tests.test_impl_iterative import event_of as iterative_event_of
 from tests.test_impl_iterative import start as iterative_start
+from tests.test_impl_pbft import Driver, contains, follow
 from tests.test_impl_weighted import REASONS as WEIGHTED_REASONS
 from tests.test_impl_weighted import event_of as weighted_event_of
 from tests.test_impl_weighted import floats
@@ -387,3 +389,202 @@ def test_multi_step_vectors_replay_through_the_handlers(
             "not_refused" if steps[-1]["guard"] in NOT_REFUSED[protocol] else "refused"
         )
     assert seen == MULTI[protocol]
+
+
+# --- PBFT: spec actions through the runtime ------------------------------------------------
+#
+# The spec's PBFT actions are the steps of replicas (and of the client), not events one
+# hands to a replica: `tests.test_impl_pbft.Driver.perform` makes the runtime take one
+# by delivering the messages (and firing the timer) that lead an honest replica to it,
+# with the Byzantine replica's help where the spec counts it implicitly. One impl event
+# may take several spec steps (a primary pre-prepares a request as it receives it), so
+# the impl may be ahead of a vector: its abstraction then holds `pre` (or `post`) within
+# it (`contains`: the same per-replica variables, a superset of the messages), which is
+# how `follow` replays traces too.
+#
+# Valid vectors: the impl reaches `pre` by `follow`ing history.itf.json, takes the action
+# (or has taken it already: "ahead"), moves by a path of correct spec steps that breaks
+# no invariant, and ends in `post` (or ahead of it).
+# Invalid vectors: no message makes an honest replica take a step its guard forbids, so
+# "refused" is checked as: after the attempt the impl has moved only by correct spec
+# steps (none of them the rejected action), breaking no invariant; and how the impl
+# declined is pinned per guard in `PBFT_REFUSALS` (the runtime's rejection reason, the
+# driver finding no message to deliver, or a stutter where the replica ignores it).
+
+#: How the impl declines each rejected PBFT action, by (action, guard). A reason in
+#: snake_case is the impl's own (`message_rejected`); "no such message in flight", "no
+#: timer" and "... quorum not reached" are the driver's (nothing the network holds leads
+#: the replica there); "stutter": the attempt changes nothing (the replica has done it
+#: already, or is not in the state the action needs); "no such request": the action
+#: names a request no client submitted, for which the impl has no message at all.
+PBFT_REFUSALS: dict[tuple[str, str], str] = {
+    ("accept_new_view", "is_honest_backup"): "no such message in flight",
+    ("accept_new_view", "newer_view"): "wrong_view",
+    ("accept_new_view", "valid_new_view"): "no such message in flight",
+    ("commit", "in_view"): "no such request",
+    ("commit", "in_watermarks"): "prepare quorum not reached",
+    ("commit", "not_sent"): "stutter",
+    ("commit", "prepared"): "no such request",
+    ("execute", "committed_local"): "no such request",
+    ("execute", "in_order"): "stutter",
+    ("new_view", "is_honest_primary"): "stutter",
+    ("new_view", "view_changing"): "stutter",
+    ("pre_prepare", "in_view"): "no such message in flight",
+    ("pre_prepare", "in_watermarks"): "no such message in flight",
+    ("pre_prepare", "is_honest"): "no such message in flight",
+    ("pre_prepare", "is_primary"): "no such message in flight",
+    ("pre_prepare", "is_replica"): "no such replica",
+    ("prepare", "is_replica"): "no such replica",
+    ("commit", "is_replica"): "no such replica",
+    ("pre_prepare", "next_seq"): "no such message in flight",
+    ("prepare", "has_pre_prepare"): "no such request",
+    ("prepare", "in_view"): "no such request",
+    ("prepare", "in_watermarks"): "outside_watermarks",
+    ("prepare", "is_honest"): "no such message in flight",
+    ("prepare", "no_conflicting_pre_prepare"): "duplicate_message",
+    ("request", "not_sent"): "stutter",
+    ("stable_checkpoint", "has_proof"): "checkpoint quorum not reached",
+    ("stable_checkpoint", "newer"): "stutter",
+    ("timeout", "is_honest"): "no timer",
+    ("timeout", "next_view"): "no timer",
+}
+
+#: PBFT guards of the model's bounds, which the impl does not have: it takes the action,
+#: and the abstraction leaves the model's domain (the invariant named).
+PBFT_NOT_REFUSED: dict[tuple[str, str], str] = {
+    # the model's requests are 1..requests; any operation is a request to the impl
+    ("request", "is_value"): "type_ok",
+}
+
+#: Cases the impl cannot express, with the reason. The spec lets a replica's view-change
+#: timer expire at any time; the impl runs the timer only while a request waits at the
+#: replica (§4.5.2: "a backup is waiting for a request if it received a valid request and
+#: has not executed it"), so a Timeout with no request waiting has no impl event. These
+#: cases' history (or event) holds such a Timeout.
+NO_TIMER = "a Timeout with no request waiting: the impl's timer runs only while one waits"
+PBFT_INEXPRESSIBLE: dict[str, str] = {
+    "pbft/accept_new_view/valid_0": NO_TIMER,
+    "pbft/accept_new_view/valid_2": NO_TIMER,
+    "pbft/new_view/reject_valid_o": NO_TIMER,
+    "pbft/new_view/valid_0": NO_TIMER,
+    "pbft/new_view/valid_2": NO_TIMER,
+    "pbft/pre_prepare/reject_requested": NO_TIMER,
+    "pbft/prepare/reject_is_backup": NO_TIMER,
+    "pbft/request/valid_2": NO_TIMER,
+    "pbft/timeout/valid_0": NO_TIMER,
+    "pbft/timeout/valid_2": NO_TIMER,
+}
+
+
+def attempt(driver: Driver, action: Any) -> str | None:
+    """`driver.perform(action)`: None, or why the impl did not take it ("no such
+    replica" for a replica number the runtime has no session for)."""
+    replica = getattr(action, "replica", None)
+    if replica is not None and replica not in range(driver.config.replicas):
+        return "no such replica"
+    try:
+        return driver.perform(action)
+    except KeyError:  # Driver.digest: the spec's digest names no submitted request
+        return "no such request"
+
+
+def pbft_case(written: Written, path: str) -> str:
+    """Replay one PBFT single-step case; its outcome ("accepted", "ahead", "refused: ...",
+    "not_refused: ...", "inexpressible: ...")."""
+    model, config = written.model, written.config
+    folder = written.out / path
+    entry = load(folder / "action.json")
+    action = decode_action(entry["mbt::actionTaken"], entry["mbt::nondetPicks"], model)
+    pre = pre_state(written, folder)
+    driver, departure, _ahead = follow(config, history(written, folder))
+    if departure is not None:
+        assert departure.how == "refused: no timer", f"{path}: history departs: {departure}"
+        return f"inexpressible: history step {departure.step} is a {departure.action}"
+    before = driver.state()
+    assert contains(before, pre), f"{path}: the impl's state does not hold pre"
+    if entry["valid"]:
+        post = post_state(written, folder)
+        if before != pre and contains(before, post):
+            return "ahead"  # the impl took this step with an earlier event
+        reason = attempt(driver, action)
+        if reason == "no timer":
+            return "inexpressible: the event is a Timeout"
+        assert reason is None, f"{path}: the impl refuses a valid action: {reason}"
+        after = driver.state()
+        assert spec_path(model, before, after) is not None, f"{path}: not a spec step"
+        assert not violated(model, after), f"{path}: {violated(model, after)}"
+        assert contains(after, post), f"{path}: the impl's state does not hold post"
+        return "accepted"
+    key = (entry["mbt::actionTaken"], entry["guard"])
+    reason = attempt(driver, action)
+    after = driver.state()
+    if key in PBFT_NOT_REFUSED:
+        assert reason is None, f"{path}: {reason}"
+        assert violated(model, after) == [PBFT_NOT_REFUSED[key]], path
+        return f"not_refused: {PBFT_NOT_REFUSED[key]}"
+    taken = spec_path(model, before, after)
+    assert taken is not None, f"{path}: the attempt left the spec"
+    assert action not in taken, f"{path}: the impl took the rejected action"
+    assert not violated(model, after), f"{path}: {violated(model, after)}"
+    how = "stutter" if reason is None and after == before else str(reason)
+    assert how == PBFT_REFUSALS.get(key), f"{path}: {key} declined as {how!r}"
+    return f"refused: {how}"
+
+
+def test_pbft_single_step_vectors_replay_through_the_runtime(vectors: dict[str, Written]) -> None:
+    written = vectors["pbft"]
+    cases = written.cases("single_step")
+    outcomes = [(c["path"], pbft_case(written, c["path"])) for c in cases]
+    inexpressible = sorted(p for p, o in outcomes if o.startswith("inexpressible"))
+    assert inexpressible == sorted(PBFT_INEXPRESSIBLE)
+    counts = {k: v for k, v in tally([(p, o.partition(":")[0]) for p, o in outcomes]).items()}
+    assert counts == {
+        "accepted": 15,
+        "ahead": 2,
+        "inexpressible": len(PBFT_INEXPRESSIBLE),
+        "not_refused": 1,
+        "refused": 29,
+    }
+    assert (
+        sum(counts.values())
+        == written.manifest["counts"]["valid"] + (written.manifest["counts"]["rejected"])
+    )
+    # every rejection the generator wrote is either declined as pinned, a model bound,
+    # or inexpressible: the table has no entry the vectors do not use
+    used = {
+        (c["action"], c["guard"])
+        for c in cases
+        if not c["valid"] and c["path"] not in PBFT_INEXPRESSIBLE
+    }
+    assert sorted(used) == sorted({*PBFT_REFUSALS, *PBFT_NOT_REFUSED})
+
+
+def test_pbft_multi_step_vectors_replay_through_the_runtime(vectors: dict[str, Written]) -> None:
+    written = vectors["pbft"]
+    model, config = written.model, written.config
+    found = {}
+    for case in written.cases("multi_step"):
+        where = case["path"]
+        folder = written.out / where
+        trace = read_trace(folder / "trace.itf.json", model)
+        steps = load(folder / "steps.json")
+        assert len(steps) == len(trace.steps)  # every step, then the rejected event
+        driver, departure, _ahead = follow(config, trace)
+        assert departure is None, f"{where}: {departure}"
+        assert contains(driver.state(), post_state(written, folder)), where
+        last = steps[-1]
+        assert not last["valid"]
+        action = decode_action(last["mbt::actionTaken"], last["mbt::nondetPicks"], model)
+        before = driver.state()
+        reason = attempt(driver, action)
+        after = driver.state()
+        taken = spec_path(model, before, after)
+        assert taken is not None and action not in taken, where
+        how = "stutter" if reason is None and after == before else str(reason)
+        assert how == PBFT_REFUSALS[(last["mbt::actionTaken"], last["guard"])], where
+        found[where.rpartition("/")[2]] = (len(trace.steps) - 1, last["guard"])
+    assert found == {
+        "executed_after_view_change": (10, "not_sent"),
+        "executed_in_view_0": (6, "not_sent"),
+        "view_change_despite_equivocation": (7, "not_sent"),
+    }
