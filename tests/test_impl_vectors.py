@@ -47,6 +47,7 @@ from impl.core import Error, Ok
 from model_check.generate import EVENTS_DIR, MULTI_STEP, generate, write
 from model_check.itf import decode_action, decode_state, read_trace, state_type
 from model_check.result import Trace
+from spec import pbft as spec_pbft
 from spec import weighted as w
 from spec.core import Model
 from tests.test_generate import STATES, build
@@ -492,6 +493,7 @@ def pbft_case(written: Written, path: str) -> str:
     """Replay one PBFT single-step case; its outcome ("accepted", "ahead", "refused: ...",
     "not_refused: ...", "inexpressible: ...")."""
     model, config = written.model, written.config
+    assert isinstance(model, spec_pbft.Pbft)
     folder = written.out / path
     entry = load(folder / "action.json")
     action = decode_action(entry["mbt::actionTaken"], entry["mbt::nondetPicks"], model)
@@ -562,6 +564,7 @@ def test_pbft_single_step_vectors_replay_through_the_runtime(vectors: dict[str, 
 def test_pbft_multi_step_vectors_replay_through_the_runtime(vectors: dict[str, Written]) -> None:
     written = vectors["pbft"]
     model, config = written.model, written.config
+    assert isinstance(model, spec_pbft.Pbft)
     found = {}
     for case in written.cases("multi_step"):
         where = case["path"]
