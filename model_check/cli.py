@@ -15,14 +15,14 @@ import importlib
 import importlib.util
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from model_check import conform
+from model_check import conform, conform_events
 from model_check.engine import CheckerError, Options, Progress, check, simulate
 from model_check.itf import write_trace
 from model_check.report import (
@@ -271,6 +271,64 @@ def check_command(
     return 0 if result.result == "ok" else 1
 
 
+class ImplAgent:
+    """The reference implementation (`impl.api`) as a `conform_events.Agent`."""
+
+    protocols = ("weighted", "iterative")
+
+    def __init__(self) -> None:
+        self.session: object = None
+
+    def start(self, protocol: str, data: Mapping[str, Any]) -> conform_events.Outcome:
+        """`start_weighted_consensus` / `start_iterative_consensus` (store: none)."""
+        from impl import api
+
+        args = (data["proposal"], data["participants"], data.get("config"))
+        if protocol == "weighted":
+            return self._outcome(api.start_weighted_consensus(*args))
+        return self._outcome(api.start_iterative_consensus(*args))
+
+    def handle(self, event_type: str, data: Mapping[str, Any]) -> conform_events.Outcome:
+        """`handle_event` on the session."""
+        from impl import api
+
+        return self._outcome(api.handle_event(self.session, event_type, data))
+
+    def _outcome(self, result: object) -> conform_events.Outcome:
+        from impl.core import Decide, Error, Ok, Telemetry
+
+        if isinstance(result, Error):
+            return conform_events.Outcome(False, result.reason, result.detail or None)
+        assert isinstance(result, Ok)
+        self.session = result.session
+        return conform_events.Outcome(
+            True,
+            telemetry=tuple(e.event for e in result.effects if isinstance(e, Telemetry)),
+            decision=tuple(e.value for e in result.effects if isinstance(e, Decide)),
+        )
+
+
+def _conform_events(
+    spec: Specification[Any], path: Path, args: Sequence[str]
+) -> conform_events.EventReport:
+    """`conform --events`: a session_start log through `ImplAgent`, else through the spec."""
+    try:
+        log = conform_events.read_log(path)
+        if log.protocol != spec.name:
+            raise conform_events.LogError(f"a {log.protocol!r} log, not {spec.name!r}")
+        if not log.implementation_form:
+            config = make_config(spec.config_type, parse_params(args, spec))
+            return conform_events.replay_spec(log, spec.build(config))
+        if args:
+            raise UsageError("parameters only apply to spec-form logs (no session_start)")
+        if spec.name not in ImplAgent.protocols:
+            known = ", ".join(ImplAgent.protocols)
+            raise conform_events.LogError(f"session logs are replayed for {known} only")
+        return conform_events.replay(log, ImplAgent())
+    except (conform_events.LogError, ConfigError) as err:
+        raise UsageError(f"{path}: {err}") from None
+
+
 @app.command(
     "conform",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -278,11 +336,19 @@ def check_command(
 def conform_command(
     ctx: typer.Context,
     protocol: Annotated[str, typer.Argument(help="A registered protocol or a model file.")],
-    trace: Annotated[Path, typer.Argument(help="The ITF trace (*.itf.json) to replay.")],
+    trace: Annotated[
+        Path, typer.Argument(help="The ITF trace (*.itf.json) to replay, or with --events a log.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    events: Annotated[
+        bool,
+        typer.Option("--events", help="TRACE is a per-agent event log (JSON Lines): replay it."),
+    ] = False,
 ) -> int:
     """Replay an ITF trace through a protocol's step: 0 conforms, 1 the first divergence."""
     spec = load_spec(protocol)
+    if events:
+        return conform_events.run(_conform_events(spec, trace, ctx.args), trace, as_json)
     try:
         return conform.run(spec, trace, parse_params(ctx.args, spec), as_json)
     except SpecError as err:  # ItfError, ConfigError: the trace or a parameter is bad
