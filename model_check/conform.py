@@ -17,8 +17,8 @@ allows that run. The replay:
 
 The configuration comes from the trace's `#meta.params` (what `coordspec check
 --trace-out` writes), overridden by the command line's `--name value` options. The
-event-level mode (a per-agent event log replayed through the impl's handlers) is not
-here.
+event-level mode (an event log replayed through the impl's handlers, `conform --events`)
+is `model_check/conform_events.py`.
 """
 
 from __future__ import annotations
