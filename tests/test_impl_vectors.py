@@ -199,6 +199,33 @@ def iterative_event(event: Mapping[str, Json]) -> tuple[str, dict[str, Json]]:
     return event["event_type"], data
 
 
+def test_event_translation_passes_what_it_cannot_read_unchanged() -> None:
+    """Ill-typed values reach the impl as they are, for it to refuse."""
+    odd = {"agent": True, "vote": "x", "confidence": "1/x", "profile": 7, "extra": 1}
+    event_type, data = weighted_event({"event_type": "vote_submission", "event_data": odd})
+    assert event_type == "vote_submission"
+    assert data == {
+        "agent_id": True,
+        "vote": "x",
+        "confidence": "1/x",
+        "extra": 1,
+        **{name: -1.0 for name in iw.Metrics._fields},
+    }
+    session = weighted_start(w.WeightedConfig())
+    refused = iw.handle_weighted_event(session, event_type, data)
+    assert isinstance(refused, Error) and refused.reason == "not_participant"
+    feedback = {"from_agent": "a", "target_agent": 1, "score": "0.5", "proposal": 3}
+    assert iterative_event({"event_type": "feedback_submission", "event_data": feedback}) == (
+        "feedback_submission",
+        {
+            "from_agent": "a",
+            "target_agent": "agent1",
+            "feedback": {"quality_score": "0.5"},
+            "proposal": 3,
+        },
+    )
+
+
 # --- weighted and iterative: one adapter each ----------------------------------------------
 
 
