@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -32,3 +33,22 @@ def walk_settings(steps: int) -> settings:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
+
+
+def refined_step(
+    model: Model[Any, Any],
+    shadow: Any,
+    after: Any,
+    close: Callable[[Any, Any], bool],
+    differences: Callable[[Any, Any], object],
+) -> Any:
+    """The spec state an implementation step maps to: `shadow` itself (a stutter) or
+    `step(shadow, a)` for the first honest action `a` whose successor is `close` to
+    `after` (the implementation's abstraction); fails naming the differences otherwise."""
+    if close(after, shadow):
+        return shadow
+    for action in model.honest_actions(shadow):
+        successor = model.step(shadow, action)
+        if close(after, successor):
+            return successor
+    raise AssertionError(f"no spec step: {differences(after, shadow)}")

@@ -50,6 +50,7 @@ from model_check.itf import read_trace, write_trace
 from spec import iterative as it
 from spec.core import GuardError, action_name
 from tests.mutants.iterative import MUTANTS
+from tests.spec_helpers import refined_step
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 F = Fraction
@@ -419,16 +420,7 @@ class IterativeConformance(RuleBasedStateMachine):
             return
         assert verdict is None, f"impl accepts {event_type} {data}, spec says {verdict}"
         after = abstract(result.session)
-        if approx(after, self.shadow):
-            matched = self.shadow  # a stutter
-        else:
-            found = [
-                nxt
-                for a in self.model.honest_actions(self.shadow)
-                if approx(after, nxt := self.model.step(self.shadow, a))
-            ]
-            assert found, f"no spec step: {differences(after, self.shadow)}"
-            matched = found[0]
+        matched = refined_step(self.model, self.shadow, after, approx, differences)
         self.session, self.shadow = result.session, matched
 
     @invariant()

@@ -49,6 +49,7 @@ from model_check.itf import read_trace, write_trace
 from spec import weighted as w
 from spec.core import GuardError
 from tests.mutants.weighted import MUTANTS, SECONDARY
+from tests.spec_helpers import refined_step
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 F = Fraction
@@ -486,16 +487,7 @@ class WeightedConformance(RuleBasedStateMachine):
             return
         assert verdict is None, f"impl accepts {event_type} {data}, spec says {verdict}"
         after = abstract(result.session, self.config)
-        if iw.approx(after, self.shadow):
-            matched = self.shadow  # a stutter
-        else:
-            found = [
-                nxt
-                for a in self.model.honest_actions(self.shadow)
-                if iw.approx(after, nxt := self.model.step(self.shadow, a))
-            ]
-            assert found, f"no spec step: {iw.differences(after, self.shadow)}"
-            matched = found[0]
+        matched = refined_step(self.model, self.shadow, after, iw.approx, iw.differences)
         self.session, self.shadow = result.session, matched
         emit(result.effects, CollectingSink())
 
