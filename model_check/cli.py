@@ -457,6 +457,12 @@ def prove_command(
         list[str] | None, typer.Argument(help="Theorems to prove (default: all).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    counterexamples: Annotated[
+        bool,
+        typer.Option(
+            "--counterexamples", help="Also print the counterexample that refutes each twin."
+        ),
+    ] = False,
 ) -> int:
     """Run the Z3 proofs and their negative twins: 0 all proved and all twins refuted."""
     from proofs import registry
@@ -483,6 +489,9 @@ def prove_command(
             console.print(f"{r.name}: {r.status}, expected {expected}")
             if r.counterexample:
                 console.print(f"  counterexample: {r.counterexample}")
+        elif r.twin and counterexamples:
+            for o in r.outcomes:
+                console.print(f"{r.name}: {o.name}: {o.counterexample}", soft_wrap=True)
     total = sum(r.seconds for r in results)
     console.print(f"Solver time: {total:.2f} s over {len(results)} runs.")
     console.print(f"Result: {'PROVED' if ok else 'FAILED'}")

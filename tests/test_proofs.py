@@ -182,6 +182,12 @@ def test_prove_one_theorem(capsys: pytest.CaptureFixture[str]) -> None:
     assert "quorum_intersection~twin" in out and "Result: PROVED" in out
 
 
+def test_prove_prints_the_twins_counterexamples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "weighted_quorums", "--counterexamples"]) == 0
+    out = capsys.readouterr().out
+    assert "weighted_quorums~twin: no two options reach t >= 1/2: threshold 1/2" in out
+
+
 def test_prove_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prove", "quorum_intersection", "expertise_scaling", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
