@@ -186,6 +186,10 @@ def check_command(
     trace_out: Annotated[
         Path | None, typer.Option(help="Write the counterexample as ITF JSON to this file.")
     ] = None,
+    witness_out: Annotated[
+        Path | None,
+        typer.Option(help="Write each reached witness's trace as DIR/<witness>.itf.json."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
 ) -> int:
@@ -226,8 +230,10 @@ def check_command(
     if protocol is None:
         if ctx.args:
             raise UsageError("parameters need a protocol: coordspec check PROTOCOL --name value")
-        if trace_out is not None:
-            raise UsageError("--trace-out needs a protocol: coordspec check PROTOCOL")
+        if trace_out is not None or witness_out is not None:
+            raise UsageError(
+                "--trace-out and --witness-out need a protocol: coordspec check PROTOCOL"
+            )
         rows = []
         for spec in registered().values():
             rows.append((spec.name, run(spec, {})))
@@ -242,16 +248,19 @@ def check_command(
         return 1 if any(r.result != "ok" for _, (_, r) in rows) else 0
 
     spec = load_spec(protocol)
+    if witness_out is not None and witness_out.exists() and not witness_out.is_dir():
+        raise UsageError(f"--witness-out {witness_out} is a file, not a directory")
     config, result = run(spec, parse_params(ctx.args, spec))
     cex = result.counterexample
+    params = conform.param_texts(config)  # `coordspec conform` reads them back
     if trace_out is not None and cex is not None:
-        meta = {
-            "protocol": spec.name,
-            "property": cex.property,
-            "kind": cex.kind,
-            "params": conform.param_texts(config),  # `coordspec conform` reads them back
-        }
-        write_trace(trace_out, cex.trace, meta)
+        meta: dict[str, object] = {"protocol": spec.name, "params": params}
+        write_trace(trace_out, cex.trace, {**meta, "property": cex.property, "kind": cex.kind})
+    if witness_out is not None:
+        witness_out.mkdir(parents=True, exist_ok=True)
+        for name, trace in result.witness_traces:
+            path = witness_out / f"{name}.itf.json"
+            write_trace(path, trace, {"protocol": spec.name, "witness": name, "params": params})
     if as_json:
         print(json.dumps(to_json(spec.name, config, result), indent=2))
         return 0 if result.result == "ok" else 1
@@ -264,6 +273,9 @@ def check_command(
         console.print(step_table(cex.trace, title))
         if trace_out is not None:
             console.print(f"Counterexample written to {trace_out} (ITF JSON).")
+    if witness_out is not None:
+        written = len(result.witness_traces)
+        console.print(f"{written} witness traces written to {witness_out}/ (ITF JSON).")
     console.print(counts_line(result))
     console.print(fingerprint_line(result))
     console.print(timing_line(result))

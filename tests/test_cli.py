@@ -50,6 +50,25 @@ def test_check_model_file_reports_counterexample(
     assert itf["states"][1]["mbt::nondetPicks"]["sender"] == {"tag": "Some", "value": "a"}
 
 
+def test_witness_traces_are_written_and_conform(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--witness-out writes each reached witness as ITF; each replays through the spec."""
+    out_dir = tmp_path / "witnesses"
+    code, out, _ = run(capsys, "check", "pbft", "--witness-out", str(out_dir), "--quiet")
+    assert code == 0 and "3 witness traces written" in out
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == [
+        "executed_after_view_change.itf.json",
+        "executed_in_view_0.itf.json",
+        "view_change_despite_equivocation.itf.json",
+    ]
+    for path in sorted(out_dir.iterdir()):
+        assert json.loads(path.read_text())["#meta"]["witness"] == path.name.split(".")[0]
+        code, out, _ = run(capsys, "conform", "pbft", str(path))
+        assert code == 0 and out.startswith("conforms:")
+
+
 def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", RUMOR, "--agents=4", "--json", "--continue")
     assert code == 1
@@ -103,7 +122,9 @@ def test_check_bounds_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", "nosuch"], "unknown protocol 'nosuch'"),
         (["check", "missing/model.py"], "no such model file: missing/model.py"),
         (["check", "--agents", "3"], "parameters need a protocol"),
-        (["check", "--trace-out", "x.json"], "--trace-out needs a protocol"),
+        (["check", "--trace-out", "x.json"], "--trace-out and --witness-out need a protocol"),
+        (["check", "--witness-out", "d"], "--trace-out and --witness-out need a protocol"),
+        (["check", RUMOR, "--witness-out", "pyproject.toml"], "is a file, not a directory"),
         (["check", RUMOR, "--max-depth", "x"], "--max-depth"),
         (["nosuchcommand"], "nosuchcommand"),
     ],
