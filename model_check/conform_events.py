@@ -19,8 +19,8 @@ One JSON object per line, each an `event` of the schema (`agent`, `protocol`,
   (`agent_id`, `vote`, `confidence` as floats...). It is replayed through an `Agent`
   that the caller supplies: `coordspec conform PROTOCOL LOG --events` wires in the
   reference implementation (`impl.api`; `model_check/cli.py`, the one module that may
-  import it). Weighted and iterative sessions: a PBFT session is one replica's and
-  needs key material (bytes) that a JSON log does not carry, so it is not replayed.
+  import it). The agent decides which sessions it can start: one that needs key
+  material (bytes) a JSON log does not carry is refused with a one-line error.
 - **spec form** (no `session_start`; what `coordspec generate` writes as
   `events.jsonl`): the spec's event data (agents by position, fractions as "p/q"),
   replayed through the spec itself (`from_event`, then `step`) from the model's initial

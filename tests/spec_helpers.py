@@ -42,9 +42,13 @@ def refined_step(
     close: Callable[[Any, Any], bool],
     differences: Callable[[Any, Any], object],
 ) -> Any:
-    """The spec state an implementation step maps to: `shadow` itself (a stutter) or
-    `step(shadow, a)` for the first honest action `a` whose successor is `close` to
-    `after` (the implementation's abstraction); fails naming the differences otherwise."""
+    """The spec state an implementation step maps to.
+
+    `shadow` is the spec state the previous abstraction matched; the new abstraction
+    `after` must match it again (a stutter) or match `step(shadow, a)` for one of the
+    actions the spec enables there (the first that does is returned). Fails naming the
+    differences otherwise.
+    """
     if close(after, shadow):
         return shadow
     for action in model.honest_actions(shadow):

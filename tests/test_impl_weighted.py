@@ -11,11 +11,10 @@ departing from the implementation at a pinned step.
 
 How a step is checked: the implementation's session is mapped to a spec state by its
 abstraction function (`abstract`: positions for agents, the spec's fractions for
-measured values, exact binary values for derived numbers). The run keeps the spec state
-that the previous abstraction matched within the tolerance; the new abstraction must
-match it again (a stutter) or match `step(previous, a)` for one of the actions the spec
-enables there; the spec's invariants are evaluated on the matched (exact) state, since
-float-derived numbers satisfy exact equalities only within the tolerance.
+measured values, exact binary values for derived numbers), and
+`tests.spec_helpers.refined_step` finds the spec state it matches within the tolerance;
+the spec's invariants are evaluated on that (exact) state, since float-derived numbers
+satisfy exact equalities only within the tolerance.
 
 `HYPOTHESIS_PROFILE=thorough` runs the state machine for 10,000 examples.
 """
