@@ -7,9 +7,10 @@ rendered to SVG by graphviz's `dot`:
 - **The phase machine** (`phase_machine`, `phase_dot`): the checker explores every
   reachable state (`model_check.engine.check`, with the model's symmetry) and each
   explored transition is projected on the model's phase variables (`Model.phase`, such
-  as one replica's idle / prepared / committed / executed phases). The nodes are the phases met, in the order the breadth-first search
-  met them; an edge joins two different phases when some transition moves from one to
-  the other, labelled with the names of the actions that do (sorted). Steps that stay
+  as one replica's idle / prepared / committed / executed phases). The nodes are the
+  phases met, in the order the breadth-first search met them; an edge joins two
+  different phases when some transition moves from one to the other, labelled with
+  the names of the actions that do (sorted). Steps that stay
   in their phase are not drawn. Actions only the adversary takes are a dashed edge.
 - **The message sequence chart** (`trace_chart`, `chart_dot`) of an ITF trace (what
   `coordspec check --trace-out` writes, or any ITF file with Quint's `mbt::` variables),
