@@ -26,13 +26,26 @@ from tests.mutants import iterative, pbft, weighted
 #: The protocols drawn, by the module that exports their `SPEC`.
 PROTOCOLS = ("spec.pbft", "spec.weighted", "spec.iterative")
 
-#: One representative per family: (protocol, mutant). A Byzantine primary's
-#: equivocation accepted twice (PBFT), the seed's running total (W1), and a session
-#: without its round bound, whose counterexample is a lasso (liveness).
+#: One representative per family of bugs: (protocol, mutant), the family in the comment.
 FAMILIES: tuple[tuple[str, pbft.Mutant | iterative.Mutant], ...] = (
+    # a missing guard: a backup accepts a second pre-prepare for one sequence number
     ("pbft", next(m for m in pbft.MUTANTS if m.name == "accepts_two_pre_prepares")),
+    # double counting: the seed's running total adds a re-vote again (W1)
     ("weighted", next(m for m in weighted.MUTANTS if m.name == "seed_running_total")),
+    # a missing bound: without max_rounds a session can refine forever (a lasso)
     ("iterative", next(m for m in iterative.MUTANTS if m.name == "no_max_rounds")),
+    # a wrong quorum: the seed's 2f + 1 at n = 5 (P8)
+    ("pbft", next(m for m in pbft.MUTANTS if m.name == "seed_quorum_2f_plus_1_at_n5")),
+    # a view change that loses a prepared certificate
+    ("pbft", next(m for m in pbft.MUTANTS if m.name == "new_view_ignores_p")),
+    # no authentication: a forged message counts
+    ("pbft", next(m for m in pbft.MUTANTS if m.name == "no_authentication")),
+    # liveness: the seed's prepare rule stalls with one silent backup (stuttering)
+    ("pbft", next(m for m in pbft.MUTANTS if m.name == "seed_prepare_rule_silent_backup")),
+    # a decision that is not final: votes after the decision move it
+    ("weighted", next(m for m in weighted.MUTANTS if m.name == "votes_after_decision")),
+    # a missing guard in refinement: feedback on one's own proposal counts
+    ("iterative", next(m for m in iterative.MUTANTS if m.name == "self_feedback_counted")),
 )
 
 
