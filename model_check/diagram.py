@@ -7,7 +7,7 @@ rendered to SVG by graphviz's `dot`:
 - **The phase machine** (`phase_machine`, `phase_dot`): the checker explores every
   reachable state (`model_check.engine.check`, with the model's symmetry) and each
   explored transition is projected on the model's phase variables (`Model.phase`, such
-  as one replica's idle / prepared / committed / executed phases). The nodes are the
+  as one participant's idle / prepared / committed / executed phases). The nodes are the
   phases met, in the order the breadth-first search met them; an edge joins two
   different phases when some transition moves from one to the other, labelled with
   the names of the actions that do (sorted). Steps that stay
@@ -29,11 +29,11 @@ convention (the trace carries no more than that):
 - the receiver is the first argument named one of `RECEIVER_FIELDS` (`target_agent`,
   `receiver`, `to`, ...): an arrow from the actor to it;
 - otherwise a step that adds elements to a set-valued variable sends a message to
-  everyone (a Paxos.tla-style set of the messages sent): arrows from the actor to
+  everyone (a model that keeps the set of all messages sent): arrows from the actor to
   every other participant; any other step is local (a box only).
 
 Participants numbered by integers get lifelines 0..the highest number seen, so a
-replica that never acts (a silent faulty one) still has its lifeline.
+participant that never acts (a silent faulty one) still has its lifeline.
 """
 
 from __future__ import annotations
