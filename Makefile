@@ -11,15 +11,24 @@ STAMP := $(VENV)/.installed
 PACKAGES := spec model_check proofs impl
 COV := $(foreach p,$(PACKAGES),--cov=$(p))
 
-.PHONY: setup check test lint typecheck pytest bench diagrams clean
+.PHONY: setup system-packages check test lint typecheck pytest bench diagrams clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Debian's packages, checked on every run (installed when missing, as root): graphviz
+# renders the diagrams; Java runs TLC (../shared/tools/tla2tools.jar) for the
+# cross-checks against TLC.
+system-packages:
 	@command -v dot >/dev/null 2>&1 || { \
 	  echo "graphviz (dot) is missing: installing Debian's graphviz"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: run as root, or install graphviz yourself" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "java is missing: installing Debian's default-jre-headless (for the TLC cross-checks)"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: the TLC cross-checks will be skipped" >&2; \
+	  else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; fi; }
+
+$(STAMP): pyproject.toml | system-packages
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
 	  echo "make: coordspec needs Python >= 3.11 as $(PYTHON)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -29,6 +29,7 @@ from model_check.report import (
     counts_line,
     fingerprint_line,
     properties_table,
+    result_line,
     step_table,
     summary_table,
     timing_line,
@@ -83,8 +84,45 @@ def load_spec(name: str) -> Specification[Any]:
     return specs[name]
 
 
-def parse_params(args: Sequence[str], spec: Specification[Any]) -> dict[str, str]:
-    """`--name value` / `--name=value` pairs from the command line, by parameter name."""
+def command_options(ctx: typer.Context) -> set[str]:
+    """The long options of the command being run (`--max-depth`, `--no-liveness`...)."""
+    return {
+        opt
+        for p in ctx.command.params
+        for opt in (*p.opts, *p.secondary_opts)
+        if opt.startswith("--")
+    }
+
+
+def refuse_clashes(spec: Specification[Any], reserved: set[str]) -> None:
+    """A model parameter named like one of the command's own options is an error.
+
+    Otherwise `--depth 5` would set the simulation's depth and silently leave a model
+    parameter `depth` at its default (and `--liveness true` fail on "true").
+
+    Raises:
+        UsageError: naming the parameter and the option it clashes with.
+    """
+    for p in spec.params():
+        if p.option in reserved:
+            raise UsageError(
+                f"{spec.name}: the model parameter {p.name!r} is named like the option "
+                f"{p.option} of this command; rename the parameter (the command's options: "
+                f"{', '.join(sorted(reserved))})"
+            )
+
+
+def parse_params(
+    args: Sequence[str], spec: Specification[Any], reserved: set[str] | None = None
+) -> dict[str, str]:
+    """`--name value` / `--name=value` pairs from the command line, by parameter name.
+
+    Raises:
+        UsageError: an unknown option, a missing value, or (with `reserved`, the
+            command's own options) a model parameter that clashes with one of them.
+    """
+    if reserved is not None:
+        refuse_clashes(spec, reserved)
     names = {p.name for p in spec.params()}
     values: dict[str, str] = {}
     i = 0
@@ -237,6 +275,8 @@ def check_command(
         rows = []
         for spec in registered().values():
             rows.append((spec.name, run(spec, {})))
+            if rows[-1][1][1].interrupted:
+                break  # Ctrl-C: the protocols checked so far, and the partial one
         if as_json:
             print(json.dumps({"results": [to_json(n, c, r) for n, (c, r) in rows]}, indent=2))
         else:
@@ -245,42 +285,89 @@ def check_command(
                 console.print("No protocols are registered: nothing to check.")
             else:
                 console.print(summary_table([(n, r) for n, (_, r) in rows]))
-        return 1 if any(r.result != "ok" for _, (_, r) in rows) else 0
+        return combined_exit_code([r for _, (_, r) in rows])
 
     spec = load_spec(protocol)
     if witness_out is not None and witness_out.exists() and not witness_out.is_dir():
         raise UsageError(f"--witness-out {witness_out} is a file, not a directory")
-    config, result = run(spec, parse_params(ctx.args, spec))
-    cex = result.counterexample
+    if trace_out is not None and not trace_out.parent.is_dir():
+        raise UsageError(f"--trace-out {trace_out}: no such directory {trace_out.parent}")
+    config, result = run(spec, parse_params(ctx.args, spec, command_options(ctx)))
     params = conform.param_texts(config)  # `coordspec conform` reads them back
-    if trace_out is not None and cex is not None:
-        meta: dict[str, object] = {"protocol": spec.name, "params": params}
-        write_trace(trace_out, cex.trace, {**meta, "property": cex.property, "kind": cex.kind})
+    written = write_counterexamples(spec.name, params, result, trace_out, keep_going)
     if witness_out is not None:
-        witness_out.mkdir(parents=True, exist_ok=True)
-        for name, trace in result.witness_traces:
-            path = witness_out / f"{name}.itf.json"
-            write_trace(path, trace, {"protocol": spec.name, "witness": name, "params": params})
+        try:
+            witness_out.mkdir(parents=True, exist_ok=True)
+            for name, trace in result.witness_traces:
+                path = witness_out / f"{name}.itf.json"
+                write_trace(path, trace, {"protocol": spec.name, "witness": name, "params": params})
+        except OSError as err:
+            raise UsageError(f"--witness-out {witness_out}: {err.strerror or err}") from None
     if as_json:
         print(json.dumps(to_json(spec.name, config, result), indent=2))
-        return 0 if result.result == "ok" else 1
+        return result.exit_code
     console = _console()
     shown = ", ".join(f"{k}={v!r}" for k, v in config.items())
     console.print(f"coordspec check {spec.name} ({shown or 'no parameters'})")
     console.print(properties_table(result))
-    if cex is not None:
+    shown_traces = result.counterexamples if keep_going else result.counterexamples[:1]
+    for cex in shown_traces:
         title = f"Counterexample: {cex.kind} {cex.property} violated in {len(cex.trace)} steps"
         console.print(step_table(cex.trace, title))
-        if trace_out is not None:
-            console.print(f"Counterexample written to {trace_out} (ITF JSON).")
+    for path in written:
+        console.print(f"Counterexample written to {path} (ITF JSON).")
     if witness_out is not None:
-        written = len(result.witness_traces)
-        console.print(f"{written} witness traces written to {witness_out}/ (ITF JSON).")
+        console.print(
+            f"{len(result.witness_traces)} witness traces written to {witness_out}/ (ITF JSON)."
+        )
     console.print(counts_line(result))
     console.print(fingerprint_line(result))
     console.print(timing_line(result))
-    console.print(f"Result: {result.result.upper()}")
-    return 0 if result.result == "ok" else 1
+    console.print(result_line(result, simulate_runs, depth))
+    return result.exit_code
+
+
+def combined_exit_code(results: Sequence[CheckResult]) -> int:
+    """One exit code for several runs: a violation first, then Ctrl-C, then a cap."""
+    codes = {r.exit_code for r in results}
+    for code in (1, 130, 3):
+        if code in codes:
+            return code
+    return 0
+
+
+def counterexample_path(trace_out: Path, prop: str) -> Path:
+    """`cex.itf.json` -> `cex.<prop>.itf.json`: one file per property under --continue."""
+    name = trace_out.name
+    stem = name[: -len(".itf.json")] if name.endswith(".itf.json") else trace_out.stem
+    return trace_out.with_name(f"{stem}.{prop}.itf.json")
+
+
+def write_counterexamples(
+    protocol: str,
+    params: Mapping[str, str],
+    result: CheckResult,
+    trace_out: Path | None,
+    every: bool,
+) -> list[Path]:
+    """Write the counterexample (with `every`, each property's) as ITF; the paths written.
+
+    Raises:
+        UsageError: a file cannot be written.
+    """
+    if trace_out is None or not result.counterexamples:
+        return []
+    meta: dict[str, object] = {"protocol": protocol, "params": params}
+    chosen = result.counterexamples if every else result.counterexamples[:1]
+    written = []
+    for cex in chosen:
+        path = counterexample_path(trace_out, cex.property) if every else trace_out
+        try:
+            write_trace(path, cex.trace, {**meta, "property": cex.property, "kind": cex.kind})
+        except OSError as err:
+            raise UsageError(f"--trace-out {path}: {err.strerror or err}") from None
+        written.append(path)
+    return written
 
 
 class ImplAgent:
@@ -321,7 +408,7 @@ class ImplAgent:
 
 
 def _conform_events(
-    spec: Specification[Any], path: Path, args: Sequence[str]
+    spec: Specification[Any], path: Path, args: Sequence[str], reserved: set[str]
 ) -> conform_events.EventReport:
     """`conform --events`: a session_start log through `ImplAgent`, else through the spec."""
     try:
@@ -329,7 +416,7 @@ def _conform_events(
         if log.protocol != spec.name:
             raise conform_events.LogError(f"a {log.protocol!r} log, not {spec.name!r}")
         if not log.implementation_form:
-            config = make_config(spec.config_type, parse_params(args, spec))
+            config = make_config(spec.config_type, parse_params(args, spec, reserved))
             return conform_events.replay_spec(log, spec.build(config))
         if args:
             raise UsageError("parameters only apply to spec-form logs (no session_start)")
@@ -360,9 +447,11 @@ def conform_command(
     """Replay an ITF trace through a protocol's step: 0 conforms, 1 the first divergence."""
     spec = load_spec(protocol)
     if events:
-        return conform_events.run(_conform_events(spec, trace, ctx.args), trace, as_json)
+        return conform_events.run(
+            _conform_events(spec, trace, ctx.args, command_options(ctx)), trace, as_json
+        )
     try:
-        return conform.run(spec, trace, parse_params(ctx.args, spec), as_json)
+        return conform.run(spec, trace, parse_params(ctx.args, spec, command_options(ctx)), as_json)
     except SpecError as err:  # ItfError, ConfigError: the trace or a parameter is bad
         raise UsageError(f"{trace}: {err}") from None
 
@@ -392,7 +481,7 @@ def generate_command(
 
     spec = load_spec(protocol)
     try:
-        config = make_config(spec.config_type, parse_params(ctx.args, spec))
+        config = make_config(spec.config_type, parse_params(ctx.args, spec, command_options(ctx)))
         lines = generate.run(
             spec.name,
             spec.build(config),
@@ -451,7 +540,7 @@ def diagram_command(
         else:
             assert protocol is not None
             spec = load_spec(protocol)
-            values = parse_params(ctx.args, spec)
+            values = parse_params(ctx.args, spec, command_options(ctx))
             text = diagram.protocol_diagram(spec, values, symmetry, max_states)
         if out is None:
             print(text, end="")
@@ -528,6 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, CheckerError) as err:
         print(f"coordspec: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside a search (a search reports its partial result)
+        print("coordspec: interrupted", file=sys.stderr)
+        return 130
     return code if isinstance(code, int) else 0
 
 

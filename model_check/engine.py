@@ -19,12 +19,13 @@ has the stored representative, so every trace printed replays through `step`.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -43,7 +44,7 @@ from model_check.result import (
     Trace,
     TraceStep,
 )
-from spec.core import GuardError, Model
+from spec.core import Eventually, GuardError, Model
 
 NO_PARENT = 0xFFFFFFFF
 
@@ -137,7 +138,12 @@ class _Explorer:
         # Liveness bookkeeping (only when there are `eventually` properties).
         self.graph = Graph() if self.liveness else None
         self.goals = [bytearray() for _ in self.liveness]
+        self.premises = [bytearray() for _ in self.liveness]
         self.classes: dict[str, int] = {}
+        known = model.action_classes()
+        if known is not None:
+            for prop in model.eventually():
+                check_fairness_classes(prop, known, "the model's action classes")
 
     # -- keys -------------------------------------------------------------------------
 
@@ -199,6 +205,8 @@ class _Explorer:
             queue.append(state)
             for k, prop in enumerate(self.liveness):
                 self.goals[k].append(1 if prop.goal(state) else 0)
+                if prop.premise is not None:
+                    self.premises[k].append(1 if prop.premise(state) else 0)
             for wit in self.witnesses:
                 if wit.name not in self.witness_found and wit.reached(state):
                     self.witness_found[wit.name] = idx
@@ -212,69 +220,88 @@ class _Explorer:
                 return False
             return ok
 
-        for i, state in enumerate(model.initial()):
-            generated += 1
-            if model.constraint(state) and not admit(self.represent(state), NO_PARENT, i):
-                stop = True
-                break
-
         depth = 0
-        level_end = len(self.parents)
+        level_end = 0
         expanded = 0
-        next_report = started + options.progress_interval
-        graph = self.graph
-        on_edge = options.on_edge
-        while queue and not stop:
-            state = queue.popleft()
-            idx = expanded
-            expanded += 1
-            if idx >= level_end:
-                depth += 1
-                level_end = len(self.parents)
-            if options.progress is not None and (expanded & 255) == 0:
-                now = time.monotonic()
-                if now >= next_report:
-                    next_report = now + options.progress_interval
-                    options.progress(
-                        Progress(len(self.parents), generated, len(queue), depth, now - started)
-                    )
-            enabled = model.enabled(state)
-            if not enabled:
-                if graph is not None:
-                    graph.close_node(0)
-                if options.check_deadlock and not model.terminal_ok(state):
-                    self.violations.setdefault("deadlock", ("deadlock", idx))
-                    if options.stop_at_first:
-                        break
-                continue
-            if options.max_depth is not None and depth >= options.max_depth:
-                incomplete = f"the --max-depth bound of {options.max_depth} steps"
-                if graph is not None:
-                    graph.close_node(0)
-                continue
-            enabled_mask = 0
-            for ordinal, (action, byzantine) in enumerate(enabled):
-                successor = take(model, state, action)
+        interrupted = False
+        try:
+            for i, state in enumerate(model.initial()):
                 generated += 1
-                bit = 0
-                if graph is not None and not byzantine:
-                    bit = self.class_bit(action)
-                    enabled_mask |= bit
-                if not model.constraint(successor):
-                    continue
-                if on_edge is not None:
-                    on_edge(state, action, byzantine, successor)
-                successor = self.represent(successor)
-                if not admit(successor, idx, ordinal):
+                if model.constraint(state) and not admit(self.represent(state), NO_PARENT, i):
                     stop = True
                     break
-                if graph is not None:
-                    assert index is not None
-                    graph.add_edge(index[last_key], ordinal, bit)
-            if graph is not None and not stop:
-                graph.close_node(enabled_mask)
 
-        if stop and options.check_deadlock and "deadlock" not in self.violations:
+            depth = 0
+            level_end = len(self.parents)
+            expanded = 0
+            next_report = started + options.progress_interval
+            graph = self.graph
+            on_edge = options.on_edge
+            while queue and not stop:
+                state = queue.popleft()
+                idx = expanded
+                expanded += 1
+                if idx >= level_end:
+                    depth += 1
+                    level_end = len(self.parents)
+                if options.progress is not None and (expanded & 255) == 0:
+                    now = time.monotonic()
+                    if now >= next_report:
+                        next_report = now + options.progress_interval
+                        options.progress(
+                            Progress(len(self.parents), generated, len(queue), depth, now - started)
+                        )
+                enabled = model.enabled(state)
+                if not enabled:
+                    if graph is not None:
+                        graph.close_node(0)
+                    if options.check_deadlock and not model.terminal_ok(state):
+                        self.violations.setdefault("deadlock", ("deadlock", idx))
+                        if options.stop_at_first:
+                            break
+                    continue
+                if options.max_depth is not None and depth >= options.max_depth:
+                    incomplete = f"the --max-depth bound of {options.max_depth} steps"
+                    if graph is not None:
+                        graph.close_node(0)
+                    continue
+                enabled_mask = 0
+                for ordinal, (action, byzantine) in enumerate(enabled):
+                    successor = take(model, state, action)
+                    generated += 1
+                    bit = 0
+                    if graph is not None and not byzantine:
+                        # WF_vars: only a step that changes the state enables or takes a class.
+                        bit = self.class_bit(action)
+                        if successor == state:
+                            bit = 0
+                        enabled_mask |= bit
+                    if not model.constraint(successor):
+                        continue
+                    if on_edge is not None:
+                        on_edge(state, action, byzantine, successor)
+                    successor = self.represent(successor)
+                    if not admit(successor, idx, ordinal):
+                        stop = True
+                        break
+                    if graph is not None:
+                        assert index is not None
+                        graph.add_edge(index[last_key], ordinal, bit)
+                if graph is not None and not stop:
+                    graph.close_node(enabled_mask)
+
+        except KeyboardInterrupt:  # Ctrl-C: stop here and report what is known
+            interrupted = stop = True
+            incomplete = "an interrupt (Ctrl-C)"
+            del self.parents[len(self.ordinals) :]  # an interrupted `admit`
+            del self.ordinals[len(self.parents) :]
+
+        if (
+            stop
+            and not interrupted
+            and options.check_deadlock
+            and "deadlock" not in self.violations
+        ):
             # An invariant broke one level down; a deadlock in the rest of this level
             # would be a shorter counterexample, so look at those states too.
             for k in range(max(level_end - expanded, 0)):
@@ -288,7 +315,7 @@ class _Explorer:
         if incomplete is None and not complete:
             incomplete = "the first violation (--continue goes on)"
         seconds = time.monotonic() - started
-        return self._result(
+        result = self._result(
             generated=generated,
             depth=depth,
             seconds=seconds,
@@ -296,6 +323,7 @@ class _Explorer:
             incomplete=incomplete,
             visited=visited,
         )
+        return attrs.evolve(result, interrupted=True) if interrupted else result
 
     def _stopped_early(self) -> bool:
         return self.options.stop_at_first and bool(self.violations)
@@ -350,24 +378,36 @@ class _Explorer:
             else:
                 status = "unreached" if decided else "unknown"
                 properties.append(PropertyStatus(wit.name, "witness", status, wit.summary))
+        depths: array[int] | None = None
         for k, prop in enumerate(self.liveness):
             if not decided or self.graph is None:
-                properties.append(PropertyStatus(prop.name, "eventually", "unknown", prop.summary))
+                properties.append(PropertyStatus(prop.name, prop.kind, "unknown", prop.summary))
                 continue
+            if self.model.action_classes() is None:
+                check_fairness_classes(prop, self.classes, "the classes of the explored actions")
             fair = 0
             for name in prop.fairness:
                 fair |= self.classes.get(name, 0)
-            lasso = find_lasso(self.graph, self.goals[k], self.initial_indices(), fair)
+            if prop.premise is None:
+                lasso = find_lasso(self.graph, self.goals[k], self.initial_indices(), fair)
+            else:
+                if depths is None:
+                    depths = self.depths()
+                premise = self.premises[k]
+                sources = [v for v in range(len(premise)) if premise[v]]
+                lasso = find_lasso(
+                    self.graph, self.goals[k], sources, fair, [depths[v] for v in sources]
+                )
             if lasso is None:
-                properties.append(PropertyStatus(prop.name, "eventually", "holds", prop.summary))
+                properties.append(PropertyStatus(prop.name, prop.kind, "holds", prop.summary))
                 continue
-            trace = self.lasso_trace(lasso, prop.goal, fair)
-            counterexamples.append(Counterexample(prop.name, "eventually", trace))
+            trace = self.lasso_trace(lasso, prop, fair)
+            counterexamples.append(Counterexample(prop.name, prop.kind, trace))
             properties.append(
-                PropertyStatus(prop.name, "eventually", "violated", prop.summary, len(trace))
+                PropertyStatus(prop.name, prop.kind, "violated", prop.summary, len(trace))
             )
         for prop in self.skipped:
-            properties.append(PropertyStatus(prop.name, "eventually", "unknown", prop.summary))
+            properties.append(PropertyStatus(prop.name, prop.kind, "unknown", prop.summary))
         counterexamples.sort(key=lambda c: len(c.trace.steps))
         distinct = len(self.parents)
         fingerprints = self.options.fingerprints
@@ -415,6 +455,14 @@ class _Explorer:
             result.append(idx)
         return result
 
+    def depths(self) -> array[int]:
+        """Each stored state's breadth-first depth (parents come before their children)."""
+        depth = array("I", bytes(4 * len(self.parents)))
+        for idx, parent in enumerate(self.parents):
+            if parent != NO_PARENT:
+                depth[idx] = depth[parent] + 1
+        return depth
+
     def path_to(self, idx: int) -> list[int]:
         """State indices from an initial state to `idx` along BFS parents."""
         path = [idx]
@@ -452,9 +500,16 @@ class _Explorer:
             "canonical() is not a symmetry: no concrete step matches the representative's"
         )
 
-    def lasso_trace(self, lasso: Lasso, goal: Callable[[Any], bool], fair: int) -> Trace:
-        """The concrete lasso; its last state equals the state at its `loop` index."""
-        steps = self.replay(lasso.prefix[0], lasso.prefix_ordinals)
+    def lasso_trace(self, lasso: Lasso, prop: Eventually[Any], fair: int) -> Trace:
+        """The concrete lasso; its last state equals the state at its `loop` index.
+
+        For `premise ~> goal` the trace first reaches the lasso's premise state along a
+        shortest path from an initial state.
+        """
+        path = self.path_to(lasso.prefix[0])
+        ordinals = [self.ordinals[i] for i in path[1:]] + list(lasso.prefix_ordinals)
+        steps = self.replay(path[0], ordinals)
+        start = len(path) - 1  # where the goal-free part begins
         loop = len(steps) - 1
         if lasso.cycle_ordinals:
             start_key = self.key(steps[loop].state)
@@ -465,32 +520,58 @@ class _Explorer:
                     break
             else:  # pragma: no cover - only a broken canonical() gets here
                 raise CheckerError("canonical() is not a symmetry: the lasso does not close")
-        self.verify_lasso(steps, loop, goal, fair)
+        self.verify_lasso(steps, start, loop, prop, fair)
         return Trace(tuple(steps), loop)
 
     def verify_lasso(
-        self, steps: list[TraceStep], loop: int, goal: Callable[[Any], bool], fair: int
+        self, steps: list[TraceStep], start: int, loop: int, prop: Eventually[Any], fair: int
     ) -> None:
         """Check on the concrete trace that the lasso is a fair behaviour avoiding the goal.
+
+        From `start` on (the initial state, or the premise state of `premise ~> goal`)
+        no state is a goal state; every fair class is taken in the cycle by a step that
+        changes the state, or is not enabled (no step of it changes the state) in some
+        state of the cycle.
 
         Raises:
             CheckerError: it is not, which only a symmetry that does not respect the
                 goal or the fairness classes can cause.
         """
         taken = 0
-        for s in steps[loop + 1 :]:
-            if not s.byzantine:
+        for before, s in itertools.pairwise(steps[loop:]):
+            if not s.byzantine and s.state != before.state:
                 taken |= self.class_bit(s.action)
         disabled = 0
         for s in steps[loop:]:
             enabled = 0
             for action, byzantine in self.model.enabled(s.state):
-                if not byzantine:
+                if not byzantine and self.model.step(s.state, action) != s.state:
                     enabled |= self.class_bit(action)
             disabled |= fair & ~enabled
-        if any(goal(s.state) for s in steps) or fair & ~(taken | disabled):
+        premise_missed = prop.premise is not None and not prop.premise(steps[start].state)
+        if (
+            premise_missed
+            or any(prop.goal(s.state) for s in steps[start:])
+            or fair & ~(taken | disabled)
+        ):
             raise CheckerError(  # pragma: no cover - only a broken canonical() gets here
                 "canonical() does not respect the goal or the fairness classes"
+            )
+
+
+def check_fairness_classes(prop: Eventually[Any], known: Iterable[str], where: str) -> None:
+    """Every class a liveness property is fair to must be one the model's actions have.
+
+    Raises:
+        CheckerError: naming the property, the unknown class and the known ones.
+    """
+    names = list(known)
+    for name in prop.fairness:
+        if name not in names:
+            listed = ", ".join(sorted(names)) or "none"
+            raise CheckerError(
+                f"model error: property {prop.name} is fair to the class {name!r}, "
+                f"which is not among {where} ({listed})"
             )
 
 
@@ -544,30 +625,37 @@ def simulate(
                 return Counterexample(inv.name, "invariant", Trace(tuple(steps)))
         return None
 
-    for _ in range(runs if initial else 0):
-        steps = [TraceStep(None, False, rng.choice(initial))]
-        generated += 1
-        counterexample = look(steps)
-        while counterexample is None and len(steps) - 1 < depth:
-            state = steps[-1].state
-            enabled = model.enabled(state)
-            if not enabled:
-                if options.check_deadlock and not model.terminal_ok(state):
-                    counterexample = Counterexample("deadlock", "deadlock", Trace(tuple(steps)))
-                break
-            action, byzantine = enabled[rng.randrange(len(enabled))]
-            successor = take(model, state, action)
+    interrupted = False
+    try:
+        for _ in range(runs if initial else 0):
+            steps = [TraceStep(None, False, rng.choice(initial))]
             generated += 1
-            if not model.constraint(successor):
-                break
-            steps.append(TraceStep(action, byzantine, successor))
             counterexample = look(steps)
-        deepest = max(deepest, len(steps) - 1)
-        if options.progress is not None and time.monotonic() >= next_report:
-            next_report = time.monotonic() + options.progress_interval
-            options.progress(Progress(len(seen), generated, 0, deepest, time.monotonic() - started))
-        if counterexample is not None:
-            break
+            while counterexample is None and len(steps) - 1 < depth:
+                state = steps[-1].state
+                enabled = model.enabled(state)
+                if not enabled:
+                    if options.check_deadlock and not model.terminal_ok(state):
+                        counterexample = Counterexample("deadlock", "deadlock", Trace(tuple(steps)))
+                    break
+                action, byzantine = enabled[rng.randrange(len(enabled))]
+                successor = take(model, state, action)
+                generated += 1
+                if not model.constraint(successor):
+                    break
+                steps.append(TraceStep(action, byzantine, successor))
+                counterexample = look(steps)
+            deepest = max(deepest, len(steps) - 1)
+            if options.progress is not None and time.monotonic() >= next_report:
+                next_report = time.monotonic() + options.progress_interval
+                options.progress(
+                    Progress(len(seen), generated, 0, deepest, time.monotonic() - started)
+                )
+            if counterexample is not None:
+                break
+
+    except KeyboardInterrupt:  # Ctrl-C: report the walks so far
+        interrupted = True
 
     properties: list[PropertyStatus] = []
     for inv in invariants:
@@ -596,7 +684,7 @@ def simulate(
         else:
             properties.append(PropertyStatus(wit.name, "witness", "unknown", wit.summary))
     for prop in model.eventually():
-        properties.append(PropertyStatus(prop.name, "eventually", "unknown", prop.summary))
+        properties.append(PropertyStatus(prop.name, prop.kind, "unknown", prop.summary))
     return CheckResult(
         mode="simulation",
         distinct_states=len(seen),
@@ -609,10 +697,13 @@ def simulate(
             (w.name, witness_traces[w.name]) for w in witnesses if w.name in witness_traces
         ),
         complete=False,
-        incomplete_reason=f"simulation: {runs} random walks of at most {depth} steps (seed {seed})",
+        incomplete_reason="an interrupt (Ctrl-C)"
+        if interrupted
+        else f"simulation: {runs} random walks of at most {depth} steps (seed {seed})",
         symmetry=False,
         fingerprints=True,
         visited_bytes=seen.nbytes(),
         collision_calculated=None,
         collision_observed=None,
+        interrupted=interrupted,
     )

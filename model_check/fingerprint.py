@@ -51,7 +51,7 @@ class Canonicaliser:
         self._memo: dict[frozenset[Any], str] = {}
         self._elements: dict[Any, str] = {}  # texts of set elements (often shared)
         self._shared: dict[int, tuple[object, str]] = {}  # texts of tuples, by identity
-        self._fields: dict[type, tuple[str, ...]] = {}
+        self._names: dict[str, list[type]] = {}  # qualified class name -> its classes
         self._dispatch: dict[type, Callable[[Any], str]] = {
             int: int.__repr__,
             str: str.__repr__,
@@ -73,9 +73,11 @@ class Canonicaliser:
         """Make and remember the handler for a type met for the first time."""
         handler: Callable[[Any], str]
         if attrs.has(cls):
-            # A small function per class: field reads compiled in, no getattr loop.
-            reads = ' + "," + '.join(f"t(v.{f.name})" for f in attrs.fields(cls)) or '""'
-            source = f'def encode(v):\n    return "{cls.__name__}(" + {reads} + ")"\n'
+            # A small function per class: field reads compiled in, no getattr loop. Only
+            # the fields that take part in equality are encoded, as `==` compares them.
+            fields = [f.name for f in attrs.fields(cls) if f.eq]
+            reads = ' + "," + '.join(f"t(v.{name})" for name in fields) or '""'
+            source = f"def encode(v):\n    return {self._class_name(cls) + '('!r} + {reads} + ')'\n"
             namespace: dict[str, Any] = {"t": self.text}
             exec(source, namespace)
             handler = namespace["encode"]
@@ -83,7 +85,7 @@ class Canonicaliser:
             # IntEnum / StrEnum members equal their values: so must their texts.
             handler = lambda member: self.text(member._value_)  # noqa: E731
         elif issubclass(cls, enum.Enum):
-            prefix = cls.__name__ + "."
+            prefix = self._class_name(cls) + "."
             handler = lambda member: prefix + member.name  # noqa: E731
         elif issubclass(cls, frozenset):
             handler = self._frozenset
@@ -98,6 +100,20 @@ class Canonicaliser:
             )
         self._dispatch[cls] = handler
         return handler
+
+    def _class_name(self, cls: type) -> str:
+        """The class's qualified name, unique among the classes this canonicaliser met.
+
+        Two classes of one name in two modules are told apart by the module; two made
+        under one qualified name (a class defined in a function called twice) by the
+        order in which the search met them, which is the same on every run.
+        """
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        taken = self._names.setdefault(name, [])
+        if cls not in taken:
+            taken.append(cls)
+        index = taken.index(cls)
+        return name if index == 0 else f"{name}#{index}"
 
     def _tuple(self, value: tuple[Any, ...]) -> str:
         if set(map(type, value)) <= _PLAIN:

@@ -1,24 +1,36 @@
-"""Liveness: `<>goal` under weak fairness, decided on the explored state graph.
+"""Liveness: `<>goal` and `premise ~> goal` under weak fairness, on the explored graph.
 
-A behaviour violates `<>goal` when it never visits a goal state. On a finite graph such
-a behaviour ends, after a finite prefix of non-goal states, in one of two ways:
+The semantics are TLA+'s. `WF_vars(A)` for a class A of actions: a behaviour is fair
+when A is not enabled forever without an A step, where both words are about steps that
+change the state: A is enabled in s when some action of A leads from s to a state other
+than s (ENABLED <<A>>_vars), and a step is an A step when it is an action of A that
+changes the state (<<A>>_vars). A step from s back to s is a stutter: it never counts as
+taking a class, and a class whose only actions in s lead back to s is not enabled there.
+Strong fairness is not offered (no protocol here needs it).
 
-- it stutters forever in a non-goal state where no fair action class is enabled (a
-  deadlock is the special case where nothing at all is enabled); or
-- it cycles forever through a strongly connected component C of the non-goal states,
-  and is fair: for each fair class c, c is taken on an edge inside C or c is disabled
-  in some state of C (weak fairness: a class enabled in every state of C must be
-  taken infinitely often).
+A behaviour violates `<>goal` when it never visits a goal state; it violates
+`premise ~> goal` (`[](premise => <>goal)`) when at some point a premise state is
+visited and no goal state is visited from then on. On a finite graph such a behaviour
+ends, after a finite prefix, in one of two ways, all through non-goal states from the
+point that matters on (an initial state for `<>`, the premise state for `~>`):
+
+- it stutters forever in a non-goal state where no fair class is enabled (a deadlock is
+  the special case where nothing at all is enabled); or
+- it cycles forever through a strongly connected component C of those non-goal states,
+  and is fair: for each fair class c, c is taken on a state-changing edge inside C, or c
+  is not enabled in some state of C.
 
 For weak fairness a component that fails the test has no fair sub-component either (a
 class enabled in every state of C is enabled in every state of any part of C, and is
 taken in none of its edges), so examining each maximal component once is exact; no
 recursive decomposition is needed, unlike strong fairness.
 
-The lasso reported is deterministic: its prefix is a shortest path (through non-goal
-states) to the nearest state from which a fair cycle or stuttering is possible, ties
-broken by state index; its cycle visits, class by class, a state where the class is
-disabled or an edge that takes it, then returns.
+The lasso reported is deterministic: the search starts from its sources (the initial
+non-goal states at distance 0, or for `~>` every premise state that is not a goal state
+at its breadth-first depth), goes breadth-first through non-goal states, and the lasso's
+prefix is a shortest path to the nearest state from which a fair cycle or stuttering is
+possible, ties broken by the order of discovery; its cycle visits, class by class, a
+state where the class is not enabled or an edge that takes it, then returns.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import deque
+from collections.abc import Sequence
 
 import attrs
 
@@ -35,7 +48,9 @@ class Graph:
 
     Nodes are state indices in BFS order and must be closed in that order. Each edge
     keeps its target, the position of its action in the source's enabled list, and its
-    fairness class bit index (0 for a Byzantine action, which is never fair).
+    fairness class bit index: 0 for a Byzantine action, which is never fair, and for a
+    stutter (a step back to the same state), which takes no class. A node's `enabled`
+    mask has the classes with a step out of it that changes the state.
     """
 
     def __init__(self) -> None:
@@ -74,8 +89,10 @@ class Graph:
 class Lasso:
     """A fair non-goal behaviour: a path of nodes, then a cycle of action positions.
 
-    `prefix_ordinals[i]` leads from `prefix[i]` to `prefix[i + 1]`; the cycle starts and
-    ends at `prefix[-1]`; an empty cycle means stuttering there forever.
+    `prefix[0]` is one of the search's sources (an initial state, or for `~>` a premise
+    state, to be reached from an initial state by the caller); `prefix_ordinals[i]`
+    leads from `prefix[i]` to `prefix[i + 1]`; the cycle starts and ends at `prefix[-1]`;
+    an empty cycle means stuttering there forever.
     """
 
     prefix: tuple[int, ...]
@@ -166,45 +183,70 @@ def _path(graph: Graph, src: int, inside: bytearray, goal: int) -> list[tuple[in
     return None  # pragma: no cover - targets are chosen inside a strongly connected set
 
 
-def find_lasso(graph: Graph, goal: bytearray, initial: list[int], fair: int) -> Lasso | None:
-    """A fair behaviour that never reaches `goal`, or None if every fair one does.
+def find_lasso(
+    graph: Graph,
+    goal: bytearray,
+    sources: Sequence[int],
+    fair: int,
+    distances: Sequence[int] | None = None,
+) -> Lasso | None:
+    """A fair behaviour that, from one of `sources` on, never reaches `goal`; or None.
 
     Args:
         graph: the complete explored graph.
         goal: one byte per node, 1 where the goal holds.
-        initial: the initial nodes.
+        sources: the nodes where the goal-free part may begin: the initial nodes for
+            `<>goal`, the premise nodes for `premise ~> goal`. Goal nodes among them are
+            ignored.
         fair: the bits of the weakly fair action classes.
+        distances: each source's distance from an initial node (its breadth-first
+            depth), so that the lasso found is a shortest one; all 0 when omitted.
     """
     n = len(graph)
     dist = array("i", [-1]) * n
     parent: dict[int, tuple[int, int]] = {}
     member = bytearray(n)
     order: list[int] = []
-    queue: deque[int] = deque()
-    for v in initial:
-        if not goal[v] and dist[v] == -1:
-            dist[v] = 0
-            member[v] = 1
-            order.append(v)
-            queue.append(v)
-    while queue:
-        v = queue.popleft()
-        for pos in graph.edges(v):
-            w = graph.target[pos]
-            if goal[w] or dist[w] != -1:
-                continue
-            dist[w] = dist[v] + 1
-            member[w] = 1
-            parent[w] = (v, graph.ordinal[pos])
-            order.append(w)
-            queue.append(w)
+    # Breadth-first, level by level: the sources of each distance join its level after
+    # the nodes reached from the level before (for `<>` all sources are at distance 0,
+    # and this is a plain breadth-first search from the initial nodes).
+    starts = [0] * len(sources) if distances is None else distances
+    pending = sorted(
+        (d, i, v) for i, (v, d) in enumerate(zip(sources, starts, strict=True)) if not goal[v]
+    )
+    level: list[int] = []
+    depth = pending[0][0] if pending else 0
+    k = 0
+    while level or k < len(pending):
+        while k < len(pending) and pending[k][0] <= depth:
+            v = pending[k][2]
+            k += 1
+            if dist[v] == -1:
+                dist[v] = depth
+                member[v] = 1
+                level.append(v)
+        order.extend(level)
+        following: list[int] = []
+        for v in level:
+            for pos in graph.edges(v):
+                w = graph.target[pos]
+                if goal[w] or dist[w] != -1:
+                    continue
+                dist[w] = depth + 1
+                member[w] = 1
+                parent[w] = (v, graph.ordinal[pos])
+                following.append(w)
+        level = following
+        depth += 1
+        if not level and k < len(pending):
+            depth = max(depth, pending[k][0])
 
     # Candidates: (distance, node, cycle) with cycle None for stuttering.
     best: tuple[int, int, int, list[int] | None] | None = None
     for v in order:
         if graph.enabled[v] & fair == 0:
             best = (dist[v], v, 0, None)
-            break  # `order` is by distance, then index: the first is the nearest
+            break  # `order` is by distance: the first is the nearest
     for component in _sccs(graph, member, order):
         inside = set(component)
         if len(component) == 1:
@@ -221,7 +263,8 @@ def find_lasso(graph: Graph, goal: bytearray, initial: list[int], fair: int) -> 
         if fair & ~(taken | disabled):
             continue
         entry = min(component, key=lambda v: (dist[v], v))
-        candidate = (dist[entry], entry, 1, component)
+        stutters = graph.enabled[entry] & fair == 0  # then stuttering there is fair
+        candidate = (dist[entry], entry, 0 if stutters else 1, None if stutters else component)
         if best is None or candidate[:3] < best[:3]:
             best = candidate
     if best is None:

@@ -149,6 +149,21 @@ def fingerprint_line(result: CheckResult) -> str:
     )
 
 
+def result_line(result: CheckResult, walks: int | None = None, depth: int | None = None) -> str:
+    """The last line: never "OK" for a run that did not finish.
+
+    `walks` and `depth` are a simulation's (`--simulate RUNS --depth D`).
+    """
+    verdict = result.result
+    if verdict == "incomplete":
+        return f"Result: INCOMPLETE (stopped by {result.incomplete_reason}: nothing is proved)"
+    if verdict == "no_violation_found":
+        return f"Result: NO VIOLATION FOUND in {walks} walks of depth {depth}"
+    if verdict == "interrupted":
+        return "Result: INTERRUPTED (Ctrl-C): the report above is partial"
+    return f"Result: {verdict.upper()}"
+
+
 def timing_line(result: CheckResult) -> str:
     """Seconds and rates (the one line that differs from run to run)."""
     seconds = max(result.seconds, 1e-9)
@@ -189,9 +204,8 @@ def to_json(protocol: str, config: Mapping[str, Any], result: CheckResult) -> di
             for p in result.properties
         ],
     }
-    cex = result.counterexample
-    if cex is not None:
-        out["counterexample"] = {
+    shown = [
+        {
             "property": cex.property,
             "kind": cex.kind,
             "length": len(cex.trace),
@@ -199,6 +213,11 @@ def to_json(protocol: str, config: Mapping[str, Any], result: CheckResult) -> di
             "steps": _steps(cex.trace),
             "itf": encode_trace(cex.trace, {"property": cex.property, "protocol": protocol}),
         }
+        for cex in result.counterexamples
+    ]
+    if shown:
+        out["counterexample"] = shown[0]  # the shortest
+    out["counterexamples"] = shown  # every violated property's (more than one: --continue)
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 #: Kinds of property, as the JSON summary names them.
-KINDS = ("invariant", "witness", "eventually", "deadlock")
+KINDS = ("invariant", "witness", "eventually", "leads_to", "deadlock")
 #: Verdicts: invariants and deadlock freedom hold or are violated; witnesses are reached
 #: or unreached; `unknown` where the run stopped (first violation, a bound, the cap, a
 #: simulation) before the property could be decided.
@@ -63,9 +63,19 @@ class Counterexample:
     trace: Trace
 
 
+#: The verdict of a whole run (`CheckResult.result`) and the exit code it ends with.
+RESULTS = {
+    "ok": 0,  # a complete exhaustive run: every property holds
+    "violation": 1,  # some property is violated (or a witness unreached)
+    "incomplete": 3,  # a cap (--max-states, --max-depth) stopped the run: nothing proved
+    "no_violation_found": 0,  # a simulation's walks found nothing (as TLC's simulation)
+    "interrupted": 130,  # Ctrl-C: the partial report, as a shell reports SIGINT
+}
+
+
 @attrs.frozen
 class CheckResult:
-    """Everything a run found. `result` is `ok` or `violation`."""
+    """Everything a run found; `result` is one of `RESULTS`."""
 
     mode: str  # "exhaustive" | "simulation"
     distinct_states: int
@@ -82,11 +92,25 @@ class CheckResult:
     visited_bytes: int
     collision_calculated: float | None
     collision_observed: float | None
+    interrupted: bool = False
 
     @property
     def result(self) -> str:
-        """`violation` if any property failed, else `ok`."""
-        return "violation" if any(p.failed() for p in self.properties) else "ok"
+        """`violation` if any property failed; else `interrupted` after Ctrl-C,
+        `no_violation_found` after a simulation, `incomplete` after a run that a cap
+        stopped, and `ok` only after a complete exhaustive run."""
+        if any(p.failed() for p in self.properties):
+            return "violation"
+        if self.interrupted:
+            return "interrupted"
+        if self.mode == "simulation":
+            return "no_violation_found"
+        return "ok" if self.complete else "incomplete"
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code of `coordspec check` for this result (`RESULTS`)."""
+        return RESULTS[self.result]
 
     @property
     def counterexample(self) -> Counterexample | None:

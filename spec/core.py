@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import abc
 import re
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, ClassVar, Generic, TypeVar
@@ -303,19 +304,31 @@ class Witness(Generic[S]):
 
 @attrs.frozen
 class Eventually(Generic[S]):
-    """Every fair behaviour reaches a state satisfying `goal` (TLA+: `<>goal`).
+    """Every fair behaviour reaches a state satisfying `goal` (TLA+: `<>goal`), or,
+    with a `premise`, every fair behaviour that reaches a premise state reaches a goal
+    state at or after it (TLA+: `premise ~> goal`, that is `[](premise => <>goal)`).
 
-    Fairness is weak fairness of each named action class in `fairness`: a behaviour is
-    fair when no class stays enabled forever without being taken. Classes are given by
-    `Model.action_class` (by default the action's name); actions of the adversary
-    (`byzantine_actions`) are never fair. A behaviour may stutter forever in a state
-    where no fair class is enabled.
+    Fairness is TLA+'s weak fairness `WF_vars(A)` of each named action class A in
+    `fairness`: a behaviour is fair when no class stays enabled forever without being
+    taken, where, as in TLA+, only steps that change the state count: a class is
+    enabled in a state when one of its actions leads to a different state (ENABLED
+    <<A>>_vars), and it is taken by such a step, never by a stutter (a step back to the
+    same state). Classes are given by `Model.action_class` (by default the action's
+    name); actions of the adversary (`byzantine_actions`) are never fair. A behaviour
+    may stutter forever in a state where no fair class is enabled. Strong fairness is
+    not offered: none of the protocols needs it.
     """
 
     name: str
     goal: Callable[[S], bool]
     fairness: tuple[str, ...]
     doc: str = ""
+    premise: Callable[[S], bool] | None = None
+
+    @property
+    def kind(self) -> str:
+        """`eventually` (`<>goal`) or `leads_to` (`premise ~> goal`)."""
+        return "eventually" if self.premise is None else "leads_to"
 
     @property
     def summary(self) -> str:
@@ -342,6 +355,23 @@ def eventually(*fairness: str) -> Callable[[Callable[[S], bool]], Eventually[S]]
     return wrap
 
 
+def leads_to(
+    premise: Callable[[S], bool], *fairness: str
+) -> Callable[[Callable[[S], bool]], Eventually[S]]:
+    """Make `premise ~> goal` from a goal predicate, under weak fairness of `fairness`.
+
+    The property is named and documented by the goal function:
+
+        @leads_to(lambda s: s.requested, "execute")
+        def answered(s): ...
+    """
+
+    def wrap(fn: Callable[[S], bool]) -> Eventually[S]:
+        return Eventually(fn.__name__, fn, tuple(fairness), fn.__doc__ or "", premise)
+
+    return wrap
+
+
 # --- actions -------------------------------------------------------------------------
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -352,7 +382,19 @@ _NAMES: dict[type, str] = {}
 
 def action_name(action: object) -> str:
     """The action's name: the class attribute `NAME` or the class name in snake_case."""
-    cls = type(action)
+    name = _NAMES.get(type(action))
+    return name if name is not None else action_name_of(type(action))
+
+
+def action_names(actions: object) -> tuple[str, ...]:
+    """The names of the action classes of a union type (`Request | PrePrepare | ...`),
+    in its order: what `Model.action_classes` returns when classes are action names."""
+    members = typing.get_args(actions) or (actions,)
+    return tuple(action_name_of(cls) for cls in members if isinstance(cls, type))
+
+
+def action_name_of(cls: type) -> str:
+    """The name of the actions of class `cls`, as `action_name` gives it."""
     name = _NAMES.get(cls)
     if name is None:
         explicit = getattr(cls, "NAME", None)
@@ -450,6 +492,15 @@ class Model(abc.ABC, Generic[S, A]):
     def action_class(self, action: A) -> str:
         """The fairness class of an action (by default its name)."""
         return action_name(action)
+
+    def action_classes(self) -> Sequence[str] | None:
+        """Every class `action_class` can return, or None when they are not enumerable.
+
+        A liveness property that names a class outside this list is a model error (a
+        typo would otherwise make the class never enabled, so never required). With
+        None, every class a property names must be met in the explored graph.
+        """
+        return None
 
     def phase(self, state: S) -> str | None:
         """The state projected on the protocol's phase variables, for the phase diagram.

@@ -69,6 +69,7 @@ from spec.core import (
     Specification,
     Witness,
     action_name,
+    action_names,
     decode_event,
     eventually,
     invariant,
@@ -717,6 +718,10 @@ class Iterative(GuardedModel[IterativeState, Action]):
         if self.config.confidence_levels >= 2:
             found.append(feedback_overrules_confidence)
         return found
+
+    def action_classes(self) -> Sequence[str]:
+        """The fairness classes: one per kind of action, named as the action."""
+        return action_names(Action)
 
     def eventually(self) -> Sequence[Eventually[IterativeState]]:
         @eventually(

@@ -86,8 +86,10 @@ from spec.core import (
     Specification,
     Witness,
     action_name,
+    action_names,
     eventually,
     invariant,
+    leads_to,
     param,
     relabel,
     witness,
@@ -1183,6 +1185,10 @@ class Pbft(GuardedModel[PbftState, Action]):
             found.append(view_change_despite_equivocation)
         return found
 
+    def action_classes(self) -> Sequence[str]:
+        """The fairness classes: one per kind of action, named as the action."""
+        return action_names(Action)
+
     def eventually(self) -> Sequence[Eventually[PbftState]]:
         """Liveness, claimed only when the primary of the last view is honest."""
         if self.primary(self.config.max_view) in self.faulty:
@@ -1212,7 +1218,37 @@ class Pbft(GuardedModel[PbftState, Action]):
             """
             return all(len(s.executed[i]) >= target for i in honest)
 
-        return [all_execute]
+        faulty = self.faulty
+        primary = self.primary
+        max_seq = self.config.max_seq
+
+        def honest_primary_with_request(s: PbftState) -> bool:
+            """A request has been sent, and every honest replica is in one view, not
+            changing views, whose primary is honest."""
+            views = {s.view[i] for i in honest}
+            return (
+                bool(s.requests)
+                and len(views) == 1
+                and primary(next(iter(views))) not in faulty
+                and not any(s.changing[i] for i in honest)
+            )
+
+        @leads_to(honest_primary_with_request, *all_execute.fairness)
+        def requests_executed(s: PbftState) -> bool:
+            """A request sent while the primary is honest leads to its execution.
+
+            `honest_primary_with_request ~> requests_executed`: once a request is sent
+            while every honest replica is in a view with an honest primary, every honest
+            replica executes every request sent, or uses up all max_seq sequence numbers
+            (the bounded model has max_seq of them for all the requests). Stated for all
+            the requests at once, so that the symmetry that permutes requests keeps it.
+            Fairness as for all_execute.
+            """
+            return all(
+                s.requests <= set(s.executed[i]) or len(s.executed[i]) >= max_seq for i in honest
+            )
+
+        return [all_execute, requests_executed]
 
 
 SPEC = Specification(

@@ -78,6 +78,7 @@ from spec.core import (
     Specification,
     Witness,
     action_name,
+    action_names,
     decode_event,
     eventually,
     invariant,
@@ -825,6 +826,10 @@ class Weighted(GuardedModel[WeightedState, Action]):
             return best if self.config.strategy == "dynamic" else (w + best) / 2
 
         return any(reachable(w) > total - w for w in initial)
+
+    def action_classes(self) -> Sequence[str]:
+        """The fairness classes: one per kind of action, named as the action."""
+        return action_names(Action)
 
     def eventually(self) -> Sequence[Eventually[WeightedState]]:
         @eventually("voting_deadline")

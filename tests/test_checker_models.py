@@ -8,6 +8,7 @@ replayed through the model's own `step` from an initial state.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Sequence
 from math import comb
@@ -28,6 +29,7 @@ from spec.core import (
     Witness,
     eventually,
     invariant,
+    leads_to,
     witness,
 )
 from tests.models import diehard, mutex, tcommit, tokens
@@ -72,20 +74,33 @@ def assert_replays(model: Model[Any, Any], trace: Trace) -> None:
 def assert_fair_lasso(
     model: Model[Any, Any], trace: Trace, goal: Callable[[Any], bool], fair: Sequence[str]
 ) -> None:
-    """The trace is a lasso avoiding `goal` that is weakly fair to the classes `fair`."""
+    """The trace is a lasso avoiding `goal` that is weakly fair to the classes `fair`.
+
+    As TLA+'s WF_vars: a class is enabled where one of its honest actions changes the
+    state, and taken by a step that changes the state (a stutter takes nothing).
+    """
     assert trace.loop is not None
     assert not any(goal(s.state) for s in trace.steps)
     cycle = trace.steps[trace.loop :]
+
+    def enabled(state: Any) -> set[str]:
+        return {
+            model.action_class(a)
+            for a, byzantine in model.enabled(state)
+            if not byzantine and model.step(state, a) != state
+        }
+
     if trace.loop == len(trace.steps) - 1:  # stuttering: no fair class enabled
-        enabled = {model.action_class(a) for a, _ in model.enabled(cycle[0].state)}
-        assert not enabled & set(fair)
+        assert not enabled(cycle[0].state) & set(fair)
         return
     assert cycle[-1].state == cycle[0].state
-    taken = {model.action_class(s.action) for s in cycle[1:]}
+    taken = {
+        model.action_class(s.action)
+        for before, s in itertools.pairwise(cycle)
+        if not s.byzantine and s.state != before.state
+    }
     for cls in fair:
-        disabled = any(
-            cls not in {model.action_class(a) for a, _ in model.enabled(s.state)} for s in cycle
-        )
+        disabled = any(cls not in enabled(s.state) for s in cycle)
         assert cls in taken or disabled, f"{cls} is enabled throughout the cycle, never taken"
 
 
@@ -691,11 +706,16 @@ class RandomGraph(Model[int, Edge]):
     """A transition system given as adjacency lists, for liveness cross-checks."""
 
     def __init__(
-        self, edges: Sequence[Sequence[tuple[int, str]]], goal: frozenset[int], fair: str
+        self,
+        edges: Sequence[Sequence[tuple[int, str]]],
+        goal: frozenset[int],
+        fair: str,
+        premise: frozenset[int] | None = None,
     ) -> None:
         self.edges = edges
         self.goal = goal
         self.fair = fair
+        self.premise = premise  # None: `<>goal`; else `premise ~> goal`
 
     def initial(self) -> Sequence[int]:
         return (0,)
@@ -718,26 +738,43 @@ class RandomGraph(Model[int, Edge]):
     def action_class(self, action: Edge) -> str:
         return action.cls
 
+    def action_classes(self) -> Sequence[str]:
+        return ("", "a", "b", "c")
+
     def eventually(self) -> Sequence[Eventually[int]]:
         goal = self.goal
 
         def reach_goal(state: int) -> bool:
             return state in goal
 
-        return (eventually(*self.fair)(reach_goal),)
+        if self.premise is None:
+            return (eventually(*self.fair)(reach_goal),)
+        premise = self.premise
+        return (leads_to(lambda state: state in premise, *self.fair)(reach_goal),)
 
 
 def fair_loop_exists(model: RandomGraph) -> bool:
     """Brute force: some set of non-goal states reachable from 0 is a place to stutter
     (no fair class enabled) or a strongly connected set in which every fair class is
     taken or somewhere disabled."""
-    if 0 in model.goal:
+
+    def classes(v: int) -> set[str]:  # enabled: a step of the class that changes the state
+        return {c for w, c in model.edges[v] if c and c in model.fair and w != v}
+
+    starts = {0}
+    if model.premise is not None:  # premise states reachable from 0, by any path
+        seen, todo = {0}, [0]
+        while todo:
+            v = todo.pop()
+            for w, _ in model.edges[v]:
+                if w not in seen:
+                    seen.add(w)
+                    todo.append(w)
+        starts = seen & model.premise
+    starts -= model.goal
+    if not starts:
         return False
-
-    def classes(v: int) -> set[str]:
-        return {c for _, c in model.edges[v] if c and c in model.fair}
-
-    reach, stack = {0}, [0]
+    reach, stack = set(starts), list(starts)
     while stack:
         v = stack.pop()
         for w, _ in model.edges[v]:
@@ -764,7 +801,7 @@ def fair_loop_exists(model: RandomGraph) -> bool:
             connected = connected and seen == subset
         if not connected:
             continue
-        taken = {c for _, _, c in inner}
+        taken = {c for v, w, c in inner if w != v}  # a stutter takes no class
         if all(c in taken or any(c not in classes(v) for v in subset) for c in model.fair):
             return True
     return False
@@ -777,7 +814,8 @@ def random_models(draw: st.DrawFn) -> RandomGraph:
     edges = [draw(st.lists(edge, max_size=3, unique=True)) for _ in range(n)]
     goal = frozenset(draw(st.sets(st.integers(0, n - 1), max_size=2)))
     fair = draw(st.sampled_from(["", "a", "ab", "abc"]))
-    return RandomGraph(edges, goal, fair)
+    premise = draw(st.none() | st.frozensets(st.integers(0, n - 1), max_size=3))
+    return RandomGraph(edges, goal, fair, premise)
 
 
 @settings(max_examples=150, deadline=None)
@@ -790,4 +828,16 @@ def test_liveness_verdicts_agree_with_brute_force(model: RandomGraph) -> None:
     if expected == "violated":
         trace = counterexample(result, "reach_goal")
         assert_replays(model, trace)
-        assert_fair_lasso(model, trace, model.eventually()[0].goal, tuple(model.fair))
+        if model.premise is None:
+            assert_fair_lasso(model, trace, model.eventually()[0].goal, tuple(model.fair))
+        else:  # from a premise state on, never the goal
+            goal, steps = model.eventually()[0].goal, trace.steps
+            starts = [
+                i
+                for i, s in enumerate(steps)
+                if s.state in model.premise and not any(goal(t.state) for t in steps[i:])
+            ]
+            assert starts and trace.loop is not None
+            start = min(starts[0], trace.loop)  # a premise state in the cycle recurs
+            tail = Trace(steps[start:], trace.loop - start)
+            assert_fair_lasso(model, tail, goal, tuple(model.fair))

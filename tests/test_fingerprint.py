@@ -6,20 +6,24 @@ import enum
 import random
 import subprocess
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from model_check.engine import Options, check
 from model_check.fingerprint import (
     Canonicaliser,
     FingerprintSet,
     collision_probability,
     observed_collision_probability,
 )
+from spec.core import Invariant, Model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,9 +64,50 @@ def test_canonical_text_is_structural() -> None:
     assert text((True, "x")) == "(1, 'x')"  # and the same text for an equal tuple
     assert text((1,)) == text((True,)) == "(1,)"
     assert text(frozenset({3, 1, 2})) == "{1,2,3}"
-    assert text(Colour.BLUE) == "Colour.BLUE"
+    assert text(Colour.BLUE) == "tests.test_fingerprint.Colour.BLUE"
     outer = Outer(Inner(1, "t"), frozenset({"b", "a"}), (2, 3))
-    assert text(outer) == "Outer(Inner(1,'t'),{'a','b'},(2, 3))"
+    here = "tests.test_fingerprint."
+    assert text(outer) == f"{here}Outer({here}Inner(1,'t'),{{'a','b'}},(2, 3))"
+
+
+def _state_class(module: str) -> type:
+    """A class `State(x)` made in `module`: the same __name__ wherever it is made."""
+
+    @attrs.frozen
+    class State:
+        x: object
+
+    State.__module__ = module
+    return State
+
+
+#: Two classes named `State` in two modules, as two model files would define them.
+StateA = _state_class("model_a")
+StateB = _state_class("model_b")
+#: A third class under StateA's very qualified name (the factory called again).
+StateA2 = _state_class("model_a")
+
+
+def test_classes_of_one_name_are_told_apart() -> None:
+    canon = Canonicaliser()
+    assert StateA(0) != StateB(0)
+    assert canon.text(StateA(0)) != canon.text(StateB(0))
+    assert canon.fingerprint(StateA(0)) != canon.fingerprint(StateB(0))
+    # One qualified name, two classes: told apart in the order the search meets them.
+    assert StateA(0) != StateA2(0)
+    assert canon.text(StateA(0)) == "model_a._state_class.<locals>.State(0)"
+    assert canon.text(StateA2(0)) == "model_a._state_class.<locals>.State#1(0)"
+
+
+def test_fields_outside_equality_are_not_encoded() -> None:
+    @attrs.frozen
+    class Cached:
+        x: int
+        note: str = attrs.field(eq=False)
+
+    assert Cached(1, "a") == Cached(1, "b")
+    canon = Canonicaliser()
+    assert canon.text(Cached(1, "a")) == canon.text(Cached(1, "b"))
 
 
 #: Values of every type the contract allows, including some that Python calls equal
@@ -82,6 +127,8 @@ VALUES = st.recursive(
         st.lists(inner, max_size=3).map(tuple),
         st.frozensets(inner, max_size=3),
         st.builds(Inner, st.integers(-2, 2), st.sampled_from(["", "t"])),
+        st.builds(StateA, inner),
+        st.builds(StateB, inner),
         st.builds(
             Outer,
             st.builds(Inner, st.just(0), st.just("t")),
@@ -260,3 +307,28 @@ def test_observed_collision_probability() -> None:
     assert observed_collision_probability([5, 5]) == 1.0  # gap 0 counts as 1
     spread = [i * 2**60 for i in range(1, 15)]
     assert observed_collision_probability(spread) == 1 / 2**60
+
+
+class _TwoClasses(Model[Any, Any]):
+    """Two initial states, `model_a.State(0)` and `model_b.State(0)`, and no actions."""
+
+    def initial(self) -> Sequence[Any]:
+        return (StateA(0), StateB(0))
+
+    def honest_actions(self, state: Any) -> list[Any]:
+        return []
+
+    def step(self, state: Any, action: Any) -> Any:  # pragma: no cover - no actions
+        raise AssertionError
+
+    def invariants(self) -> Sequence[Invariant[Any]]:
+        return ()
+
+    def terminal_ok(self, state: Any) -> bool:
+        return True
+
+
+def test_states_of_same_named_classes_are_two_states_in_both_modes() -> None:
+    for fingerprints in (True, False):
+        result = check(_TwoClasses(), Options(fingerprints=fingerprints))
+        assert result.distinct_states == 2, f"fingerprints={fingerprints}"

@@ -311,3 +311,50 @@ def test_lasso_is_deterministic(fair: int) -> None:
     first = find_lasso(graph, goals(3, 2), [0], fair)
     assert first is not None
     assert all(find_lasso(graph, goals(3, 2), [0], fair) == first for _ in range(3))
+
+
+# --- TLA+'s WF over state-changing steps, and leads-to sources -----------------------
+
+
+def test_a_stutter_neither_takes_nor_enables_a_class() -> None:
+    """SelfLoop: x = 0 may step to 0 (a stutter) or to 1 (the goal), both class A.
+
+    The engine gives the stutter no class and does not count it as enabling A, so A is
+    enabled at 0 (the step to 1) and never taken by the loop: no fair lasso avoids 1.
+    TLC agrees (WF_x(Next) with Next == x = 0 /\\ x' \\in {0, 1}: <>(x = 1) holds).
+    """
+    graph = build([([(0, 0), (1, A)], 0), ([], 0)])
+    assert find_lasso(graph, goals(2, 1), [0], A) is None
+    assert find_lasso(graph, goals(2, 1), [0], 0) == Lasso((0,), (), ())  # unfair: stutters
+    # Only the stutter: A is not enabled at 0 (ENABLED <<A>>_x is false), so 0 may stutter.
+    alone = build([([(0, 0)], 0), ([], 0)])
+    assert find_lasso(alone, goals(2, 1), [0], A) == Lasso((0,), (), ())
+
+
+def test_leads_to_starts_at_the_premise_at_its_depth() -> None:
+    """0 -> 1 -> 2 -> 3 (the goal), and 2 <-> 4 by B: with the premise at 1 and at 4,
+    the lasso starts from the nearer source by distance from the initial state."""
+    nodes: list[Node] = [
+        ([(1, A)], 0),
+        ([(2, A)], 0),
+        ([(3, A), (4, B)], 0),
+        ([], 0),
+        ([(2, B)], 0),
+    ]
+    graph = build(nodes)
+    # Fair to B only: at 1 no B step is possible, so stuttering there is fair.
+    lasso = find_lasso(graph, goals(5, 3), [1, 4], B, [1, 3])
+    assert lasso == Lasso((1,), (), ())
+    # The premise at 4 only: the search starts there, at its depth.
+    lasso = find_lasso(graph, goals(5, 3), [4], B, [3])
+    assert lasso is not None and lasso.prefix == (4,) and lasso.cycle_ordinals == (0, 1)
+    assert_fair(graph, goals(5, 3), lasso, B)
+    # Fair to A and B: A is not enabled at 4, so 2 <-> 4 is weakly fair still.
+    lasso = find_lasso(graph, goals(5, 3), [1, 4], A | B, [1, 3])
+    assert lasso is not None and lasso.prefix == (1, 2)
+    assert_fair(graph, goals(5, 3), lasso, A | B)
+    # With A enabled at 4 too (4 -> 3), every fair behaviour from a premise ends at 3.
+    graph = build([*nodes[:4], ([(2, B), (3, A)], 0)])
+    assert find_lasso(graph, goals(5, 3), [1, 4], A | B, [1, 3]) is None
+    # A premise that is a goal state is no source at all.
+    assert find_lasso(graph, goals(5, 3), [3], 0, [3]) is None

@@ -134,6 +134,11 @@ def test_seed_prepare_rule_loses_liveness_with_a_silent_backup() -> None:
     assert model.honest_actions(final) == []  # nothing left that an honest replica can do
     # Safety is not what breaks:
     assert all(p.status != "violated" for p in result.properties if p.kind == "invariant")
+    # Nor only `<>`: the leads-to from "a request while the primary is honest" breaks too.
+    everything = check(model, Options(stop_at_first=False))
+    assert {p.name: (p.status, p.trace_length) for p in everything.properties}[
+        "requests_executed"
+    ] == ("violated", 11)
 
 
 def test_liveness_is_not_claimed_with_a_faulty_last_primary() -> None:

@@ -195,6 +195,10 @@ class Mutex(Model[MutexState, Action]):
         """Fairness is per process: `acquire_0` and `acquire_1` are different classes."""
         return f"{action_name(action)}_{action.p}"
 
+    def action_classes(self) -> Sequence[str]:
+        """Every process's request, acquire and release."""
+        return _classes("request", "acquire", "release")
+
     def eventually(self) -> Sequence[Eventually[MutexState]]:
         """`lock_released` under the configured fairness; `p1_enters` under all of it."""
         fair = _classes("request", "acquire")
