@@ -102,13 +102,164 @@ def test_check_simulation(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_check_bounds_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    """A run a cap stopped proves nothing: never "OK", exit 3 (not 0, not 1)."""
     code, out, _ = run(capsys, "check", RUMOR, "--max-depth", "1", "--full-states")
-    assert code == 0
+    assert code == 3
     assert "Incomplete: stopped by the --max-depth bound of 1 steps" in out
     assert "full states" in out
+    assert "Result: INCOMPLETE (stopped by the --max-depth bound of 1 steps" in out
+    assert "Result: OK" not in out
     code, out, _ = run(capsys, "check", RUMOR, "--agents", "6", "--max-states", "5", "--quiet")
+    assert code == 3
+    assert "Result: INCOMPLETE (stopped by the --max-states cap of 5 distinct states" in out
+    code, out, _ = run(capsys, "check", RUMOR, "--max-states", "5", "--json", "--quiet")
+    data = json.loads(out)
+    assert code == 3 and data["result"] == "incomplete" and data["complete"] is False
+
+
+def test_simulation_without_violation_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """As TLC's simulation: nothing found in N walks is exit 0, and not called "OK"."""
+    args = ("check", "tests/models/tcommit.py", "--simulate", "20", "--depth", "8", "--quiet")
+    code, out, _ = run(capsys, *args)
     assert code == 0
-    assert "the --max-states cap of 5 distinct states" in out
+    assert "Result: NO VIOLATION FOUND in 20 walks of depth 8" in out
+    assert "Result: OK" not in out
+    code, out, _ = run(capsys, *args, "--json")
+    assert code == 0 and json.loads(out)["result"] == "no_violation_found"
+
+
+def test_continue_reports_every_violated_property(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--continue: each violated property's shortest counterexample, in the table, in
+    --json and as one ITF file per property."""
+    trace = tmp_path / "cex.itf.json"
+    model = [str(ROOT / "tests" / "models" / "mutex.py"), "--fair-release", "false"]
+    code, out, _ = run(capsys, "check", *model, "--continue", "--trace-out", str(trace), "--quiet")
+    assert code == 1
+    titles = [line.strip() for line in out.splitlines() if line.startswith("Counterexample: ")]
+    assert titles == [
+        "Counterexample: eventually lock_released violated in 3 steps",
+        "Counterexample: eventually p1_enters violated in 10 steps",
+    ]
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert len(written) == len(titles)
+    assert all(name.startswith("cex.") and name.endswith(".itf.json") for name in written)
+    for name in written:
+        prop = name[len("cex.") : -len(".itf.json")]
+        itf = json.loads((tmp_path / name).read_text())
+        assert itf["#meta"]["property"] == prop
+    code, out, _ = run(capsys, "check", *model, "--continue", "--json", "--quiet")
+    data = json.loads(out)
+    assert [c["property"] for c in data["counterexamples"]] == ["lock_released", "p1_enters"]
+    assert data["counterexample"] == data["counterexamples"][0]
+    violated = {p["name"] for p in data["properties"] if p["status"] == "violated"}
+    assert {c["property"] for c in data["counterexamples"]} == violated
+
+
+def test_trace_out_into_a_missing_directory_is_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "nosuch" / "cex.itf.json"
+    code, out, err = run(capsys, "check", RUMOR, "--trace-out", str(target), "--quiet")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "no such directory" in err
+
+
+def test_ctrl_c_prints_the_partial_report_and_exits_130() -> None:
+    """SIGINT during a long search: the partial report (states so far), exit 130."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "model_check", "check", "pbft", "--max-view", "2"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()  # the first progress line: the search is under way
+    assert line.startswith("Progress:"), line
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Result: INTERRUPTED (Ctrl-C)" in out
+    assert "Incomplete: stopped by an interrupt (Ctrl-C)" in " ".join(out.split())
+    assert "Traceback" not in err
+    assert "unknown" in out  # properties not decided are not claimed
+
+
+CLASH = """
+import attrs
+from spec.core import Config, Model, Specification, param
+
+@attrs.frozen
+class C(Config):
+    depth: int = param(1, low=0, high=9, help="a parameter named like --depth")
+
+class M(Model):
+    def initial(self): return (0,)
+    def honest_actions(self, s): return ()
+    def step(self, s, a): return s
+    def invariants(self): return ()
+    def terminal_ok(self, s): return True
+
+SPEC = Specification("clash", "a model whose parameter clashes", C, lambda c: M())
+"""
+
+TYPO = """
+import attrs
+from spec.core import Config, Model, Specification, eventually, param
+
+@attrs.frozen
+class C(Config):
+    pass
+
+class M(Model):
+    def initial(self): return (0,)
+    def honest_actions(self, s): return ("check",) if s == 0 else ()
+    def step(self, s, a): return 1
+    def invariants(self): return ()
+    def terminal_ok(self, s): return True
+    def action_class(self, a): return "check"
+    def eventually(self):
+        @eventually("chek")
+        def done(s):
+            return s == 1
+        return (done,)
+
+SPEC = Specification("typo", "a fairness class misspelt", C, lambda c: M())
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "args", "message"),
+    [
+        (CLASH, ["--depth", "5"], "the model parameter 'depth' is named like the option --depth"),
+        (CLASH, [], "the model parameter 'depth' is named like the option --depth"),
+        (TYPO, [], "property done is fair to the class 'chek', which is not among"),
+        (
+            TYPO.replace('    def action_class(self, a): return "check"\n', "").replace(
+                "class M(Model):",
+                "class M(Model):\n    def action_classes(self): return ('check',)",
+            ),
+            ["--no-liveness"],
+            "fair to the class 'chek', which is not among the model's action classes (check)",
+        ),
+    ],
+)
+def test_model_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    source: str,
+    args: list[str],
+    message: str,
+) -> None:
+    model = tmp_path / "model.py"
+    model.write_text(source)
+    code, out, err = run(capsys, "check", str(model), "--quiet", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err, err
 
 
 @pytest.mark.parametrize(
