@@ -295,7 +295,7 @@ def test_simulation_is_deterministic_and_finds_the_solution() -> None:
 
 def test_simulation_without_violation_decides_nothing_but_witnesses() -> None:
     result = simulate(tcommit.SPEC.model(), runs=200, depth=10, seed=1)
-    assert result.result == "ok"
+    assert result.result == "no_violation_found"
     # Every walk ends in a terminal state, after 3 (all abort) to 6 (all commit) steps.
     assert 200 * (1 + 3) <= result.generated_states <= 200 * (1 + 6)
     assert result.depth <= 6
@@ -322,7 +322,7 @@ def test_simulation_finds_deadlocks_and_leaves_liveness_unknown() -> None:
     assert_replays(model, trace)
     walks = simulate(mutex.SPEC.model(), runs=5, depth=8, seed=0)
     assert statuses(walks)["lock_released"] == statuses(walks)["p1_enters"] == "unknown"
-    assert walks.result == "ok"
+    assert walks.result == "no_violation_found"
 
 
 # --- TCommit ---------------------------------------------------------------------------
@@ -449,7 +449,7 @@ def test_max_depth_makes_the_run_incomplete() -> None:
         "some_committed": "unknown",
         "all_aborted": "unknown",
     }
-    assert result.result == "ok"
+    assert result.result == "incomplete"
 
 
 def test_max_states_makes_the_run_incomplete() -> None:
@@ -678,7 +678,7 @@ def test_state_constraint_bounds_check_and_simulation_alike() -> None:
     assert (result.distinct_states, result.generated_states) == (4, 5)
     assert statuses(result) == {"below_5": "holds", "deadlock": "holds"}
     walks = simulate(model, runs=5, depth=10, seed=0)
-    assert walks.result == "ok"
+    assert walks.result == "no_violation_found"
     assert statuses(walks)["below_5"] == "unknown"
     assert walks.depth == 3 and walks.distinct_states == 4
 
