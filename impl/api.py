@@ -34,6 +34,14 @@ replica's (`impl.pbft`); a runtime (`impl.runtime`) carries messages between rep
 A weighted session has at least one participant, an iterative one at least two; ids are
 distinct non-empty texts. An invalid config is `Error("invalid_config", ...)` naming the
 key and the allowed values.
+
+## Events
+
+`FIELDS` declares, per protocol, every event's fields and the reasons it is refused for
+(`impl.fields`; the README's tables are made from it). A PBFT client submits a request
+as plain data, `handle_event(session, "proposal_submission", {"client": "alice",
+"timestamp": 1, "operation": "deposit 10"})`: the API signs it as the client (the
+caller is the client) and hands the signed request to the replica.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from impl import pbft
 from impl import weighted as wv
 from impl.auth import KeyRing
 from impl.core import Error, Ok, Telemetry
+from impl.fields import Event, Field, Protocol
 from impl.store import ExpertiseStore, StoreError
 
 WEIGHTED_KEYS = ("session_id", "options", "consensus_threshold", "assessment_strategy", "expertise")
@@ -332,6 +341,95 @@ def start_byzantine_consensus(
 #: Events whose acceptance changes an agent's expertise (written to the store).
 _MEASUREMENTS = ("expertise_assessment", "performance_feedback")
 
+#: The fields of a client request as `handle_event` takes it: the plain form (§4.1's
+#: <REQUEST, o, t, c>), which the API signs as the client, or the signed `request`.
+_PLAIN = ("client", "timestamp", "operation")
+CLIENT_REQUEST = Event(
+    "proposal_submission",
+    (
+        Field(
+            "client",
+            "non-empty text, not `replica:<i>`",
+            "the client (§4.1's c), as whom the API signs the request",
+            unless="request",
+        ),
+        Field(
+            "timestamp",
+            "integer >= 1",
+            "the client's request number (§4.1's t): a timestamp the replica has executed "
+            "for the client is a duplicate",
+            unless="request",
+        ),
+        Field("operation", "text or integer", "what to execute (§4.1's o)", unless="request"),
+        Field(
+            "request",
+            "`pbft.AuthRequest`",
+            "instead of the three above: the request signed by its client, as the network "
+            "carries it",
+            default=None,
+        ),
+        pbft.NOW,
+    ),
+    ("malformed_message", "bad_authenticator", "duplicate_message"),
+)
+
+#: PBFT's events as `handle_event` takes them (the README's table).
+BYZANTINE_FIELDS = Protocol(
+    "pbft",
+    "start_byzantine_consensus",
+    {**pbft.EVENTS, "proposal_submission": CLIENT_REQUEST},
+    pbft.COMMON,
+    (pbft.NOW,),
+)
+
+#: Every protocol's events, by the protocol's name (`impl.fields.markdown` of each is
+#: the README's table).
+FIELDS: dict[str, Protocol] = {p.name: p for p in (BYZANTINE_FIELDS, wv.FIELDS, it.FIELDS)}
+
+
+def _client_request(
+    session: pbft.ByzantineSession, data: Mapping[str, Any]
+) -> Mapping[str, Any] | Error:
+    """A `proposal_submission`'s data in the handler's (signed) form: a plain request is
+    checked and signed with the client's keys (the caller is the client)."""
+    misfit = CLIENT_REQUEST.check(data)
+    if misfit is not None:
+        return misfit
+    if "request" in data:
+        both = [k for k in _PLAIN if k in data]
+        if both:
+            return Error(
+                "malformed_message",
+                f"proposal_submission: give request, or client, timestamp and operation; "
+                f"not both ({both[0]!r} with 'request')",
+            )
+        return data
+    client, timestamp, operation = (data[k] for k in _PLAIN)
+    if not isinstance(client, str) or not client or client.startswith("replica:"):
+        return Error(
+            "malformed_message",
+            f"proposal_submission: client must be a non-empty text not naming a replica, "
+            f"not {client!r}",
+        )
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 1:
+        return Error(
+            "malformed_message",
+            f"proposal_submission: timestamp must be an integer >= 1, not {timestamp!r}",
+        )
+    if isinstance(operation, bool) or not isinstance(operation, str | int):
+        return Error(
+            "malformed_message",
+            f"proposal_submission: operation must be a text or an integer, not {operation!r}",
+        )
+    request = pbft.ClientRequest(client, timestamp, operation)
+    keys = KeyRing(client, session.keys.master, session.params.replicas)
+    signed: dict[str, Any] = {
+        "request": pbft.AuthRequest(request, keys.authenticator(tuple(request)))
+    }
+    if "now" in data:
+        signed["now"] = data["now"]
+    return signed
+
 
 def handle_event(
     session: object,
@@ -340,6 +438,11 @@ def handle_event(
     store: ExpertiseStore | None = None,
 ) -> Ok[Any] | Error:
     """Dispatch an event on the session's kind (the seed's `handle_*_event`).
+
+    Each event's fields are `FIELDS[protocol].events[event_type]`: a key the event does
+    not have is `unknown_field`, a required field absent `missing_field`. A PBFT
+    `proposal_submission` may be the client's plain request (`client`, `timestamp`,
+    `operation`), which is signed here as the client, or a signed `request`.
 
     For a weighted session with a `store`, an accepted measurement is written to the
     store (one transaction) before the new session is returned; if the write fails the
@@ -359,5 +462,11 @@ def handle_event(
     if isinstance(session, it.IterativeSession):
         return it.handle_iterative_event(session, event_type, event_data)
     if isinstance(session, pbft.ByzantineSession):
-        return pbft.handle_byzantine_event(session, event_type, event_data or {})
+        data: Mapping[str, Any] = {} if event_data is None else event_data
+        if event_type == "proposal_submission" and isinstance(data, Mapping):
+            signed = _client_request(session, data)
+            if isinstance(signed, Error):
+                return signed
+            data = signed
+        return pbft.handle_byzantine_event(session, event_type, data)
     return Error("unknown_session", f"not a coordination session: {type(session).__name__}")

@@ -23,16 +23,13 @@ FINDINGS I3). The thresholds compare with the same tolerance.
 
 ## Event data (the seed's field names)
 
-- `proposal_submission`: `agent_id`, `proposal` (a text), `confidence` in [0, 1]
-  (required: FINDINGS I7), optional `reasoning` and `based_on`;
-- `feedback_submission`: `from_agent`, `target_agent`, `feedback` (the seed's
-  `feedback_data`, of which `quality_score` in [0, 1] is read);
-- the others: none.
-
-Reasons for refusal: `unknown_iterative_event`, `malformed_event`, `after_termination`,
-`wrong_phase`, `not_participant`, `already_submitted`, `confidence_out_of_range`,
-`malformed_proposal`, `self_feedback`, `score_out_of_range`, `already_given`,
-`already_assessed`, `assessed`, `early_termination_enabled` (the spec's guard names).
+`EVENTS` declares each event's fields (`agent_id`, `proposal`, `confidence` (required:
+FINDINGS I7), `reasoning`, `based_on`; `from_agent`, `target_agent` and `feedback`, the
+seed's `feedback_data`, of which `quality_score` in [0, 1] is read) and the reasons it
+is refused for (the spec's guard names); the README's table of iterative events is made
+from it (`impl.fields`). A key an event does not have is refused (`unknown_field`), and
+so is a required field that is absent (`missing_field`), `feedback.quality_score`
+included.
 
 ## Quality
 
@@ -52,6 +49,7 @@ from typing import Any, NamedTuple, cast
 import attrs
 
 from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
+from impl.fields import Event, Field, Protocol, events
 from impl.weighted import at_least, is_rate, snap
 
 PROTOCOL = "iterative"
@@ -332,8 +330,9 @@ def _proposal(s: IterativeSession, data: Mapping[str, Any]) -> Result:
     proposal = data["proposal"]
     if not isinstance(proposal, str):
         return Error("malformed_proposal", "a proposal is a text")
-    reasoning = data.get("reasoning")
-    based_on = data.get("based_on") or ()
+    submission = EVENTS["proposal_submission"]
+    reasoning = submission.value(data, "reasoning")
+    based_on = submission.value(data, "based_on") or ()
     if (reasoning is not None and not isinstance(reasoning, str)) or not isinstance(
         based_on, list | tuple
     ):
@@ -493,16 +492,82 @@ def _early_termination(s: IterativeSession) -> Result:
     return Ok(after, effects)
 
 
-#: Each event and the fields its data must have.
-EVENTS: dict[str, tuple[str, ...]] = {
-    "proposal_submission": ("agent_id", "proposal", "confidence"),
-    "feedback_submission": ("from_agent", "target_agent", "feedback"),
-    "round_completion": (),
-    "convergence_check": (),
-    "quality_assessment": (),
-    "phase_transition": (),
-    "early_termination": (),
-}
+_UNUSED = "the seed's; accepted, not used"
+
+#: The seed's `feedback_data`: the keys a feedback may have; `quality_score` is read.
+FEEDBACK_DATA = (
+    Field("target_proposal", "any", _UNUSED, default=None),
+    Field("quality_score", "number in [0, 1]", "the score given to the target's proposal"),
+    Field("specific_feedback", "list", _UNUSED, default=None),
+    Field("improvement_suggestions", "list of texts", _UNUSED, default=None),
+    Field("overall_assessment", "text", _UNUSED, default=None),
+    Field("confidence", "number", _UNUSED, default=None),
+    Field("timestamp", "timestamp", _UNUSED, default=None),
+)
+
+#: Each event: its data's fields and the reasons it is refused for (`impl.fields`).
+EVENTS: dict[str, Event] = events(
+    Event(
+        "proposal_submission",
+        (
+            Field("agent_id", "text", "the proposer: a participant"),
+            Field("proposal", "text", "the proposal for this round"),
+            Field(
+                "confidence",
+                "number in [0, 1]",
+                "the proposer's confidence: 0.2 of the composite score (no default: FINDINGS I7)",
+            ),
+            Field("reasoning", "text", "kept with the proposal", default=None),
+            Field(
+                "based_on",
+                "list of agent ids",
+                "the proposals this one builds on",
+                default=(),
+            ),
+        ),
+        (
+            "not_participant",
+            "wrong_phase",
+            "already_submitted",
+            "confidence_out_of_range",
+            "malformed_proposal",
+            "malformed_event",
+        ),
+    ),
+    Event(
+        "feedback_submission",
+        (
+            Field("from_agent", "text", "who gives the feedback: a participant"),
+            Field("target_agent", "text", "whose proposal it scores: another participant"),
+            Field(
+                "feedback",
+                "mapping (the seed's `feedback_data`)",
+                "the feedback; its keys are the seed's, below",
+                fields=FEEDBACK_DATA,
+            ),
+        ),
+        ("not_participant", "wrong_phase", "self_feedback", "score_out_of_range", "already_given"),
+    ),
+    Event("round_completion", reasons=("wrong_phase", "assessed")),
+    Event("convergence_check", reasons=("wrong_phase",)),
+    Event("quality_assessment", reasons=("wrong_phase", "already_assessed")),
+    Event("phase_transition", reasons=("wrong_phase",)),
+    Event("early_termination", reasons=("wrong_phase", "early_termination_enabled")),
+)
+
+#: The protocol as the API takes it (the README's table: `impl.fields.markdown`).
+FIELDS = Protocol(
+    "iterative",
+    "start_iterative_consensus",
+    EVENTS,
+    (
+        ("unknown_iterative_event", "no such event_type"),
+        ("malformed_event", "event_data is not a mapping"),
+        ("unknown_field", "a key the event does not have"),
+        ("missing_field", "a required field is absent"),
+        ("after_termination", "the session has terminated"),
+    ),
+)
 
 
 def handle_iterative_event(
@@ -510,18 +575,20 @@ def handle_iterative_event(
 ) -> Result:
     """§3.3's `handle_iterative_event`: the new session and its effects, or an `Error`.
 
-    Unknown names are `unknown_iterative_event`; data that is not a mapping or misses a
-    field is `malformed_event`; every event after termination is `after_termination`.
+    Unknown names are `unknown_iterative_event`; data that is not a mapping is
+    `malformed_event`; a key the event does not have is `unknown_field`, a required
+    field absent `missing_field` (`EVENTS`); every event after termination is
+    `after_termination`.
     """
-    required = EVENTS.get(event_type)
-    if required is None:
+    event = EVENTS.get(event_type)
+    if event is None:
         return Error("unknown_iterative_event", f"no such event {event_type!r}")
     data = {} if event_data is None else event_data
     if not isinstance(data, Mapping):
         return Error("malformed_event", f"{event_type} data must be a mapping")
-    missing = [k for k in required if k not in data]
-    if missing:
-        return Error("malformed_event", f"{event_type} needs {', '.join(missing)}")
+    misfit = event.check(data)
+    if misfit is not None:
+        return misfit
     s = session
     if s.termination_reason is not None:
         return Error("after_termination", "the session has terminated")

@@ -25,8 +25,13 @@ Events (the seed's names, plus the paper's CHECKPOINT, which the seed omits):
 - `new_view` (`message`: `Signed(NewView)`): check V and O, enter the view, prepare O's
   pre-prepares (§4.4).
 
-Every event's data may carry `now`, the runtime's logical clock. Anything else is
-`Error("unknown_byzantine_event")`.
+Every event's data may carry `now`, the runtime's logical clock. Any other event type is
+`Error("unknown_byzantine_event")`; `EVENTS` declares each event's fields and reasons
+(`impl.fields`): a key the event does not have is `unknown_field`, a required field
+absent `missing_field`. A client submits through `impl.api.handle_event`, which also
+takes the plain request (`client`, `timestamp`, `operation`) and signs it as the client;
+the handler here takes only signed requests, so that nothing on the network makes an
+honest replica authenticate as a client.
 
 The validation functions (`validate_*`) name why a message is refused:
 `bad_authenticator`, `wrong_view`, `not_from_primary`, `outside_watermarks`,
@@ -68,6 +73,7 @@ import attrs
 
 from impl.auth import NULL_DIGEST, KeyRing, digest, verify
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Telemetry
+from impl.fields import Event, Field, Protocol, events
 from spec.pbft import (
     checkpoint_quorum,
     commit_quorum,
@@ -77,17 +83,6 @@ from spec.pbft import (
 )
 
 PROTOCOL = "byzantine"
-
-EVENTS = (
-    "proposal_submission",
-    "pre_prepare",
-    "prepare",
-    "commit",
-    "checkpoint",
-    "timeout",
-    "view_change",
-    "new_view",
-)
 
 #: The hash chain of the empty history.
 GENESIS = hashlib.sha256(b"coordspec-pbft-genesis").hexdigest()
@@ -965,7 +960,7 @@ def _done(state: Snapshot, req: AuthRequest) -> bool:
 
 
 def _on_request(s: ByzantineSession, data: Mapping[str, object]) -> Ok[ByzantineSession] | Error:
-    req = data.get("request")
+    req = data["request"]
     if not _request_ok(s, req):
         return Error("bad_authenticator", "the request's authenticator does not check")
     assert isinstance(req, AuthRequest)
@@ -1082,6 +1077,85 @@ def _on_new_view(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Error
     return step.done()
 
 
+#: Every event's `now`: the runtime's logical clock.
+NOW = Field(
+    "now",
+    "integer >= the session's clock",
+    "the runtime's logical clock (timers are set on it)",
+    default=None,
+    default_text="the session's clock",
+)
+_AUTH = ("malformed_message", "bad_authenticator")
+_NORMAL = (*_AUTH, "wrong_view", "view_changing", "outside_watermarks")
+
+
+def _message(kind: str) -> Field:
+    return Field("message", f"`Signed` ({kind})", "the message as a replica sent it")
+
+
+#: Each event: its data's fields and the reasons it is refused for (`impl.fields`).
+#: `proposal_submission` here is the network's form, a signed request; `impl.api` also
+#: takes the client's plain one (`impl.api.BYZANTINE_FIELDS`).
+EVENTS: dict[str, Event] = events(
+    Event(
+        "proposal_submission",
+        (
+            Field(
+                "request",
+                "`AuthRequest`",
+                "a client's request (`ClientRequest`) with its authenticator",
+            ),
+            NOW,
+        ),
+        ("bad_authenticator", "duplicate_message"),
+    ),
+    Event(
+        "pre_prepare",
+        (_message("`PrePrepare`, the request as `extra`"), NOW),
+        (*_NORMAL, "not_from_primary", "not_primary", "digest_mismatch", "duplicate_message"),
+    ),
+    Event(
+        "prepare", (_message("`Prepare`"), NOW), (*_NORMAL, "not_from_backup", "duplicate_message")
+    ),
+    Event("commit", (_message("`Commit`"), NOW), (*_NORMAL, "duplicate_message")),
+    Event(
+        "checkpoint",
+        (_message("`Checkpoint`, the snapshot as `extra`"), NOW),
+        (*_AUTH, "outside_watermarks", "digest_mismatch", "duplicate_message"),
+    ),
+    Event(
+        "timeout",
+        (
+            Field("view", "integer", "the view the timer was set in (the `SetTimer`'s data)"),
+            Field("epoch", "integer", "which timer (the `SetTimer`'s data)"),
+            NOW,
+        ),
+        ("stale_timer",),
+    ),
+    Event(
+        "view_change",
+        (_message("`ViewChange`"), NOW),
+        (*_AUTH, "wrong_view", "duplicate_message", "invalid_view_change"),
+    ),
+    Event(
+        "new_view",
+        (_message("`NewView`"), NOW),
+        (*_AUTH, "not_from_primary", "wrong_view", "not_primary", "invalid_new_view"),
+    ),
+)
+
+#: Any PBFT event's common reasons.
+COMMON = (
+    ("unknown_byzantine_event", "no such event_type"),
+    ("malformed_message", "event_data is not a mapping, or `now` is before the clock"),
+    ("unknown_field", "a key the event does not have"),
+    ("missing_field", "a required field is absent"),
+)
+
+#: The replica's events as its handler takes them (the network's form).
+FIELDS = Protocol("pbft", "start_byzantine", EVENTS, COMMON, (NOW,))
+
+
 def handle_byzantine_event(
     session: ByzantineSession, event_type: str, event_data: Mapping[str, object]
 ) -> Ok[ByzantineSession] | Error:
@@ -1089,12 +1163,17 @@ def handle_byzantine_event(
 
     Returns:
         `Ok(session, effects)`, or `Error(reason, detail)` with the session unchanged
-        (`unknown_byzantine_event` for an event type not in `EVENTS`).
+        (`unknown_byzantine_event` for an event type not in `EVENTS`, `unknown_field`
+        and `missing_field` for data that does not fit its declaration).
     """
-    if event_type not in EVENTS:
+    event = EVENTS.get(event_type)
+    if event is None:
         return Error("unknown_byzantine_event", f"no such event {event_type!r}")
     if not isinstance(event_data, Mapping):
         return Error("malformed_message", "event data must be a mapping")
+    misfit = event.check(event_data)
+    if misfit is not None:
+        return misfit
     now = event_data.get("now", session.now)
     if not isinstance(now, int) or now < session.now:
         return Error("malformed_message", f"now must be an int >= {session.now}")
@@ -1104,7 +1183,7 @@ def handle_byzantine_event(
         return _on_request(session, event_data)
     if event_type == "timeout":
         return _on_timeout(session, event_data)
-    m = event_data.get("message")
+    m = event_data["message"]
     if not isinstance(m, Signed):
         return Error("malformed_message", "data['message'] must be a Signed message")
     if event_type == "pre_prepare":

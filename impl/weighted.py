@@ -21,17 +21,11 @@ so that a tie the spec sees as a tie (`>=`) is one here too. Metrics are kept ro
 
 ## Event data (the seed's field names)
 
-| event | data |
-|---|---|
-| `vote_submission` | `agent_id`, `vote` (an option), `confidence` in [0, 1] (default 1.0) |
-| `weight_update_request` | none |
-| `expertise_assessment` | `agent_id` and the four metrics of `Metrics`, each in [0, 1] |
-| `consensus_check`, `voting_deadline` | none |
-| `performance_feedback` | `agent_id`, `correct` (bool): past performance +-0.2, clamped to [0, 1] |
-
-Reasons for refusal: `unknown_weighted_event`, `malformed_event`, `after_decision`,
-`after_deadline`, `not_participant`, `unknown_option`, `confidence_out_of_range`,
-`invalid_metrics`. Unlike the model, the implementation has no bound on re-votes,
+`EVENTS` declares each event's fields (the seed's names: `agent_id`, `vote`,
+`confidence`, the four metrics of `Metrics`, `correct`) and the reasons it is refused
+for; the README's table of weighted events is made from it (`impl.fields`). A key an
+event does not have is refused (`unknown_field`), and so is a required field that is
+absent (`missing_field`). Unlike the model, the implementation has no bound on re-votes,
 assessments or feedbacks.
 
 ## Scale
@@ -51,6 +45,7 @@ from typing import Any, NamedTuple, cast
 import attrs
 
 from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
+from impl.fields import Event, Field, Protocol, events
 
 #: Relative tolerance against the spec's exact values (see the module docstring).
 TOLERANCE = 1e-8
@@ -466,10 +461,10 @@ def _vote_submission(s: WeightedSession, data: Mapping[str, Any]) -> Ok[Weighted
     vote = data["vote"]
     if vote not in s.options or isinstance(vote, bool):
         return Error("unknown_option", f"option {vote!r} is not listed")
-    confidence = data.get("confidence", 1.0)
+    confidence = EVENTS["vote_submission"].value(data, "confidence")
     if not is_rate(confidence):
         return Error("confidence_out_of_range", f"confidence {confidence!r} is not in [0, 1]")
-    reasoning = data.get("reasoning")
+    reasoning = EVENTS["vote_submission"].value(data, "reasoning")
     if reasoning is not None and not isinstance(reasoning, str):
         return Error("malformed_event", "reasoning must be a text")
     option = s.options.index(vote)
@@ -564,15 +559,75 @@ def _feedback(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession
     )
 
 
-#: Each event and the fields its data must have.
-EVENTS: dict[str, tuple[str, ...]] = {
-    "vote_submission": ("agent_id", "vote"),
-    "weight_update_request": (),
-    "expertise_assessment": ("agent_id",),
-    "consensus_check": (),
-    "voting_deadline": (),
-    "performance_feedback": ("agent_id", "correct"),
-}
+_AGENT = Field("agent_id", "text", "the agent: a participant")
+_METRIC = "number in [0, 1]"
+
+#: Each event: its data's fields and the reasons it is refused for (`impl.fields`).
+EVENTS: dict[str, Event] = events(
+    Event(
+        "vote_submission",
+        (
+            Field("agent_id", "text", "the voter: a participant"),
+            Field(
+                "vote",
+                "one of the session's `options`",
+                "the option voted for; a re-vote replaces the agent's earlier vote",
+            ),
+            Field(
+                "confidence",
+                _METRIC,
+                "the vote counts weight x confidence",
+                default=1.0,
+            ),
+            Field("reasoning", "text", "kept with the vote", default=None),
+        ),
+        ("not_participant", "unknown_option", "confidence_out_of_range", "malformed_event"),
+    ),
+    Event("weight_update_request"),
+    Event(
+        "expertise_assessment",
+        (
+            _AGENT,
+            Field("accuracy", _METRIC, "historical accuracy rate (factor 0.3)"),
+            Field("consistency", _METRIC, "consistency of responses (factor 0.2)"),
+            Field("domain_knowledge", _METRIC, "domain-specific expertise (factor 0.3)"),
+            Field("past_performance", _METRIC, "overall past performance (factor 0.2)"),
+            Field("recency_weight", "number", "the seed's; accepted, not used", default=None),
+            Field("measured_at", "timestamp", "the seed's; accepted, not used", default=None),
+        ),
+        ("not_participant", "invalid_metrics"),
+    ),
+    Event("consensus_check"),
+    Event("voting_deadline"),
+    Event(
+        "performance_feedback",
+        (
+            _AGENT,
+            Field(
+                "correct",
+                "boolean",
+                "past performance moves by +0.2 (true) or -0.2 (false), within [0, 1]",
+            ),
+        ),
+        ("not_participant", "malformed_event"),
+    ),
+)
+
+#: The protocol as the API takes it (the README's table: `impl.fields.markdown`).
+FIELDS = Protocol(
+    "weighted",
+    "start_weighted_consensus",
+    EVENTS,
+    (
+        ("unknown_weighted_event", "no such event_type"),
+        ("malformed_event", "event_data is not a mapping"),
+        ("unknown_field", "a key the event does not have"),
+        ("missing_field", "a required field is absent"),
+        ("after_decision", "the session has decided"),
+        ("after_deadline", "the deadline closed the session"),
+        ("store_failed", "`handle_event` with a store: writing an accepted measurement failed"),
+    ),
+)
 
 
 def handle_weighted_event(
@@ -581,19 +636,20 @@ def handle_weighted_event(
     """§2.3's `handle_weighted_event`: the new session and its effects, or an `Error`.
 
     Events after the decision are `after_decision`, after the deadline `after_deadline`;
-    unknown names are `unknown_weighted_event`; data that is not a mapping, or misses a
-    field, is `malformed_event`.
+    unknown names are `unknown_weighted_event`; data that is not a mapping is
+    `malformed_event`; a key the event does not have is `unknown_field`, a required
+    field absent `missing_field` (`EVENTS`).
     """
-    required = EVENTS.get(event_type)
-    if required is None:
+    event = EVENTS.get(event_type)
+    if event is None:
         return Error("unknown_weighted_event", f"no such event {event_type!r}")
     if event_data is None:
         event_data = {}
     if not isinstance(event_data, Mapping):
         return Error("malformed_event", f"{event_type} data must be a mapping")
-    missing = [k for k in required if k not in event_data]
-    if missing:
-        return Error("malformed_event", f"{event_type} needs {', '.join(missing)}")
+    misfit = event.check(event_data)
+    if misfit is not None:
+        return misfit
     s = session
     if s.closed:
         reason = "after_decision" if s.consensus_reached else "after_deadline"

@@ -10,6 +10,12 @@ from hypothesis import HealthCheck, settings
 from model_check.result import CheckResult, Trace
 from spec.core import Model
 
+#: The implementation's names for the spec's `malformed_event` (data that does not fit the
+#: action's fields): a key the event does not have, or a required one that is absent
+#: (`impl.fields`). The spec decodes an event before any guard, as the implementation
+#: checks its fields before its handler.
+MISFITS = ("unknown_field", "missing_field")
+
 
 def statuses(result: CheckResult) -> dict[str, str]:
     """Each property's verdict, by name."""

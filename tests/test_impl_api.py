@@ -137,7 +137,8 @@ def test_expertise_persists_across_sessions() -> None:
     assert store.load(["a", "b"]) == {"a": Metrics(0.2, 0.2, 0.2, 0.4)}
     # a refused measurement writes nothing
     refused(
-        api.handle_event(s, "expertise_assessment", {"agent_id": "zz"}, store), "not_participant"
+        api.handle_event(s, "expertise_assessment", {"agent_id": "zz", **NOVICE}, store),
+        "not_participant",
     )
     # the next session starts from the stored metrics (they win over the config's prior)
     second = ok(api.start_weighted_consensus("p2", ["a", "b"], {"expertise": {"a": EXPERT}}, store))
@@ -223,8 +224,9 @@ def test_byzantine_primary_starts_with_a_pre_prepare() -> None:
     backup = ok(api.start_byzantine_consensus(None, ids, {"master_key": KEY, "replica": "r2"}))
     assert backup.session.replica == 2 and backup.effects == ()
     refused(api.handle_event(backup.session, "vote_submission", {}), "unknown_byzantine_event")
-    # no data is an empty mapping for the replica: no timer is running
-    refused(api.handle_event(backup.session, "timeout", None), "stale_timer")
+    # no data is an empty mapping for the replica: the timer's view and epoch are missing
+    refused(api.handle_event(backup.session, "timeout", None), "missing_field")
+    refused(api.handle_event(backup.session, "timeout", {"view": 0, "epoch": 0}), "stale_timer")
 
 
 @pytest.mark.parametrize(

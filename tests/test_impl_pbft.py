@@ -83,8 +83,12 @@ def test_unknown_and_malformed_events_are_refused() -> None:
     assert handle_byzantine_event(s, "vote_submission", {}) == Error(
         "unknown_byzantine_event", "no such event 'vote_submission'"
     )
-    assert _reason(handle_byzantine_event(s, "prepare", {})) == "malformed_message"
-    assert _reason(handle_byzantine_event(s, "prepare", {"now": -1})) == "malformed_message"
+    assert _reason(handle_byzantine_event(s, "prepare", {})) == "missing_field"
+    assert _reason(handle_byzantine_event(s, "prepare", {"mesage": None})) == "unknown_field"
+    assert _reason(handle_byzantine_event(s, "prepare", {"message": None})) == "malformed_message"
+    assert _reason(handle_byzantine_event(s, "prepare", {"now": -1})) == "missing_field"
+    late = {"message": None, "now": -1}
+    assert _reason(handle_byzantine_event(s, "prepare", late)) == "malformed_message"
     not_a_mapping: Any = "x"
     assert _reason(handle_byzantine_event(s, "prepare", not_a_mapping)) == "malformed_message"
     bad = pbft.Signed(PrePrepare(0, 1, "d"), 0, ())
