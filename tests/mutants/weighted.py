@@ -1,185 +1,38 @@
 """Deliberately broken weighted-voting variants: the checker must catch each one.
 
-Each mutant changes one rule of `spec.weighted` through the smallest hook the spec
-exposes (`apply`, `with_weights`, `reached`, `guard`), in the smallest configuration
-where the break can show. The `seed_` mutants reproduce the seed's own rules (Part 2,
-§2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the checker reports first:
-the property that breaks and the length of the shortest counterexample (breadth-first,
-symmetry on, as the model's default); `SECONDARY` pins further properties the same
-rules break, each with its own shortest counterexample.
+They live in `spec.variants.weighted` (shipped with the package, so `coordspec check
+weighted --variant NAME` checks one); this module re-exports them for the tests.
+`MUTANTS` pins what the checker reports first, `SECONDARY` further properties the same
+rules break (spec/FINDINGS.md W1-W4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from fractions import Fraction
-
-import attrs
-
-from spec import weighted as w
-from spec.core import GuardError
+from spec.variants import weighted as _variants
+from spec.variants.weighted import (
+    CapWithoutRedistribution,
+    Config,
+    OptionBlindConsensus,
+    SeedRunningTotal,
+    SeedVoteHandler,
+    TallyAtVoteTime,
+    VotesAfterDecision,
+)
 from tests.mutants.pbft import Mutant
 
+#: Typed as the tests have always read them: `build()` gives a `Model`.
+MUTANTS: tuple[Mutant, ...] = _variants.MUTANTS
+SECONDARY: tuple[Mutant, ...] = _variants.SECONDARY
 
-class SeedRunningTotal(w.Weighted):
-    """W1, the seed's vote handler: `new_weighted_total = weighted_state.weighted_total +
-    weighted_contribution`, so a re-vote is added to the running total again (and the
-    early-consensus check that follows sees that total)."""
-
-    def apply(self, s: w.WeightedState, a: w.Action) -> w.WeightedState:
-        after = super().apply(s, a)
-        if not isinstance(a, w.VoteSubmission) or after.closed:
-            return after
-        contribution = s.agent_weights[a.agent] * a.confidence
-        running = attrs.evolve(after, weighted_total=s.weighted_total + contribution)
-        return self.decide(running, closing=False)
-
-
-class CapWithoutRedistribution(w.Weighted):
-    """W4, the seed's `apply_fairness_constraints(bounded_score, agent_id, context)` for
-    each agent alone: min(w, total / 2), with nothing redistributed (the total shrinks)."""
-
-    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
-        total = sum(uncapped, Fraction(0))
-        capped = tuple(min(x, w.MAX_SHARE * total) for x in uncapped)
-        return attrs.evolve(
-            s,
-            uncapped_weights=uncapped,
-            agent_weights=capped,
-            max_possible_weight=sum(capped, Fraction(0)),
-            gini_coefficient=w.gini(capped),
-            max_individual_weight=w.max_individual_share(capped),
-            weight_entropy=w.normalised_entropy(capped),
-            weighted_total=self.total_over(capped, s.votes),
-        )
-
-
-class OptionBlindConsensus(w.Weighted):
-    """W2, the seed's `check_early_consensus(new_weighted_total, max_possible_weight,
-    threshold)`: consensus when the total over all votes, whatever option they name,
-    reaches the threshold; the decision is then the option with the most support (the
-    lowest-numbered one on a tie)."""
-
-    def reached(self, s: w.WeightedState) -> list[int]:
-        if s.weighted_total < s.consensus_threshold * s.max_possible_weight:
-            return []
-        support = self.tally(s)
-        return [max(s.options, key=lambda o: (support[o], -o))]
-
-
-class VotesAfterDecision(w.Weighted):
-    """A vote submitted after the decision is accepted (and may decide again)."""
-
-    def guard(self, s: w.WeightedState, a: w.Action) -> None:
-        try:
-            super().guard(s, a)
-        except GuardError as err:
-            if err.guard != "after_decision" or not isinstance(a, w.VoteSubmission):
-                raise
-            super().guard(attrs.evolve(s, closed=False), a)
-
-
-class TallyAtVoteTime(w.Weighted):
-    """W3, the seed's `weighted_value`: the decision sums the weight each vote was cast
-    with, while the bar is a share of `max_possible_weight`, the sum of the current
-    weights. (The spec's `tally`, by current weights, still judges the properties.)"""
-
-    def reached(self, s: w.WeightedState) -> list[int]:
-        support = {o: Fraction(0) for o in s.options}
-        for v in s.votes:
-            if v is not None:
-                support[v.option] += v.weighted_value
-        bar = s.consensus_threshold * s.max_possible_weight
-        return [o for o in s.options if support[o] >= bar]
-
-
-def _mutant(name: str, build: Callable[[], w.Weighted], prop: str, length: int) -> Mutant:
-    return Mutant(name, build, prop, length)
-
-
-class SeedVoteHandler(SeedRunningTotal, OptionBlindConsensus):
-    """W1 and W2 together, as the seed writes them: a running total over every
-    submission, compared option-blind with the threshold."""
-
-
-Config = w.WeightedConfig
-
-#: What `check(model, Options())` reports first: the property and the shortest length.
-MUTANTS = (
-    _mutant(
-        "seed_running_total",
-        lambda: SeedRunningTotal(Config(agents=1, options=1, profiles=(1,), assessments=0)),
-        "counted_once",
-        2,
-    ),
-    _mutant(
-        "seed_cap_without_redistribution",
-        lambda: CapWithoutRedistribution(
-            Config(
-                agents=2,
-                options=1,
-                profiles=(2, 1),
-                assessments=0,
-                confidence_levels=1,
-                max_votes=1,
-            )
-        ),
-        "weight_cap",
-        0,
-    ),
-    _mutant(
-        "seed_option_blind_consensus",
-        lambda: OptionBlindConsensus(
-            Config(agents=2, profiles=(1, 1), assessments=0, confidence_levels=1, max_votes=1)
-        ),
-        "decided_has_threshold",
-        2,
-    ),
-    _mutant(
-        "votes_after_decision",
-        lambda: VotesAfterDecision(
-            Config(agents=1, profiles=(1,), assessments=0, confidence_levels=1)
-        ),
-        "decision_final",
-        2,
-    ),
-    _mutant(
-        "seed_tally_at_vote_time",
-        lambda: TallyAtVoteTime(Config(agents=1, options=1, profiles=(2,), max_votes=1)),
-        "decided_has_threshold",
-        4,
-    ),
-)
-
-#: Further breaks of the same mutants, each the shortest counterexample of its property
-#: in a run that does not stop at the first violation (`Options(stop_at_first=False)`).
-SECONDARY = (
-    _mutant(
-        "seed_vote_handler_one_agent_decides_by_re_voting",
-        lambda: SeedVoteHandler(Config(agents=1, options=1, profiles=(1,), assessments=0)),
-        "decided_has_threshold",
-        2,
-    ),
-    _mutant(
-        "seed_cap_without_redistribution_halves_a_lone_agent",
-        lambda: CapWithoutRedistribution(
-            Config(agents=1, options=1, profiles=(2,), assessments=0, max_votes=1)
-        ),
-        "cap_preserves_total_and_order",
-        0,
-    ),
-    _mutant(
-        "votes_after_decision_lower_confidence",
-        lambda: VotesAfterDecision(Config(agents=1, options=1, profiles=(1,), assessments=0)),
-        "decided_has_threshold",
-        2,
-    ),
-    _mutant(
-        "seed_tally_at_vote_time_two_winners",
-        lambda: TallyAtVoteTime(
-            Config(agents=2, profiles=(2, 1), confidence_levels=1, max_votes=1)
-        ),
-        "unique_winner",
-        4,
-    ),
-)
+__all__ = [
+    "MUTANTS",
+    "SECONDARY",
+    "CapWithoutRedistribution",
+    "Config",
+    "Mutant",
+    "OptionBlindConsensus",
+    "SeedRunningTotal",
+    "SeedVoteHandler",
+    "TallyAtVoteTime",
+    "VotesAfterDecision",
+]

@@ -1,0 +1,282 @@
+"""Iterative-refinement variants: deliberately broken rules the checker must catch.
+
+Each mutant changes one rule of `spec.iterative` through the smallest hook the spec
+exposes (`guard`, `all_submitted`, `feedback_scores`, `stopping_reason`, `select`), in
+the smallest configuration where the break can show. The first four reproduce the
+seed's own rules (Part 3, §3.3 and §3.4; spec/FINDINGS.md I1-I4). `MUTANTS` pins what
+the checker must report: the property that breaks and the length of the shortest
+counterexample (breadth-first, with the model's default symmetry).
+
+`ASSUMPTIONS` holds a variant that is not a broken rule but a broken environment
+assumption: a participant that never proposes (finding I6).
+`coordspec check iterative --variant NAME` checks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+
+import attrs
+
+from spec import iterative as it
+from spec.core import GuardError, Invariant, Witness
+from spec.variants import Variant
+
+
+class SeedAllSubmitted(it.Iterative):
+    """I1, the seed's `handle_iterative_proposal_submission`: the submission of any
+    agent id is stored (`Map.put(round_proposals, agent_id, submission)`; the seed's
+    `validate_proposal_submission` is unspecified, so it is modelled as checking the
+    phase and duplicates only), and the phase moves on when
+    `length(Map.keys(updated_round_proposals)) >= length(participants)`: a
+    non-participant's submission stands in for a participant's.
+
+    The outsiders get slots after the participants in `round_proposals` (a map keyed by
+    agent id); permutations of participants leave them in place. The invariants read
+    the participants' slots only, as the spec's do.
+    """
+
+    def __init__(self, config: it.IterativeConfig) -> None:
+        super().__init__(config)
+        self.outsiders = tuple(range(config.agents, config.agents + config.outsiders))
+        self._symmetries = [p + self.outsiders for p in self._symmetries]
+
+    def initial(self) -> Sequence[it.IterativeState]:
+        slots = (None,) * len(self.ids)
+        return [attrs.evolve(s, round_proposals=slots) for s in super().initial()]
+
+    def guard(self, s: it.IterativeState, a: it.Action) -> None:
+        if isinstance(a, it.ProposalSubmission) and a.agent in self.outsiders:
+            if s.termination_reason is not None or s.current_phase != "proposal_collection":
+                raise GuardError("proposal_submission", "wrong_phase", "not collecting")
+            if s.round_proposals[a.agent] is not None:
+                raise GuardError("proposal_submission", "already_submitted", "a second one")
+            return
+        super().guard(s, a)
+
+    def all_submitted(self, s: it.IterativeState) -> bool:
+        return sum(sub is not None for sub in s.round_proposals) >= len(self.participants)
+
+    def feedback_scores(self, s: it.IterativeState) -> tuple[Fraction, ...]:
+        return super().feedback_scores(s) + (it.NO_FEEDBACK,) * len(self.outsiders)
+
+    def apply(self, s: it.IterativeState, a: it.Action) -> it.IterativeState:
+        after = super().apply(s, a)
+        if len(after.round_proposals) < len(self.ids):  # a new round: outsiders' slots too
+            after = attrs.evolve(after, round_proposals=(None,) * len(self.ids))
+        return after
+
+    def invariants(self) -> Sequence[Invariant[it.IterativeState]]:
+        n = len(self.participants)
+
+        def participants_only(holds: Callable[[it.IterativeState], bool]) -> Callable[..., bool]:
+            def view(s: it.IterativeState) -> bool:
+                return holds(attrs.evolve(s, round_proposals=s.round_proposals[:n]))
+
+            return view
+
+        return [
+            Invariant(inv.name, participants_only(inv.holds), inv.doc)
+            for inv in super().invariants()
+        ]
+
+
+class SelfFeedbackCounted(it.Iterative):
+    """I2: feedback on one's own proposal is accepted and counted in the feedback score
+    (the seed's `validate_feedback_submission` is unspecified, and its
+    `calculate_average_feedback_score(agent_id, feedback_collection)` says "from other
+    agents" in a comment only)."""
+
+    def guard(self, s: it.IterativeState, a: it.Action) -> None:
+        try:
+            super().guard(s, a)
+        except GuardError as err:
+            if err.guard != "self_feedback":
+                raise
+
+    def feedback_scores(self, s: it.IterativeState) -> tuple[Fraction, ...]:
+        result = []
+        for target in self.participants:
+            given = [x for _, t, x in s.feedback_collection if t == target]
+            result.append(sum(given, Fraction(0)) / len(given) if given else it.NO_FEEDBACK)
+        return tuple(result)
+
+
+class NoMaxRounds(it.Iterative):
+    """I4: no `max_rounds` bound; only the early stopping rules end a session.
+
+    The unbounded protocol has infinitely many states (the round counter and the
+    history grow without end), so this mutant is a finite abstraction of it: the
+    round counter saturates at 2 ("a later round"), the history keeps only the last
+    record and the similarity history only the last score. Nothing the protocol does
+    reads more than that: the convergence score compares with the last round only,
+    and the stopping rule asks only whether a previous round exists (`round > 1`,
+    where the spec asks `len(proposals_history) > 1`). The abstraction therefore has
+    the same behaviours as the unbounded protocol up to the round number, and a lasso
+    in it is an infinite run of the unbounded protocol. `round_bound` and
+    `one_record_per_round` speak about the concrete counter and history, so they are
+    dropped; so are the witnesses (no run ends by `max_rounds`). The configuration's
+    `max_rounds` is ignored.
+    """
+
+    def stopping_reason(self, s: it.IterativeState, record: it.RoundRecord) -> str | None:
+        if s.early_termination_enabled:
+            if record.convergence_score >= s.convergence_threshold and record.round > 1:
+                return "convergence"
+            if record.quality_score >= s.quality_threshold:
+                return "quality"
+        return None
+
+    def complete_round(self, s: it.IterativeState) -> it.IterativeState:
+        after = super().complete_round(s)
+        return attrs.evolve(
+            after,
+            proposals_history=after.proposals_history[-1:],
+            similarity_history=after.similarity_history[-1:],
+        )
+
+    def apply(self, s: it.IterativeState, a: it.Action) -> it.IterativeState:
+        after = super().apply(s, a)
+        return attrs.evolve(after, current_round=min(after.current_round, 2))
+
+    def invariants(self) -> Sequence[Invariant[it.IterativeState]]:
+        dropped = ("round_bound", "one_record_per_round")
+        return [inv for inv in super().invariants() if inv.name not in dropped]
+
+    def witnesses(self) -> Sequence[Witness[it.IterativeState]]:
+        return ()
+
+
+@attrs.frozen
+class OrderedState(it.IterativeState):
+    """The state with the order in which this round's proposals arrived."""
+
+    order: tuple[int, ...] = ()
+
+
+class MapOrderTieBreak(it.Iterative):
+    """I3, the seed's `select_best_proposal`: `Enum.max_by(proposal_scores, ...)` over a
+    list built by a comprehension over the `round_proposals` map returns the *first*
+    maximum in the map's iteration order. Elixir does not define that order (it is the
+    key order for maps of up to 32 keys and hash order above, an implementation detail);
+    this mutant takes the order of arrival, as a port to insertion-ordered maps (Python
+    dicts, JavaScript objects) would. It records the arrival order in the state, so it
+    has no symmetry over participants.
+    """
+
+    symmetry_default = False
+
+    def initial(self) -> Sequence[it.IterativeState]:
+        return [OrderedState(**attrs.asdict(s, recurse=False)) for s in super().initial()]
+
+    def apply(self, s: it.IterativeState, a: it.Action) -> it.IterativeState:
+        after = super().apply(s, a)
+        assert isinstance(s, OrderedState) and isinstance(after, OrderedState)
+        if isinstance(a, it.ProposalSubmission):
+            return attrs.evolve(after, order=(*s.order, a.agent))
+        if after.current_round != s.current_round:
+            return attrs.evolve(after, order=())
+        return after
+
+    def composites(self, s: it.IterativeState) -> dict[int, Fraction]:
+        scores = super().composites(s)
+        assert isinstance(s, OrderedState)
+        return {i: scores[i] for i in s.order}
+
+    def select(self, s: it.IterativeState, scores: Mapping[int, Fraction]) -> int:
+        return max(scores, key=scores.__getitem__)  # the first maximum, as Enum.max_by
+
+
+def _config(**values: int | bool) -> it.IterativeConfig:
+    return it.IterativeConfig(**values)  # type: ignore[arg-type]
+
+
+def _variant(
+    name: str,
+    reproduces: str,
+    description: str,
+    model: type[it.Iterative],
+    config: it.IterativeConfig,
+    prop: str,
+    length: int,
+    fixed: tuple[str, ...] = (),
+) -> Variant[it.Iterative]:
+    return Variant(
+        name, "iterative", description, reproduces, model, config, prop, length, fixed=fixed
+    )
+
+
+MUTANTS: tuple[Variant[it.Iterative], ...] = (
+    _variant(
+        "seed_all_submitted_counts_outsiders",
+        "I1",
+        "The seed's all_submitted counts agent ids: an outsider's proposal stands in.",
+        SeedAllSubmitted,
+        _config(agents=2, outsiders=1, max_rounds=1, texts=1),
+        "phases_in_order",
+        2,
+    ),
+    _variant(
+        "self_feedback_counted",
+        "I2",
+        "Feedback on one's own proposal is accepted and counted in its feedback score.",
+        SelfFeedbackCounted,
+        _config(agents=2, max_rounds=1, texts=1),
+        "no_self_feedback",
+        3,
+    ),
+    _variant(
+        "no_max_rounds",
+        "I4",
+        "No max_rounds bound, only the early stopping rules (a finite abstraction).",
+        NoMaxRounds,
+        _config(agents=2, max_rounds=1, texts=2),
+        "terminates",
+        23,
+        fixed=("max_rounds",),
+    ),
+    _variant(
+        "map_order_tie_break",
+        "I3",
+        "The seed's Enum.max_by: a tie goes to the first proposal in the map's order.",
+        MapOrderTieBreak,
+        _config(agents=2, max_rounds=1, texts=2),
+        "selected_is_best",
+        5,
+    ),
+)
+
+
+class SilentParticipant(it.Iterative):
+    """I6: the last participant never proposes (a crashed or silent agent). The seed's
+    `all_submitted` and the spec's both wait for every participant, and neither has a
+    way out of `proposal_collection` (the seed's `round_timeout` and `phase_deadline`
+    are declared and never read). Agent ids are no longer interchangeable here, so the
+    variant has no symmetry."""
+
+    symmetry_default = False
+
+    def honest_actions(self, state: it.IterativeState) -> list[it.Action]:
+        silent = len(self.participants) - 1
+        return [
+            a
+            for a in super().honest_actions(state)
+            if not (isinstance(a, it.ProposalSubmission) and a.agent == silent)
+        ]
+
+
+ASSUMPTIONS: tuple[Variant[it.Iterative], ...] = (
+    _variant(
+        "silent_participant",
+        "I6",
+        "The last participant never proposes: the session blocks in proposal_collection.",
+        SilentParticipant,
+        _config(agents=2, max_rounds=1, texts=1),
+        "deadlock",
+        1,
+    ),
+)
+
+#: Every iterative-refinement variant, in the order `coordspec list --variants` shows them.
+VARIANTS: tuple[Variant[it.Iterative], ...] = MUTANTS + ASSUMPTIONS

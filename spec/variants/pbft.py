@@ -1,0 +1,249 @@
+"""PBFT variants: deliberately broken rules and configurations the checker must catch.
+
+Each mutant changes one rule of `spec.pbft` through the hooks the spec exposes (its
+quorum sizes, a named guard, `compute_o`, `prepared_set`, `support`), in the smallest
+configuration where the break can show; `two_faulty_of_four` is the spec itself with
+more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
+`SEED_MUTANTS` (the seed's own rules, spec/FINDINGS.md P3 and P4) pin what the checker
+must report: the property that breaks and the length of the shortest counterexample
+(breadth-first). `coordspec check pbft --variant NAME` checks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import attrs
+
+from spec import pbft
+from spec.core import GuardError
+from spec.variants import MUTANT, Variant
+
+
+class CommitQuorum2f(pbft.Pbft):
+    """Commit-local with 2f matching commits instead of 2f + 1."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_commit = 2 * self.f
+
+
+class SeedQuorum2fPlus1(pbft.Pbft):
+    """The seed's `commit_threshold: 2f + 1` at every n: at n = 5 (f = 1) two quorums of
+    3 may share only the faulty replica (P8)."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_prepare, self.q_commit = 2 * self.f, 2 * self.f + 1
+        self.q_view_change = self.q_checkpoint = 2 * self.f + 1
+
+
+class PrepareQuorum2fMinus1(pbft.Pbft):
+    """Prepared with 2f - 1 matching prepares instead of 2f."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_prepare = 2 * self.f - 1
+
+
+class AcceptsTwoPrePrepares(pbft.Pbft):
+    """A backup accepts a second pre-prepare for a view and sequence number it has one for."""
+
+    def guard(self, s: pbft.PbftState, a: pbft.Action) -> None:
+        try:
+            super().guard(s, a)
+        except GuardError as err:
+            if err.guard != "no_conflicting_pre_prepare":
+                raise
+
+
+class NewViewIgnoresP(pbft.Pbft):
+    """The new primary computes O without the prepared certificates in V."""
+
+    def compute_o(
+        self, vcs: Sequence[tuple[int, tuple[int, ...], frozenset[pbft.Cert]]]
+    ) -> tuple[int, tuple[int, ...], frozenset[tuple[int, int]]]:
+        return super().compute_o([(stable, state, frozenset()) for stable, state, _ in vcs])
+
+
+class ViewChangeWithoutP(pbft.Pbft):
+    """Replicas send VIEW-CHANGE without their prepared certificates."""
+
+    def prepared_set(self, s: pbft.PbftState, i: int) -> frozenset[pbft.Cert]:
+        return frozenset()
+
+
+class NoAuthentication(pbft.Pbft):
+    """Messages are not authenticated: the adversary may send as any replica."""
+
+    def support(self, senders: object, excluded: int | None = None) -> int:
+        if self.byzantine and self.faulty:
+            return self.n - (excluded is not None)
+        return super().support(senders, excluded)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class TooManyFaultyConfig(pbft.PbftConfig):
+    """A configuration that lets more than f replicas be faulty: the switch
+    `Config.unsafe` (what `--allow-unsafe-faults` sets) skips n >= 3f + 1, the broken
+    assumption."""
+
+    unsafe: ClassVar[bool] = True
+
+
+class SeedPrepareRule(pbft.Pbft):
+    """The seed's prepare rule: 2f + 1 prepares, while the primary sends none."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_prepare = 2 * self.f + 1
+
+
+def _variant(
+    name: str,
+    reproduces: str,
+    description: str,
+    model: type[pbft.Pbft],
+    config: pbft.PbftConfig,
+    prop: str,
+    length: int,
+) -> Variant[pbft.Pbft]:
+    return Variant(name, "pbft", description, reproduces, model, config, prop, length)
+
+
+DEFAULT = pbft.PbftConfig()
+
+MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
+    _variant(
+        "commit_quorum_2f",
+        MUTANT,
+        "Commit-local with 2f matching commits instead of 2f + 1.",
+        CommitQuorum2f,
+        DEFAULT,
+        "agreement",
+        12,
+    ),
+    _variant(
+        "seed_quorum_2f_plus_1_at_n5",
+        "P8",
+        "The seed's quorums of 2f + 1 at n = 5: two of them may share only the faulty replica.",
+        SeedQuorum2fPlus1,
+        pbft.PbftConfig(replicas=5, max_view=0),
+        "prepared_unique",
+        6,
+    ),
+    _variant(
+        "prepare_quorum_2f_minus_1",
+        MUTANT,
+        "Prepared with 2f - 1 matching prepares instead of 2f.",
+        PrepareQuorum2fMinus1,
+        DEFAULT,
+        "prepared_unique",
+        4,
+    ),
+    _variant(
+        "accepts_two_pre_prepares",
+        "P2",
+        "A backup accepts a second pre-prepare for a view and sequence number it has one for.",
+        AcceptsTwoPrePrepares,
+        DEFAULT,
+        "prepared_unique",
+        6,
+    ),
+    _variant(
+        "new_view_ignores_p",
+        "P4",
+        "The new primary computes O without the prepared certificates in V.",
+        NewViewIgnoresP,
+        DEFAULT,
+        "agreement",
+        14,
+    ),
+    _variant(
+        "view_change_without_p",
+        "P4",
+        "Replicas send VIEW-CHANGE without their prepared certificates.",
+        ViewChangeWithoutP,
+        DEFAULT,
+        "agreement",
+        14,
+    ),
+    _variant(
+        "no_authentication",
+        MUTANT,
+        "Messages are not authenticated: the adversary may send as any replica.",
+        NoAuthentication,
+        DEFAULT,
+        "committed_local_implies_committed",
+        2,
+    ),
+    _variant(
+        "two_faulty_of_four",
+        MUTANT,
+        "The spec itself with replicas 0 and 1 faulty of 4, outside n >= 3f + 1.",
+        pbft.Pbft,
+        TooManyFaultyConfig(faulty=(0, 1)),
+        "committed_local_implies_committed",
+        3,
+    ),
+    _variant(
+        "seed_prepare_rule_silent_backup",
+        "P1",
+        "The seed's prepare rule, 2f + 1 prepares (the primary sends none), backup 3 silent.",
+        SeedPrepareRule,
+        pbft.PbftConfig(faulty=(3,), adversary="silent"),
+        "all_execute",
+        11,
+    ),
+)
+
+
+class SeedPreparesAcrossViews(pbft.Pbft):
+    """The seed keys prepares by agent and sequence number only, so a prepare sent in an
+    earlier view counts toward a later view's quorum."""
+
+    def prepared(self, s: pbft.PbftState, i: int, v: int, n: int, d: int) -> bool:
+        if d != pbft.NULL and d not in s.requests:
+            return False
+        if not self.accepted_pre_prepare(s, i, v, n, d):
+            return False
+        senders = {p.replica for p in s.prepares if p.seq == n and p.digest == d}
+        return self.support(senders, excluded=self.primary(v)) >= self.q_prepare
+
+
+class SeedViewChangeCommittedOnly(pbft.Pbft):
+    """The seed's VIEW-CHANGE carries `committed_proposals`: only what the sender has
+    committed locally, not everything it prepared."""
+
+    def prepared_set(self, s: pbft.PbftState, i: int) -> frozenset[pbft.Cert]:
+        return frozenset(
+            c
+            for c in super().prepared_set(s, i)
+            if self.committed_local(s, i, c.view, c.seq, c.digest)
+        )
+
+
+SEED_MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
+    _variant(
+        "seed_prepares_across_views",
+        "P3",
+        "The seed keys prepares without their view: one of an earlier view counts in a later.",
+        SeedPreparesAcrossViews,
+        DEFAULT,
+        "prepared_unique",
+        11,
+    ),
+    _variant(
+        "seed_view_change_committed_only",
+        "P4",
+        "The seed's VIEW-CHANGE carries what its sender committed, not what it prepared.",
+        SeedViewChangeCommittedOnly,
+        DEFAULT,
+        "agreement",
+        14,
+    ),
+)
+
+#: Every PBFT variant, in the order `coordspec list --variants` shows them.
+VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS
