@@ -206,7 +206,7 @@ def param_texts(values: Mapping[str, ParamValue]) -> dict[str, str]:
 _PARAM_NAME = re.compile(r"[a-z_][a-z0-9_]{0,59}")
 
 
-def _meta_params(meta: Mapping[str, Any]) -> dict[str, str]:
+def meta_params(meta: Mapping[str, Any]) -> dict[str, str]:
     """`#meta.params` as command-line strings (JSON numbers, booleans and lists allowed)."""
     params = meta.get("params", {})
     if not isinstance(params, dict):
@@ -253,7 +253,7 @@ def conform(
         raise ItfError(
             "#meta.protocol", f"the trace is of {str(protocol)[:40]!r}, not {spec.name!r}"
         )
-    params = {**_meta_params(meta), **(values or {})}
+    params = {**meta_params(meta), **(values or {})}
     config = make_config(spec.config_type, params)
     model = spec.build(config)
     return replay(model, decode_trace(obj, model))

@@ -10,15 +10,24 @@ rendered to SVG by graphviz's `dot`:
   as one participant's idle / prepared / committed / executed phases). The nodes are the
   phases met, in the order the breadth-first search met them; an edge joins two
   different phases when some transition moves from one to the other, labelled with
-  the names of the actions that do (sorted). Steps that stay
-  in their phase are not drawn. Actions only the adversary takes are a dashed edge.
+  who took it and the action, `who: action` (sorted; who is `Model.actor`, else the
+  actor argument below). Steps that stay in their phase are not drawn. Actions only the
+  adversary takes are a dashed red edge. A legend says what a node is (the first
+  paragraph of the model's `phase` docstring) and what the two kinds of edge are.
 - **The message sequence chart** (`trace_chart`, `chart_dot`) of an ITF trace (what
   `coordspec check --trace-out` writes, or any ITF file with Quint's `mbt::` variables),
   read untyped with `model_check.itf.decode_plain`, so it needs no model. One lifeline
   per participant and one for the environment; each step is a box on its actor's
   lifeline (red when the adversary took it), with arrows to the participants it sends
   to. The property the trace violates (`#meta`: `property`, `kind`) is marked at the
-  last step, and a lasso's loop at the state the cycle returns to.
+  last step, and a lasso's loop at the state the cycle returns to. With the model of
+  the trace's protocol (`trace_diagram` rebuilds it from `#meta`'s `protocol` and
+  `params`), the faulty replicas' messages each step counted (`Model.relied_on`) are
+  red dashed arrows labelled `faulty: ...` from the faulty sender's lifeline, itself
+  marked `(faulty)`.
+
+Values in labels are written by `model_check.report.show`, the reports' one notation
+(ITF values read without their types are first made ready for it by `plain_value`).
 
 Who takes a step and whom it sends to is read from the action's arguments, by this
 convention (the trace carries no more than that):
@@ -38,22 +47,28 @@ participant that never acts (a silent faulty one) still has its lifeline.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import attrs
 import graphviz
 
-from model_check.engine import Options, check
-from model_check.itf import FrozenMap, ItfError, decode_plain, load_json
+from model_check.conform import meta_params
+from model_check.engine import Options, Progress, check
+from model_check.itf import FrozenMap, ItfError, decode_plain, decode_trace, load_json
+from model_check.report import Tag, relied_on, show
 from spec.core import (
     Config,
     Invariant,
     Model,
+    SpecError,
     Specification,
+    action_args,
     action_name,
     make_config,
     params_of,
@@ -70,6 +85,12 @@ MAX_ARG_CHARS = 48
 #: Chart labels are wrapped at this many characters, in cells this wide (inches).
 WRAP_CHARS = 30
 CELL_WIDTH = "2.3"
+#: The labels of faulty messages' arrows are wrapped at this many characters.
+FAULTY_WRAP = 44
+#: How `Model.relied_on` names the sender of a faulty replica's message.
+FAULTY_SENDER = re.compile(r"(?P<message>.+) from faulty (?P<sender>\S+)")
+#: The colour of the adversary's steps and of the faulty replicas' messages.
+ADVERSARY = "red3"
 
 _FONT = "Helvetica"
 
@@ -83,7 +104,8 @@ class DiagramError(Exception):
 
 @attrs.frozen
 class PhaseEdge:
-    """Transitions from one phase to another: the actions that take them."""
+    """Transitions from one phase to another: who takes them with which action, each
+    `who: action` (`replica 1: prepare`), the honest ones and the adversary's apart."""
 
     source: str
     target: str
@@ -101,6 +123,7 @@ class PhaseMachine:
         edges: the phase changes, ordered by source then target (as in `phases`).
         distinct_states: the states explored (symmetry-reduced when `symmetry`).
         complete: whether every reachable state was explored.
+        node: what a node is (the first line of the model's `phase` docstring).
     """
 
     phases: tuple[str, ...]
@@ -109,6 +132,7 @@ class PhaseMachine:
     distinct_states: int
     complete: bool
     symmetry: bool
+    node: str = ""
 
 
 class _Unjudged(Model[Any, Any]):
@@ -144,7 +168,10 @@ class _Unjudged(Model[Any, Any]):
 
 
 def phase_machine(
-    model: Model[Any, Any], symmetry: bool | None = None, max_states: int | None = None
+    model: Model[Any, Any],
+    symmetry: bool | None = None,
+    max_states: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> PhaseMachine:
     """Explore `model` and project every transition on `model.phase`.
 
@@ -174,6 +201,8 @@ def phase_machine(
                 initial.append(phase)
 
     expanding: list[Any] = [None, ""]  # the state being expanded and its phase
+    reduced = model.symmetry_default if symmetry is None else symmetry
+    reduced = reduced and model.has_symmetry()
 
     def on_edge(state: Any, action: Any, byzantine: bool, successor: Any) -> None:
         if state is not expanding[0]:
@@ -181,7 +210,8 @@ def phase_machine(
         source, target = expanding[1], meet(model.phase(successor))
         if source != target:
             names = found.setdefault((source, target), (set(), set()))
-            names[1 if byzantine else 0].add(action_name(action))
+            who = actor_name(model, action, byzantine, reduced)
+            names[1 if byzantine else 0].add(f"{who}: {action_name(action)}")
 
     options = Options(
         max_states=max_states,
@@ -190,6 +220,7 @@ def phase_machine(
         check_liveness=False,
         stop_at_first=False,
         on_edge=on_edge,
+        progress=progress,
     )
     result = check(_Unjudged(model), options)
     edges = [
@@ -204,7 +235,30 @@ def phase_machine(
         distinct_states=result.distinct_states,
         complete=result.complete,
         symmetry=result.symmetry,
+        node=_first_paragraph(type(model).phase.__doc__),
     )
+
+
+def _first_paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph on one line, without its backquotes."""
+    paragraph = (doc or "").strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.replace("`", "").split())
+
+
+def actor_name(model: Model[Any, Any], action: Any, byzantine: bool, reduced: bool) -> str:
+    """Who takes `action`, as a phase machine's edge says: the model's `actor`, else the
+    participant the action's arguments name (`ACTOR_FIELDS`: `agent 2`, or `agent` alone
+    when the graph is symmetry-reduced, where one participant stands for those
+    interchangeable with it), `faulty ...` for the adversary's; without one, the
+    environment (`adversary` for the adversary's)."""
+    named = model.actor(action)
+    if named is not None:
+        return named
+    picked = _pick(action_args(action), ACTOR_FIELDS)
+    if picked is None:
+        return "adversary" if byzantine else ENVIRONMENT
+    who = _noun(picked[0]) if reduced else _lifeline(_noun(picked[0]), picked[1])
+    return f"faulty {who}" if byzantine else who
 
 
 def _comment(text: str) -> str:
@@ -242,16 +296,38 @@ def phase_dot(machine: PhaseMachine, name: str, title: str) -> str:
         if edge.honest:
             dot.edge(ids[edge.source], ids[edge.target], "\n".join(edge.honest))
         if edge.byzantine:
-            label = "\n".join(f"{n} (Byzantine)" for n in edge.byzantine)
             dot.edge(
                 ids[edge.source],
                 ids[edge.target],
-                label,
+                "\n".join(edge.byzantine),
                 style="dashed",
-                color="red3",
-                fontcolor="red3",
+                color=ADVERSARY,
+                fontcolor=ADVERSARY,
             )
+    _legend(dot, machine.node)
     return str(dot.source)
+
+
+def _legend(dot: graphviz.Digraph, node: str) -> None:
+    """The phase machine's legend: what a node is, what the two kinds of edge are."""
+    with dot.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", fontname=_FONT, fontsize="10", style="dashed", color="gray50")
+        what = f"a phase: {node}" if node else "a phase (Model.phase)"
+        legend.node("legend_phase", _wrap(what, 36), fontsize="10")
+        legend.node("legend_start", "", shape="point")
+        legend.node("legend_initial", "an initial phase", fontsize="10")
+        legend.edge("legend_start", "legend_initial")
+        for key, text, style in (
+            ("honest", "who: action\n(solid: an honest step)", {}),
+            (
+                "adversary",
+                "who: action\n(dashed: the adversary's step)",
+                {"style": "dashed", "color": ADVERSARY, "fontcolor": ADVERSARY},
+            ),
+        ):
+            legend.node(f"legend_{key}_from", "", shape="none", width="0.2", height="0.2")
+            legend.node(f"legend_{key}_to", "", shape="none", width="0.2", height="0.2")
+            legend.edge(f"legend_{key}_from", f"legend_{key}_to", text, **style)
 
 
 # --- the message sequence chart -----------------------------------------------------
@@ -267,6 +343,9 @@ class ChartStep:
         actor: the lifeline taking the step.
         receivers: the lifelines it sends to (empty: a local step).
         byzantine: whether the adversary took it.
+        uses: the faulty replicas' messages the step counted (`Model.relied_on`), each
+            (the sender's lifeline, the message); the lifeline is None when the text
+            names no sender the chart has.
     """
 
     action: str
@@ -274,36 +353,40 @@ class ChartStep:
     actor: str
     receivers: tuple[str, ...]
     byzantine: bool
+    uses: tuple[tuple[str | None, str], ...] = ()
 
 
 @attrs.frozen
 class Chart:
-    """A trace as lifelines and steps, with what it violates."""
+    """A trace as lifelines and steps, with what it violates; `faulty`: the lifelines
+    some step counted a faulty message from."""
 
     lifelines: tuple[str, ...]
     steps: tuple[ChartStep, ...]
     loop: int | None
     violated: str | None
     title: str
+    faulty: tuple[str, ...] = ()
 
 
-def show(value: Any) -> str:
-    """A plain ITF value (`decode_plain`'s) as short text: sets sorted, fractions p/q."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | str):
-        return str(value)
+def plain_value(value: Any) -> Any:
+    """A value that `decode_plain` read (without its type) made ready for `show`: a
+    record of two integers `num` and `den` is the fraction, a variant without a value
+    (`(tag, ())`: an enum member, None) its `Tag`, records and maps stay `FrozenMap`s
+    (shown as records, in the file's order)."""
     if isinstance(value, FrozenMap):
-        if set(value) == {"num", "den"}:
-            return f"{show(value['num'])}/{show(value['den'])}"
-        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+        num, den = value.get("num"), value.get("den")
+        numbers = [x for x in (num, den) if isinstance(x, int) and not isinstance(x, bool)]
+        if len(value) == 2 and len(numbers) == 2 and numbers[1]:
+            return Fraction(numbers[0], numbers[1])
+        return FrozenMap({plain_value(k): plain_value(v) for k, v in value.items()})
     if isinstance(value, frozenset):
-        return "{" + ", ".join(sorted(show(v) for v in value)) + "}"
+        return frozenset(plain_value(v) for v in value)
     if isinstance(value, tuple):
         if len(value) == 2 and isinstance(value[0], str) and value[1] == ():
-            return value[0]  # a variant without a value: an enum member, None
-        return "(" + ", ".join(show(v) for v in value) + ")"
-    raise DiagramError(f"cannot show a value of type {type(value).__name__}")  # pragma: no cover
+            return Tag(value[0])
+        return tuple(plain_value(v) for v in value)
+    return value
 
 
 def _cut(text: str) -> str:
@@ -325,7 +408,7 @@ def _pick(args: Mapping[str, Any], fields: Sequence[str]) -> tuple[str, Any] | N
 
 
 def _lifeline(noun: str, value: Any) -> str:
-    return f"{noun} {show(value)}"
+    return f"{noun} {show(plain_value(value))}"
 
 
 def _record(obj: Any, where: str) -> dict[str, Any]:
@@ -334,8 +417,13 @@ def _record(obj: Any, where: str) -> dict[str, Any]:
     return obj
 
 
-def trace_chart(obj: Any) -> Chart:
+def trace_chart(obj: Any, model: Model[Any, Any] | None = None) -> Chart:
     """The chart of an ITF trace object (as `json.load` returns it).
+
+    With the model of the trace's protocol, each step also shows the faulty replicas'
+    messages it counted (`Model.relied_on`, of the trace decoded with the model's types),
+    drawn from the faulty sender's lifeline; without it, or when the trace does not
+    decode as the model's, the chart is drawn from the trace alone.
 
     Raises:
         DiagramError: not an ITF trace with `mbt::actionTaken` (names the place).
@@ -355,6 +443,7 @@ def trace_chart(obj: Any) -> Chart:
         plain = [_state(_record(s, f"states[{i}]"), i) for i, s in enumerate(states)]
     except ItfError as err:
         raise DiagramError(str(err)) from None
+    relied = _relied_on(obj, model) if model is not None else None
     numbered: dict[str, set[int]] = {}
     named: list[str] = []
     drafts = []
@@ -378,7 +467,21 @@ def trace_chart(obj: Any) -> Chart:
         shown = {k: v for k, v in args.items() if (k, v) not in parts}
         label = action
         if shown:
-            label += "(" + ", ".join(f"{k}={_cut(show(v))}" for k, v in shown.items()) + ")"
+            label += "(" + ", ".join(f"{k}={_cut(show(plain_value(v)))}" for k, v in shown.items())
+            label += ")"
+        uses: list[tuple[str | None, str]] = []
+        for text in relied[i] if relied else ():
+            found = FAULTY_SENDER.fullmatch(text)
+            if found is None or not noun:
+                uses.append((None, text))
+                continue
+            sender = found["sender"]
+            if sender.isascii() and sender.isdigit():
+                numbered.setdefault(noun, set()).add(int(sender))
+                sender = str(int(sender))
+            elif f"{noun} {sender}" not in named:
+                named.append(f"{noun} {sender}")
+            uses.append((f"{noun} {sender}", found["message"]))
         drafts.append(
             ChartStep(
                 action,
@@ -386,6 +489,7 @@ def trace_chart(obj: Any) -> Chart:
                 _lifeline(noun, actor[1]) if actor else ENVIRONMENT,
                 (_lifeline(noun, receiver[1]),) if receiver else ("*",) if sends else (),
                 byzantine,
+                tuple(uses),
             )
         )
     if len(numbered) == 1:
@@ -422,7 +526,19 @@ def trace_chart(obj: Any) -> Chart:
     params = meta.get("params")
     if isinstance(params, dict) and params:
         title += "\n" + ", ".join(f"{k}={show_json(v)}" for k, v in params.items())
-    return Chart(tuple(lifelines), tuple(steps), loop, violated, title)
+    senders = {sender for step in steps for sender, _ in step.uses}
+    faulty = tuple(line for line in lifelines if line in senders)
+    return Chart(tuple(lifelines), tuple(steps), loop, violated, title, faulty)
+
+
+def _relied_on(obj: Any, model: Model[Any, Any]) -> list[tuple[str, ...]] | None:
+    """`Model.relied_on` of each step of the trace, decoded with the model's types
+    (None when it does not decode: a trace of another protocol or configuration)."""
+    try:
+        trace = decode_trace(obj, model)
+    except (ItfError, SpecError):
+        return None
+    return relied_on(model, trace)
 
 
 def show_json(value: Any) -> str:
@@ -473,7 +589,9 @@ def chart_dot(chart: Chart, name: str = "trace") -> str:
     The lifelines run top to bottom, one column each (cells of one width, grouped per
     lifeline so that dot draws them straight); each step is a row with a box on its
     actor's lifeline, and a step that sends is followed by a row where its arrows
-    arrive.
+    arrive. A step that counted faulty replicas' messages is preceded by a row from
+    which they leave the faulty senders' lifelines: red dashed arrows labelled
+    `faulty: MESSAGE` into the step's box (other texts `relied_on` gave are in the box).
     """
     dot = graphviz.Digraph(
         name,
@@ -486,47 +604,56 @@ def chart_dot(chart: Chart, name: str = "trace") -> str:
     dot.attr("edge", fontname=_FONT, fontsize="9")
     columns = {line: k for k, line in enumerate(chart.lifelines)}
     last = len(chart.steps)
-    rows: list[tuple[int, bool]] = [(0, False)]  # (step number, arrival row?)
+    # (step number, kind): the heads, then for each step the row its faulty messages
+    # leave from (if any), its own row and the row its messages arrive at (if any).
+    rows: list[tuple[int, str]] = [(0, "head")]
     for number, step in enumerate(chart.steps, start=1):
-        rows.append((number, False))
+        if any(sender in columns and sender != step.actor for sender, _ in step.uses):
+            rows.append((number, "faulty"))
+        rows.append((number, "step"))
         if step.receivers:
-            rows.append((number, True))
-    rows.append((last, True))  # the lifelines' ends
+            rows.append((number, "arrival"))
+    rows.append((last, "end"))  # the lifelines' ends
 
     def cell(line: str, row: int) -> str:
         return f"l{columns[line]}r{row}"
 
-    for row, (number, arrival) in enumerate(rows):
+    for row, (number, kind) in enumerate(rows):
         with dot.subgraph(name=f"row{row}") as same:
             same.attr(rank="same")
             for line in chart.lifelines:
                 group = f"l{columns[line]}"
-                if row == 0:
+                if kind == "head":
+                    faulty = {"color": ADVERSARY, "fontcolor": ADVERSARY}
                     same.node(
                         cell(line, 0),
-                        line,
+                        f"{line}\n(faulty)" if line in chart.faulty else line,
                         group=group,
                         shape="box",
                         style="filled",
                         fillcolor="gray90",
+                        **(faulty if line in chart.faulty else {}),
                     )
                     continue
-                taken = None if arrival else chart.steps[number - 1]
+                taken = chart.steps[number - 1] if kind == "step" else None
                 if taken is None or taken.actor != line:
                     same.node(cell(line, row), "", group=group, shape="none", height="0.02")
                     continue
                 text = _wrap(f"{number}. {taken.label}")
                 style: dict[str, str] = {"shape": "box"}
+                for sender, message in taken.uses:
+                    if sender not in columns or sender == taken.actor:
+                        text += "\n" + _wrap(f"uses: {message}")
                 if taken.byzantine:
                     text += "\n(Byzantine)"
-                    style.update(color="red3", fontcolor="red3")
+                    style.update(color=ADVERSARY, fontcolor=ADVERSARY)
                 if chart.loop is not None and number == chart.loop:
                     text += "\n(the cycle starts here)"
                 if chart.loop is not None and number == last:
                     text += f"\nthe cycle returns to state {chart.loop}"
                 if chart.violated and number == last:
                     text += "\n" + _wrap(f"VIOLATED: {chart.violated}")
-                    style.update(color="red3", penwidth="2")
+                    style.update(color=ADVERSARY, penwidth="2")
                 same.node(cell(line, row), text, group=group, **style)
             # Keep the lifelines in their columns: invisible edges left to right.
             for left, right in zip(chart.lifelines, chart.lifelines[1:], strict=False):
@@ -536,15 +663,30 @@ def chart_dot(chart: Chart, name: str = "trace") -> str:
             dot.edge(
                 cell(line, row), cell(line, row + 1), arrowhead="none", style="dashed", weight="100"
             )
-    for row, (number, arrival) in enumerate(rows):
-        if not arrival or rows[row - 1][1] or number == 0:
-            continue
-        step = chart.steps[number - 1]
-        color = "red3" if step.byzantine else "black"
-        for receiver in step.receivers:
-            dot.edge(
-                cell(step.actor, row - 1), cell(receiver, row), constraint="false", color=color
-            )
+    for row, (number, kind) in enumerate(rows):
+        if kind == "arrival":
+            step = chart.steps[number - 1]
+            color = ADVERSARY if step.byzantine else "black"
+            for receiver in step.receivers:
+                dot.edge(
+                    cell(step.actor, row - 1), cell(receiver, row), constraint="false", color=color
+                )
+        if kind == "step":
+            step = chart.steps[number - 1]
+            sent: dict[str, list[str]] = {}
+            for sender, message in step.uses:
+                if sender in columns and sender != step.actor:
+                    sent.setdefault(sender, []).append(_wrap(f"faulty: {message}", FAULTY_WRAP))
+            for sender, messages in sent.items():
+                dot.edge(
+                    cell(sender, row - 1),
+                    cell(step.actor, row),
+                    "\n".join(messages),
+                    constraint="false",
+                    style="dashed",
+                    color=ADVERSARY,
+                    fontcolor=ADVERSARY,
+                )
     return str(dot.source)
 
 
@@ -572,6 +714,7 @@ def protocol_diagram(
     values: Mapping[str, str] | None = None,
     symmetry: bool | None = None,
     max_states: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> str:
     """The DOT text of a protocol's phase machine at a configuration (defaults elsewhere).
 
@@ -580,13 +723,18 @@ def protocol_diagram(
         DiagramError: the model declares no phases.
     """
     config = make_config(spec.config_type, values or {})
-    machine = phase_machine(spec.build(config), symmetry, max_states)
+    machine = phase_machine(spec.build(config), symmetry, max_states, progress)
     title = f"{spec.name}: {spec.summary}\n{config_text(config)}"
     return phase_dot(machine, spec.name, title)
 
 
-def trace_diagram(path: Path) -> str:
+def trace_diagram(path: Path, specs: Mapping[str, Specification[Any]] | None = None) -> str:
     """The DOT text of the message sequence chart of the ITF trace in `path`.
+
+    When `#meta.protocol` names one of `specs` (the registered protocols), its model is
+    rebuilt from `#meta.params` (as `coordspec conform` does) so that the chart shows
+    what each step relied on (`Model.relied_on`); a protocol that cannot be rebuilt is
+    drawn from the trace alone.
 
     Raises:
         DiagramError: the file is unreadable, not JSON or not an ITF trace.
@@ -595,7 +743,21 @@ def trace_diagram(path: Path) -> str:
         obj = load_json(path)
     except ItfError as err:
         raise DiagramError(str(err)) from None
-    return chart_dot(trace_chart(obj))
+    return chart_dot(trace_chart(obj, rebuild(obj, specs or {})))
+
+
+def rebuild(obj: Any, specs: Mapping[str, Specification[Any]]) -> Model[Any, Any] | None:
+    """The model of the protocol an ITF trace names in `#meta` at its `params`, or None
+    (no such protocol among `specs`, or parameters it refuses)."""
+    meta = obj.get("#meta") if isinstance(obj, dict) else None
+    protocol = meta.get("protocol") if isinstance(meta, dict) else None
+    spec = specs.get(protocol) if isinstance(protocol, str) else None
+    if spec is None or not isinstance(meta, dict):
+        return None
+    try:
+        return spec.build(make_config(spec.config_type, meta_params(meta)))
+    except (ItfError, SpecError):
+        return None
 
 
 # --- rendering -----------------------------------------------------------------------

@@ -2,11 +2,36 @@
 
 Everything here is deterministic: sets are printed in canonical order, never in the
 iteration order of a Python set, so the same run prints the same text.
+
+## One notation for values (`show`)
+
+Every value a person reads (step tables, `--json`'s `changes`, conformance diffs, the
+diagrams' labels, `coordspec prove --counterexamples`) is written by `show`, in one
+TLA+-like notation:
+
+- integers and fractions: `3`, `-1`, `3/5` (a whole `Fraction` as an integer);
+- booleans: `true`, `false`; enum members and `None`: their names, `BLUE`, `None`;
+- strings: bare when they are a word (a letter or `_`, then letters, digits, `_`, `-`,
+  `.`) other than `true`, `false` and `None`: `idle`, `pre-prepared`; otherwise in
+  double quotes with JSON's escapes: `"plan a budget"`, `"1"`, `""`;
+- tuples: `<<a, b>>` (`<<>>` empty);
+- frozensets: `{a, b}` (`{}` empty), the elements in canonical order
+  (`model_check.fingerprint`), never in a Python set's iteration order;
+- records, that is attrs instances and NamedTuples, states and messages alike:
+  `[field |-> value, ...]`, the fields in declaration order;
+- mappings: `[key |-> value, ...]`, the keys in canonical order (a record or map read
+  from ITF without its types, `model_check.itf.FrozenMap`, in the file's order).
+
+Actions are not values: `show_action` writes `name(arg=value, ...)`, each argument by
+`show`. Configurations are written as they are typed on the command line
+(`faulty=0,3`), so that a run can be repeated.
 """
 
 from __future__ import annotations
 
 import enum
+import json
+import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -16,38 +41,69 @@ from rich.table import Table
 from rich.text import Text
 
 from model_check.fingerprint import Canonicaliser
-from model_check.itf import encode_trace
+from model_check.itf import FrozenMap, encode_trace
 from model_check.result import CheckResult, Trace
-from spec.core import action_args, action_name, named_tuple_fields, record_fields
+from spec.core import Model, action_args, action_name, named_tuple_fields, record_fields
 
 _CANON = Canonicaliser()
 
+#: A string shown without quotes: a word that cannot be read as another kind of value.
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_NOT_WORDS = frozenset({"true", "false", "None"})
+
+
+@attrs.frozen
+class Tag:
+    """A variant without a value, read from ITF without its type (Quint's `None`, an
+    enum member): shown as its name, as `show` shows an enum member."""
+
+    name: str
+
 
 def show(value: object) -> str:
-    """A compact, deterministic rendering of a value."""
+    """A value in the one notation of every report (the rules: the module docstring)."""
+    if value is None:
+        return "None"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
         return value.name
-    if isinstance(value, Fraction):
+    if isinstance(value, int | Fraction):
         return str(value)
     if isinstance(value, str):
-        return repr(value)
+        if _WORD.fullmatch(value) and value not in _NOT_WORDS:
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Tag):
+        return value.name
     if isinstance(value, frozenset):
-        return "{" + ", ".join(show(v) for v in sorted(value, key=_CANON.text)) + "}"
+        return "{" + ", ".join(show(v) for v in sorted(value, key=_order)) + "}"
     named = named_tuple_fields(value)
     if named is not None:
-        fields = ", ".join(f"{k}={show(v)}" for k, v in named.items())
-        return f"{type(value).__name__}({fields})"
+        return _record(named)
     if isinstance(value, tuple):
         return "<<" + ", ".join(show(v) for v in value) + ">>"
+    if isinstance(value, FrozenMap):
+        return _record({show(k): v for k, v in value.items()})
     if isinstance(value, Mapping):
         keys = sorted(value, key=_CANON.text)
-        return "[" + ", ".join(f"{show(k)} |-> {show(value[k])}" for k in keys) + "]"
+        return _record({show(k): value[k] for k in keys})
     if attrs.has(type(value)):
-        fields = ", ".join(f"{k}={show(v)}" for k, v in record_fields(value).items())
-        return f"{type(value).__name__}({fields})"
-    return repr(value)
+        return _record(record_fields(value))
+    return str(value)
+
+
+def _record(fields: Mapping[str, object]) -> str:
+    return "[" + ", ".join(f"{k} |-> {show(v)}" for k, v in fields.items()) + "]"
+
+
+def _order(value: object) -> str:
+    """A set element's sort key: its canonical text, or for a value read from ITF without
+    its type (which has none) its shown text."""
+    try:
+        return _CANON.text(value)
+    except TypeError:
+        return show(value)
 
 
 def show_action(action: object) -> str:
@@ -83,21 +139,40 @@ def changes(before: object, after: object) -> list[str]:
     return lines
 
 
-def step_table(trace: Trace, title: str) -> Table:
-    """The trace as a table: step, action (with its arguments), what changed."""
-    table = Table(title=title, show_lines=True, title_justify="left")
+def relied_on(model: Model[Any, Any] | None, trace: Trace) -> list[tuple[str, ...]]:
+    """For each state of the trace, the adversary's messages the step into it counted
+    (`Model.relied_on` of the previous state and the action; nothing for the first
+    state, or without a model)."""
+    uses: list[tuple[str, ...]] = [()]
+    for i in range(1, len(trace.steps)):
+        step = trace.steps[i]
+        found = () if model is None else model.relied_on(trace.steps[i - 1].state, step.action)
+        uses.append(tuple(found))
+    return uses
+
+
+def step_table(trace: Trace, title: str, model: Model[Any, Any] | None = None) -> Table:
+    """The trace as a table: step, action (with its arguments), what changed, and under
+    the changes a line `uses: ...` naming the faulty replicas' messages the step counted
+    (`Model.relied_on`, when the model is given)."""
+    # at least as wide as its title, which would otherwise wrap over a narrow table
+    table = Table(title=title, show_lines=True, title_justify="left", min_width=len(title))
     table.add_column("step", justify="right")
     table.add_column("action")
     table.add_column("changes")
     first = trace.steps[0].state
-    table.add_row("0", "init", "\n".join(f"{k} = {show(v)}" for k, v in fields_of(first).items()))
+    initial = "\n".join(f"{k} = {show(v)}" for k, v in fields_of(first).items())
+    table.add_row("0", "init", Text(initial))
+    uses = relied_on(model, trace)
     for i in range(1, len(trace.steps)):
         step = trace.steps[i]
         label = show_action(step.action)
         if step.byzantine:
             label = "[byzantine] " + label
         lines = changes(trace.steps[i - 1].state, step.state) or ["(no change)"]
-        table.add_row(str(i), Text(label), "\n".join(lines))
+        if uses[i]:
+            lines.append("uses: " + ", ".join(uses[i]))
+        table.add_row(str(i), Text(label), Text("\n".join(lines)))
     if trace.loop is not None:
         last = len(trace.steps) - 1
         note = (
@@ -173,8 +248,14 @@ def timing_line(result: CheckResult) -> str:
     )
 
 
-def to_json(protocol: str, config: Mapping[str, Any], result: CheckResult) -> dict[str, Any]:
-    """The JSON summary of one run (DESIGN.md: protocol, config, result, counts...)."""
+def to_json(
+    protocol: str,
+    config: Mapping[str, Any],
+    result: CheckResult,
+    model: Model[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON summary of one run (DESIGN.md: protocol, config, result, counts...);
+    with the model, each counterexample step's `uses` lists what it relied on."""
     out: dict[str, Any] = {
         "protocol": protocol,
         "config": {k: _plain(v) for k, v in config.items()},
@@ -210,7 +291,7 @@ def to_json(protocol: str, config: Mapping[str, Any], result: CheckResult) -> di
             "kind": cex.kind,
             "length": len(cex.trace),
             "loop": cex.trace.loop,
-            "steps": _steps(cex.trace),
+            "steps": _steps(cex.trace, model),
             "itf": encode_trace(cex.trace, {"property": cex.property, "protocol": protocol}),
         }
         for cex in result.counterexamples
@@ -221,11 +302,14 @@ def to_json(protocol: str, config: Mapping[str, Any], result: CheckResult) -> di
     return out
 
 
-def _steps(trace: Trace) -> list[dict[str, Any]]:
+def _steps(trace: Trace, model: Model[Any, Any] | None = None) -> list[dict[str, Any]]:
+    uses = relied_on(model, trace)
     steps: list[dict[str, Any]] = []
     for i, step in enumerate(trace.steps):
         if i == 0:
-            steps.append({"step": 0, "action": "init", "byzantine": False, "changes": []})
+            steps.append(
+                {"step": 0, "action": "init", "byzantine": False, "changes": [], "uses": []}
+            )
             continue
         steps.append(
             {
@@ -233,6 +317,7 @@ def _steps(trace: Trace) -> list[dict[str, Any]]:
                 "action": show_action(step.action),
                 "byzantine": step.byzantine,
                 "changes": changes(trace.steps[i - 1].state, step.state),
+                "uses": list(uses[i]),
             }
         )
     return steps

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
 import z3
+
+from model_check.report import show
 
 Status = Literal["proved", "refuted", "unknown"]
 
@@ -220,16 +223,23 @@ def run(theorem: Theorem, twin: bool = False) -> Result:
     return Result(name, statement, twin, tuple(outcomes))
 
 
-def value(model: z3.ModelRef, term: z3.ExprRef) -> str:
-    """A model's value of a term, as the spec would print it (exact fractions)."""
+def number(model: z3.ModelRef, term: z3.ExprRef) -> int | Fraction | bool | str:
+    """A model's value of a term as the spec's Python value (an exact fraction, an
+    integer, a boolean), or, for an irrational number, its decimal text."""
     v = model.eval(term, model_completion=True)
     if z3.is_rational_value(v):
-        num, den = v.numerator_as_long(), v.denominator_as_long()
-        return str(num) if den == 1 else f"{num}/{den}"
+        return Fraction(v.numerator_as_long(), v.denominator_as_long())
     if z3.is_int_value(v):
-        return str(v.as_long())
+        return int(v.as_long())
     if z3.is_true(v) or z3.is_false(v):
-        return str(z3.is_true(v))
+        return bool(z3.is_true(v))
     if z3.is_algebraic_value(v):
         return str(v.as_decimal(12))
     return str(v)
+
+
+def value(model: z3.ModelRef, term: z3.ExprRef) -> str:
+    """A model's value of a term, as the reports print it (`model_check.report.show`:
+    exact fractions `p/q`); an irrational number as decimals."""
+    found = number(model, term)
+    return found if isinstance(found, str) else show(found)

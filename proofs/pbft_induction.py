@@ -132,6 +132,7 @@ from typing import NamedTuple, TypeAlias
 import attrs
 import z3
 
+from model_check.report import changes, fields_of, show, show_action
 from proofs import core
 from spec import pbft
 from spec.core import action_name
@@ -857,7 +858,7 @@ class Encoding:
         """The spec state that a Z3 model gives to copy `x`."""
 
         def val(key: Key) -> int:
-            return int(core.value(model, x[key]))
+            return int(core.number(model, x[key]))
 
         def true(key: Key) -> bool:
             return bool(z3.is_true(model.eval(x[key], model_completion=True)))
@@ -935,36 +936,14 @@ def holds(formula: Formula, model: z3.ModelRef) -> bool:
 
 
 def describe(s: pbft.PbftState) -> list[str]:
-    """The fields of a spec state that differ from the initial state, one a line."""
+    """The fields of a spec state that differ from the initial state, one a line, each
+    `field = value` in the reports' notation (`model_check.report.show`: messages as
+    records of their fields)."""
     lines = []
-    for field in ("view", "changing", "executed", "stable"):
-        value = getattr(s, field)
+    for field, value in fields_of(s).items():
         if any(value):
-            lines.append(f"{field} = {value}")
-    for field in (
-        "requests",
-        "pre_prepares",
-        "prepares",
-        "commits",
-        "checkpoints",
-        "view_changes",
-        "new_views",
-    ):
-        items = sorted(tuple(m) if isinstance(m, tuple) else (m,) for m in getattr(s, field))
-        if items:
-            shown = ", ".join(_show(m) for m in items)
-            lines.append(f"{field} = {{{shown}}}")
+            lines.append(f"{field} = {show(value)}")
     return lines
-
-
-def _show(item: tuple[object, ...]) -> str:
-    """A message as a tuple (a sorted set inside it as a sorted list), a value alone."""
-    if len(item) == 1:
-        return str(item[0])
-    parts = [
-        str(sorted(tuple(x) for x in p)) if isinstance(p, frozenset) else repr(p) for p in item
-    ]
-    return f"({', '.join(parts)})"
 
 
 # --- the obligations ---------------------------------------------------------------------
@@ -1012,16 +991,13 @@ def _explainer(
             move = next(m for m in moves if z3.is_true(model.eval(m.step, model_completion=True)))
             model = _shrink(enc, hypotheses, move, broken[0][1]) or model
             names = ", ".join(n for n, _ in broken_in(model))
-            head = f"conjunct {names} breaks under {move.action!r}"
+            head = f"conjunct {names} breaks under {show_action(move.action)}"
         pre = enc.decode(model, enc.pre)
         lines = [head, "pre-state (its non-empty fields):"]
         lines += [f"  {line}" for line in describe(pre) or ["(the initial state)"]]
         if moves is not None:
-            before = set(describe(pre))
             lines.append("post-state (the fields that changed):")
-            lines += [
-                f"  {line}" for line in describe(enc.decode(model, enc.post)) if line not in before
-            ]
+            lines += [f"  {line}" for line in changes(pre, enc.decode(model, enc.post))]
         return "\n".join(lines)
 
     return explain

@@ -36,7 +36,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import z3
 
-from proofs.core import Lin, Obligation, Theorem, expr, lin, plain_smt, value
+from model_check.report import show
+from proofs.core import Lin, Obligation, Theorem, expr, lin, number, plain_smt, value
 from spec import pbft
 
 Sizes = Callable[[Lin, Lin], dict[str, Lin | int]]
@@ -161,8 +162,7 @@ def _sets(n: int, sizes: Sizes) -> list[Obligation]:
 
         def explain(m: z3.ModelRef, kind: str = kind, q: int = q) -> str:
             def members(xs: Sequence[z3.ArithRef]) -> str:
-                chosen = [i for i, x in enumerate(xs) if value(m, x) == "1"]
-                return "{" + ", ".join(map(str, chosen)) + "}"
+                return show(frozenset(i for i, x in enumerate(xs) if number(m, x) == 1))
 
             return (
                 f"n = {n}, f = {f}, {kind} of {q}: A = {members(a)} and B = {members(b)} "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -35,11 +35,17 @@ def select(names: Sequence[str]) -> list[Theorem]:
     return [t for t in THEOREMS if not names or t.name in names]
 
 
-def prove(theorems: Sequence[Theorem]) -> list[Result]:
-    """Each theorem, then its twin."""
+def prove(
+    theorems: Sequence[Theorem], progress: Callable[[str], None] | None = None
+) -> list[Result]:
+    """Each theorem, then its twin; `progress` is told which one is being proved."""
     results = []
-    for theorem in theorems:
+    for k, theorem in enumerate(theorems, start=1):
+        if progress is not None:
+            progress(f"prove: {theorem.name} ({k}/{len(theorems)})")
         results.append(run(theorem))
+        if progress is not None:
+            progress(f"prove: {theorem.name}'s twin ({k}/{len(theorems)})")
         results.append(run(theorem, twin=True))
     return results
 

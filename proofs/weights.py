@@ -50,7 +50,8 @@ from fractions import Fraction
 
 import z3
 
-from proofs.core import Obligation, Theorem, value
+from model_check.report import show
+from proofs.core import Obligation, Theorem, number, value
 from spec import weighted
 
 #: The number of agents of the weighted theorems (the issue asks for at least 10).
@@ -64,7 +65,7 @@ def real(q: Fraction | int) -> z3.ArithRef:
 
 
 def _vector(m: z3.ModelRef, terms: Sequence[z3.ArithRef]) -> str:
-    return "(" + ", ".join(value(m, t) for t in terms) + ")"
+    return show(tuple(number(m, t) for t in terms))
 
 
 # --- weighted quorums and the unique winner --------------------------------------------
@@ -89,7 +90,7 @@ def _overlap(fraction: Fraction) -> Obligation:
 
     def explain(m: z3.ModelRef) -> str:
         def members(xs: Sequence[z3.BoolRef]) -> str:
-            return "{" + ", ".join(str(i) for i, x in enumerate(xs) if z3.is_true(m.eval(x))) + "}"
+            return show(frozenset(i for i, x in enumerate(xs) if z3.is_true(m.eval(x))))
 
         return (
             f"weights {_vector(m, w)}: A = {members(a)} and B = {members(b)} each hold more "

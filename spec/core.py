@@ -11,7 +11,9 @@ model checker, the conformance oracle, the tests and the diagram generator alike
   actions enabled in a state, in a deterministic order, the adversary's kept apart),
   `step(state, action)` (the pure transition; `GuardError` names the guard that failed),
   and the named properties: `invariants` (always), `witnesses` (sometimes) and
-  `eventually` (liveness under weak fairness of named action classes).
+  `eventually` (liveness under weak fairness of named action classes). Optional hooks
+  serve the readers of counterexamples: `phase` and `actor` (the phase diagram) and
+  `relied_on` (the adversary's implicit messages a step counted).
 - `Specification`: the one object a protocol module exports: its name, one-line
   summary, config class and the function that builds the model.
 
@@ -49,6 +51,21 @@ class ConfigError(SpecError, ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class HypothesisError(ConfigError):
+    """A well-formed configuration outside a hypothesis of the protocol's guarantees
+    (such as PBFT's n >= 3f + 1): the model can run it, but its theorems do not cover
+    it. `Config.check_hypotheses` raises it; `unsafe_config` switches the check off.
+
+    Attributes:
+        warning: one sentence for the output of a run that allows it anyway
+            ("2 faulty replicas of 4 is outside PBFT's hypothesis n >= 3f + 1: ...").
+    """
+
+    def __init__(self, field: str, message: str, warning: str) -> None:
+        super().__init__(field, message)
+        self.warning = warning
 
 
 class GuardError(SpecError):
@@ -230,27 +247,79 @@ class Config:
     """Base class of protocol configurations: frozen attrs with `param` fields.
 
     Subclasses are `@attrs.frozen` and may override `validate` for constraints that
-    relate several fields (such as n >= 3f + 1); the per-field ranges are checked here.
+    relate several fields, and `check_hypotheses` for the hypotheses of the protocol's
+    guarantees (such as n >= 3f + 1); the per-field ranges are checked here.
     """
+
+    #: The switch that skips `check_hypotheses`: set on the classes `unsafe_config`
+    #: makes (and on a mutant's configuration), never on a protocol's own.
+    unsafe: ClassVar[bool] = False
 
     def __attrs_post_init__(self) -> None:
         for info in params_of(type(self)):
             info.check(getattr(self, info.name))
         self.validate()
+        if not self.unsafe:
+            self.check_hypotheses()
 
     def validate(self) -> None:
         """Check constraints between fields; raise `ConfigError` naming a field."""
+
+    def check_hypotheses(self) -> None:
+        """Check the hypotheses of the protocol's guarantees; raise `HypothesisError`.
+
+        Unlike `validate`'s constraints these describe configurations the model can
+        run, outside what its theorems claim; an `unsafe` configuration skips them.
+        """
+
+    def hypothesis_warnings(self) -> tuple[str, ...]:
+        """The hypotheses this configuration violates, as `HypothesisError.warning`
+        sentences (empty when there are none, whether or not it is `unsafe`)."""
+        try:
+            self.check_hypotheses()
+        except HypothesisError as err:
+            return (err.warning,)
+        return ()
 
     def as_dict(self) -> dict[str, ParamValue]:
         """The parameter values, in declaration order."""
         return {info.name: getattr(self, info.name) for info in params_of(type(self))}
 
 
-def make_config(config_type: type[C], values: Mapping[str, str]) -> C:
-    """Build a config from command-line strings keyed by parameter name.
+_UNSAFE: dict[type[Any], type[Any]] = {}
+
+
+def unsafe_config(config_type: type[C]) -> type[C]:
+    """`config_type` with its hypotheses unchecked (`Config.unsafe`): a subclass whose
+    instances may lie outside what the protocol's theorems assume (PBFT with more than
+    f faulty replicas), to show what breaks there. Named, shown and compared like
+    `config_type`'s, except that an unsafe config never equals a checked one.
 
     Raises:
-        ConfigError: an unknown parameter, a malformed value or a value out of range.
+        ConfigError: `config_type` is not a `Config`, so it has no hypotheses to skip.
+    """
+    if not issubclass(config_type, Config):
+        raise ConfigError("config", f"{config_type.__name__} is not a spec.core.Config")
+    if config_type.unsafe:
+        return config_type
+    made = _UNSAFE.get(config_type)
+    if made is None:
+        namespace = {
+            "unsafe": True,
+            "__module__": config_type.__module__,
+            "__qualname__": config_type.__qualname__,
+            "__doc__": f"{config_type.__name__} with its hypotheses unchecked.",
+        }
+        made = attrs.frozen(type(config_type.__name__, (config_type,), namespace))
+        _UNSAFE[config_type] = made
+    return made
+
+
+def parse_values(config_type: type[Any], values: Mapping[str, str]) -> dict[str, ParamValue]:
+    """Command-line strings keyed by parameter name, parsed into the parameters' types.
+
+    Raises:
+        ConfigError: an unknown parameter or a malformed value.
     """
     infos = {info.name: info for info in params_of(config_type)}
     parsed: dict[str, ParamValue] = {}
@@ -260,7 +329,19 @@ def make_config(config_type: type[C], values: Mapping[str, str]) -> C:
             known = ", ".join(i.option for i in infos.values()) or "none"
             raise ConfigError(name, f"unknown parameter; the parameters are {known}")
         parsed[name] = info.parse(text)
-    return config_type(**parsed)
+    return parsed
+
+
+def make_config(config_type: type[C], values: Mapping[str, str], unsafe: bool = False) -> C:
+    """Build a config from command-line strings keyed by parameter name; with `unsafe`,
+    of `unsafe_config(config_type)`, whose hypotheses are not checked.
+
+    Raises:
+        ConfigError: an unknown parameter, a malformed value or a value out of range;
+            `HypothesisError` (without `unsafe`) for one outside the hypotheses.
+    """
+    parsed = parse_values(config_type, values)
+    return (unsafe_config(config_type) if unsafe else config_type)(**parsed)
 
 
 # --- properties ----------------------------------------------------------------------
@@ -508,6 +589,31 @@ class Model(abc.ABC, Generic[S, A]):
         None (the default) means the model declares no phases. Like the invariants, the
         projection must not tell apart states of one symmetry class (`canonical`): the
         diagram is drawn from the symmetry-reduced graph.
+        """
+        return None
+
+    def relied_on(self, state: S, action: A) -> tuple[str, ...]:
+        """The adversary's messages that the step `action` from `state` counted.
+
+        For a model in which faulty participants' messages are implicit (PBFT's: each
+        faulty replica counts as the sender of whatever matching message a quorum
+        needs), the messages the step's guard actually counted, each a short text that
+        ends with `from faulty ID`, the sender as the action arguments name
+        participants: `PREPARE(v0, n1, d1) from faulty 3`. The step tables print them
+        (`uses: ...`), `--json` lists them, and the message sequence chart draws them
+        from the sender's lifeline. Empty (the default) when the step relied on nothing
+        the adversary sent, or the action is not enabled in `state`.
+        """
+        return ()
+
+    def actor(self, action: A) -> str | None:
+        """Who takes `action`, as the phase diagram's edges name them (`replica 1`,
+        `backup`, `client`).
+
+        The same for symmetric actions (the diagram is drawn from the symmetry-reduced
+        graph), so a participant that a symmetry moves is named by its role, not its id.
+        None (the default): the diagram names the actor from the action's arguments
+        (`model_check.diagram.ACTOR_FIELDS`).
         """
         return None
 

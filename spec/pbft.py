@@ -36,9 +36,11 @@ recompute the same O accept it and prepare each of its pre-prepares.
   same faulty replica counting for two different digests at two replicas. A faulty
   primary's pre-prepares and new-views are whatever the guards allow it to produce; a
   faulty replica's view-changes carry any checkpoint and prepared certificate that is
-  valid (has its 2f + 1 / 2f signatures). With `adversary = silent` the faulty replicas
-  send nothing at all (crash faults), which is the setting for liveness under the seed's
-  rules.
+  valid (has its 2f + 1 / 2f signatures). Since these messages appear in no state,
+  `relied_on` names, for each step, the ones its guard counted (`PREPARE(v0, n1, d1)
+  from faulty 3`), so that a counterexample shows them. With `adversary = silent` the
+  faulty replicas send nothing at all (crash faults), which is the setting for liveness
+  under the seed's rules.
 - Requests: clients send requests `1..requests` (`request`); digest 0 is the null
   request. A replica executes a request already executed as a no-op (the reply cache of
   §4.1) and records the null digest for it.
@@ -82,6 +84,7 @@ from spec.core import (
     Eventually,
     GuardedModel,
     GuardError,
+    HypothesisError,
     Invariant,
     Specification,
     Witness,
@@ -221,7 +224,11 @@ class PbftConfig(Config):
 
     replicas: int = param(4, low=1, high=10, help="n, the number of replicas")
     faulty: tuple[int, ...] = param(
-        (0,), low=0, high=9, help="the Byzantine replicas (0 is view 0's primary)"
+        (0,),
+        low=0,
+        high=9,
+        help="the numbers of the Byzantine replicas, comma-separated, e.g. 0 or 0,3; "
+        "replica 0 is view 0's primary",
     )
     requests: int = param(2, low=1, high=3, help="client requests 1..requests")
     max_view: int = param(1, low=0, high=4, help="views 0..max_view (bounds timeouts)")
@@ -240,15 +247,20 @@ class PbftConfig(Config):
         for r in self.faulty:
             if r >= self.replicas:
                 raise ConfigError("faulty", f"replica {r} does not exist (0..{self.replicas - 1})")
+
+    def check_hypotheses(self) -> None:
         self.check_tolerance()
 
     def check_tolerance(self) -> None:
-        """n >= 3f + 1 for the number of faulty replicas (a mutant may allow more)."""
-        if len(self.faulty) > max_faulty(self.replicas):
-            raise ConfigError(
+        """n >= 3f + 1 for the number of faulty replicas (`unsafe_config` and
+        `--allow-unsafe-faults` allow more: then violations are expected)."""
+        k = len(self.faulty)
+        if k > max_faulty(self.replicas):
+            raise HypothesisError(
                 "faulty",
-                f"{len(self.faulty)} faulty replicas need n >= {3 * len(self.faulty) + 1}, "
-                f"got n = {self.replicas}",
+                f"{k} faulty replicas need n >= {3 * k + 1}, got n = {self.replicas}",
+                f"{k} faulty replicas of {self.replicas} is outside PBFT's hypothesis "
+                "n >= 3f + 1: violations are expected",
             )
 
 
@@ -275,6 +287,17 @@ class PbftState:
 def _put(values: tuple[T, ...], i: int, value: T) -> tuple[T, ...]:
     """`values` with position i replaced by `value`."""
     return (*values[:i], value, *values[i + 1 :])
+
+
+def _log(entries: tuple[int, ...]) -> str:
+    """An executed log (a checkpoint's state) as the reports write a tuple: `<<1, 2>>`."""
+    return "<<" + ", ".join(str(d) for d in entries) + ">>"
+
+
+def _checkpoint(stable: int, state: tuple[int, ...]) -> str:
+    """The checkpoint a VIEW-CHANGE or NEW-VIEW carries, as the head of its fields:
+    `n0, ` (none yet) or `n2, C=<<1, 2>>, `."""
+    return f"n{stable}, " + (f"C={_log(state)}, " if stable else "")
 
 
 # --- actions ---------------------------------------------------------------------------
@@ -414,7 +437,12 @@ class Pbft(GuardedModel[PbftState, Action]):
         self.q_checkpoint = checkpoint_quorum(self.n, self.f)
         self.q_committed = committed_quorum(self.n, self.f)
         self._senders_of: tuple[PbftState | None, _Senders | None] = (None, None)
+        self._faulty_senders: dict[int | None, tuple[int, ...]] = {}
         self._symmetries = self.symmetries()
+        #: The replicas every symmetry leaves in place (the primaries of 0..max_view).
+        self._fixed = frozenset(
+            i for i in range(self.n) if all(r[i] == i for r, _ in self._symmetries)
+        )
 
     def senders(self, s: PbftState) -> _Senders:
         """The sender tables of `s` (kept for the last state asked about)."""
@@ -433,14 +461,29 @@ class Pbft(GuardedModel[PbftState, Action]):
     def support(self, senders: Iterable[int], excluded: int | None = None) -> int:
         """How many different replicas can count as senders of a matching message.
 
-        The honest `senders` that did send it, plus, unless the adversary is silent,
-        every faulty replica (it may send whatever matches); `excluded` (the primary,
-        for prepares) never counts.
+        The honest `senders` that did send it, plus `faulty_senders`: unless the
+        adversary is silent, every faulty replica (it may send whatever matches);
+        `excluded` (the primary, for prepares) never counts.
         """
-        count = len(set(senders) - self.faulty - {excluded})
-        if self.byzantine:
-            count += len(self.faulty) - (excluded in self.faulty)
-        return count
+        return len(set(senders) - self.faulty - {excluded}) + len(self.faulty_senders(excluded))
+
+    def faulty_senders(self, excluded: int | None = None) -> tuple[int, ...]:
+        """The faulty replicas that `support` counts as senders of any matching message,
+        lowest first: all of them but `excluded`, none when the adversary is silent."""
+        known = self._faulty_senders.get(excluded)
+        if known is None:
+            known = tuple(sorted(self.faulty - {excluded})) if self.byzantine else ()
+            self._faulty_senders[excluded] = known
+        return known
+
+    def quorum_faulty(
+        self, senders: Iterable[int], need: int, excluded: int | None = None
+    ) -> tuple[int, ...]:
+        """The faulty replicas a quorum of `need` matching messages counts, as `support`
+        counts them: the honest `senders` first, then the lowest-numbered faulty
+        replicas that complete the quorum (none when the honest ones suffice)."""
+        honest = len(set(senders) - self.faulty - {excluded})
+        return self.faulty_senders(excluded)[: max(0, need - honest)]
 
     def window(self, state: PbftState, i: int) -> range:
         """Sequence numbers between the water marks h < n <= H (all, without checkpoints)."""
@@ -534,10 +577,14 @@ class Pbft(GuardedModel[PbftState, Action]):
         """Every checkpoint with 2f + 1 matching CHECKPOINT messages (faulty help included)."""
         proofs: set[tuple[int, tuple[int, ...]]] = {(0, ())}
         for c in s.checkpoints:
-            senders = [x.replica for x in s.checkpoints if x[:2] == c[:2]]
-            if self.support(senders) >= self.q_checkpoint:
+            if self.support(self.checkpoint_senders(s, c.seq, c.state)) >= self.q_checkpoint:
                 proofs.add((c.seq, c.state))
         return proofs
+
+    @staticmethod
+    def checkpoint_senders(s: PbftState, seq: int, state: tuple[int, ...]) -> list[int]:
+        """The honest replicas that sent CHECKPOINT(seq, state)."""
+        return [x.replica for x in s.checkpoints if x[:2] == (seq, state)]
 
     def compute_o(
         self, vcs: Sequence[tuple[int, tuple[int, ...], frozenset[Cert]]]
@@ -576,10 +623,24 @@ class Pbft(GuardedModel[PbftState, Action]):
         primary's own among them when it is honest) completed by faulty ones, each of
         which may carry any valid checkpoint and any valid prepared certificates.
         """
+        return {o for o, _, _ in self.new_view_sources(s, v, primary)}
+
+    def new_view_sources(
+        self, s: PbftState, v: int, primary: int | None
+    ) -> Iterator[
+        tuple[
+            tuple[int, tuple[int, ...], frozenset[tuple[int, int]]],
+            int,
+            tuple[int, tuple[int, ...], frozenset[Cert]] | None,
+        ]
+    ]:
+        """Each (O, k, forged) `new_view_choices` computes, from the V with the most
+        honest view-changes first: O, the number k of faulty view-changes in V, and what
+        they carry (stable checkpoint, its state, prepared certificates; None if k = 0).
+        """
         sent = {vc.replica: vc for vc in s.view_changes if vc.view == v}
         senders = sorted(sent)
-        faulty = len(self.faulty) if self.byzantine else 0
-        results = set()
+        faulty = len(self.faulty_senders())
         need = self.q_view_change
         certs_by_seq: dict[int, list[Cert]] = {}
         for c in sorted(self.certificates(s, v)):
@@ -594,14 +655,13 @@ class Pbft(GuardedModel[PbftState, Action]):
                     continue
                 honest = [(sent[r].stable, sent[r].state, sent[r].prepared) for r in chosen]
                 if k == 0:
-                    results.add(self.compute_o(honest))
+                    yield self.compute_o(honest), 0, None
                     continue
                 per_seq = [[None, *certs_by_seq[n]] for n in sorted(certs_by_seq)]
                 for proof in proofs:
                     for picks in product(*per_seq):
-                        forged = frozenset(c for c in picks if c is not None)
-                        results.add(self.compute_o([*honest, (proof[0], proof[1], forged)]))
-        return results
+                        forged = (proof[0], proof[1], frozenset(c for c in picks if c is not None))
+                        yield self.compute_o([*honest, forged]), k, forged
 
     # -- guards -----------------------------------------------------------------------
 
@@ -768,6 +828,88 @@ class Pbft(GuardedModel[PbftState, Action]):
         if self.primary(v) in self.faulty:
             return self.byzantine and content in self.new_view_choices(s, v, None)
         return NewViewMsg(v, *content) in s.new_views
+
+    # -- what a step counted of the faulty replicas' (implicit) messages ----------------
+
+    def relied_on(self, state: PbftState, action: Action) -> tuple[str, ...]:
+        """The faulty replicas' messages the step counted (`spec.core.Model.relied_on`).
+
+        Derived from the quorum or certificate the guard checks, counted as `support`
+        counts it (`quorum_faulty`: the honest senders first, then the lowest-numbered
+        faulty replicas that complete it): a backup's prepare of a faulty primary's
+        pre-prepare; a commit's 2f prepares; an execute's prepares and 2f + 1 commits; a
+        stable checkpoint's 2f + 1 checkpoints; a NEW-VIEW's 2f + 1 view-changes (the V
+        with the most honest ones that gives its O); a faulty primary's NEW-VIEW and its
+        V. Nothing for an action that is not enabled in `state`.
+        """
+        s, a = state, action
+        try:
+            self.guard(s, a)
+        except GuardError:
+            return ()
+        if isinstance(a, Prepare):
+            if PrePrepareMsg(a.view, a.seq, a.digest) in s.pre_prepares:
+                return ()
+            sender = self.primary(a.view)
+            return (f"PRE-PREPARE(v{a.view}, n{a.seq}, d{a.digest}) from faulty {sender}",)
+        if isinstance(a, Commit | Execute):
+            v, n, d = a.view, a.seq, a.digest
+            table = self.senders(s)
+            prepares = table.prepares.get((v, n, d), ())
+            uses = [
+                f"PREPARE(v{v}, n{n}, d{d}) from faulty {r}"
+                for r in self.quorum_faulty(prepares, self.q_prepare, excluded=self.primary(v))
+            ]
+            if isinstance(a, Execute):
+                commits = table.commits.get((v, n, d), ())
+                uses += [
+                    f"COMMIT(v{v}, n{n}, d{d}) from faulty {r}"
+                    for r in self.quorum_faulty(commits, self.q_commit)
+                ]
+            return tuple(uses)
+        if isinstance(a, StableCheckpoint):
+            senders = self.checkpoint_senders(s, a.seq, a.state)
+            return tuple(
+                f"CHECKPOINT(n{a.seq}, {_log(a.state)}) from faulty {r}"
+                for r in self.quorum_faulty(senders, self.q_checkpoint)
+            )
+        if isinstance(a, NewView):
+            return self._view_changes_counted(s, a.view, a.replica, a)
+        if isinstance(a, AcceptNewView) and self.primary(a.view) in self.faulty:
+            sender = self.primary(a.view)
+            o = ", ".join(f"(n{n}, d{d})" for n, d in sorted(a.pre_prepares))
+            new_view = f"NEW-VIEW(v{a.view}, {_checkpoint(a.stable, a.state)}O={{{o}}})"
+            return (
+                f"{new_view} from faulty {sender}",
+                *self._view_changes_counted(s, a.view, None, a),
+            )
+        return ()
+
+    def _view_changes_counted(
+        self, s: PbftState, v: int, primary: int | None, a: NewView | AcceptNewView
+    ) -> tuple[str, ...]:
+        """The faulty VIEW-CHANGEs in the first V (`new_view_sources`) that gives a's O."""
+        content = (a.stable, a.state, a.pre_prepares)
+        for o, k, forged in self.new_view_sources(s, v, primary):
+            if o != content:
+                continue
+            if forged is None:
+                return ()
+            stable, state, prepared = forged
+            p = ", ".join(f"(v{c.view}, n{c.seq}, d{c.digest})" for c in sorted(prepared))
+            text = f"VIEW-CHANGE(v{v}, {_checkpoint(stable, state)}P={{{p}}})"
+            return tuple(f"{text} from faulty {r}" for r in self.faulty_senders()[:k])
+        return ()  # pragma: no cover - the guard found this O among the sources
+
+    def actor(self, action: Action) -> str:
+        """Who takes the action: `client` for a request; a replica that every symmetry
+        leaves in place (a primary of a view in 0..max_view, such as the replica the
+        phase diagram observes) by its id; the others, interchangeable, as `backup`."""
+        if isinstance(action, Request):
+            return "client"
+        if action.replica in self._fixed:
+            return f"replica {action.replica}"
+        return "backup"
 
     # -- the contract -----------------------------------------------------------------
 

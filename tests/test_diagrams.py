@@ -28,10 +28,12 @@ from model_check.diagram import (
     chart_dot,
     phase_dot,
     phase_machine,
-    show,
+    plain_value,
     trace_chart,
 )
+from model_check.engine import check
 from model_check.itf import FrozenMap, encode_trace
+from model_check.report import show
 from model_check.result import Trace, TraceStep
 from spec import pbft, weighted
 from spec.core import Config, Invariant, Model, Specification, invariant, param
@@ -107,10 +109,13 @@ def test_phase_machine_of_the_counter() -> None:
     machine = phase_machine(Counter(CounterConfig()))
     assert machine.phases == ("low", "high", "full")
     assert machine.initial == ("low",)
+    # Each edge says who moved the phase: the replicas by id (the counter has no
+    # symmetry), the adversary's reset by the adversary.
+    incs = ("replica 0: inc", "replica 1: inc")
     assert machine.edges == (
-        PhaseEdge("low", "high", ("inc",), ()),
-        PhaseEdge("high", "full", ("inc",), ()),
-        PhaseEdge("full", "low", (), ("reset",)),
+        PhaseEdge("low", "high", incs, ()),
+        PhaseEdge("high", "full", incs, ()),
+        PhaseEdge("full", "low", (), ("adversary: reset",)),
     )
     assert (machine.distinct_states, machine.complete) == (4, True)
     # With top = 2 the count skips the `high` phase.
@@ -125,8 +130,8 @@ def test_phase_dot_marks_the_adversary_and_a_partial_run() -> None:
     text = phase_dot(machine, "counter", "counter: a test")
     assert "2 states explored, incomplete" in text
     full = phase_dot(phase_machine(Counter(CounterConfig())), "counter", "counter: a test")
-    assert re.search(r"p2 -> p0 \[label=\"reset \(Byzantine\)\".*style=dashed", full)
-    assert "p0 -> p1 [label=inc]" in full
+    assert re.search(r"p2 -> p0 \[label=\"adversary: reset\".*style=dashed", full)
+    assert 'p0 -> p1 [label="replica 0: inc\nreplica 1: inc"]' in full
     assert "start -> p0" in full
     reduced = attrs.evolve(machine, symmetry=True, complete=True)
     assert '2 states explored (symmetry-reduced)"' in phase_dot(reduced, "counter", "t")
@@ -147,8 +152,8 @@ def test_weighted_phases_at_one_agent() -> None:
     # One agent holds all the weight: its vote decides at once; without it, the deadline.
     assert machine.phases == ("open", "decided", "no_consensus")
     assert machine.edges == (
-        PhaseEdge("open", "decided", ("vote_submission",), ()),
-        PhaseEdge("open", "no_consensus", ("voting_deadline",), ()),
+        PhaseEdge("open", "decided", ("agent: vote_submission",), ()),
+        PhaseEdge("open", "no_consensus", ("environment: voting_deadline",), ()),
     )
 
 
@@ -263,6 +268,80 @@ def test_chart_of_a_lasso_and_named_participants() -> None:
     assert "the cycle returns to state 1" in text
 
 
+class Leaning(Counter):
+    """The counter whose increments lean on messages of others (`relied_on`)."""
+
+    def relied_on(self, state: int, action: Inc | Reset) -> tuple[str, ...]:
+        if isinstance(action, Inc) and action.replica == 0:
+            return ("TICK(1) from faulty 1", "TOCK from faulty 0")  # 0 is the actor itself
+        return ("a hint without a sender", "PING from faulty x") if isinstance(action, Inc) else ()
+
+
+def counter_trace() -> Trace:
+    return Trace(
+        (
+            TraceStep(None, False, 0),
+            TraceStep(Inc(0), False, 1),
+            TraceStep(Inc(1), False, 2),
+        )
+    )
+
+
+def test_chart_draws_what_a_step_relied_on_from_the_faulty_lifeline() -> None:
+    model = Leaning(CounterConfig())
+    chart = trace_chart(encode_trace(counter_trace()), model)
+    first, second = chart.steps
+    assert first.uses == (("replica 1", "TICK(1)"), ("replica 0", "TOCK"))
+    assert second.uses == ((None, "a hint without a sender"), ("replica x", "PING"))
+    assert chart.faulty == ("replica 0", "replica 1", "replica x")
+    text = chart_dot(chart)
+    # a row from which the faulty message leaves replica 1's lifeline, then the step
+    assert re.search(
+        r"l1r1 -> l0r2 \[label=\"faulty: TICK\(1\)\" color=red3 constraint=false "
+        r"fontcolor=red3 style=dashed\]",
+        text,
+    )
+    assert "uses: TOCK" in text and "uses: a hint without a sender" in text
+    assert 'l1r0 [label="replica 1\n(faulty)" color=red3' in text
+    # without the model (or a trace of another model) the chart is drawn as before
+    plain = trace_chart(encode_trace(counter_trace()))
+    assert all(step.uses == () for step in plain.steps) and plain.faulty == ()
+    assert trace_chart(encode_trace(net_trace()), model).steps[0].uses == ()
+
+
+def pbft_witness(tmp_path: Path, params: dict[str, str]) -> Path:
+    """A PBFT trace in which the faulty primary's messages count, as an ITF file whose
+    `#meta` names `params`."""
+    model = pbft.Pbft(pbft.PbftConfig(requests=1, max_view=0))
+    trace = dict(check(model).witness_traces)["executed_in_view_0"]
+    path = tmp_path / "pbft.itf.json"
+    meta = {"protocol": "pbft", "witness": "executed_in_view_0", "params": params}
+    path.write_text(json.dumps(encode_trace(trace, meta)), encoding="utf-8")
+    return path
+
+
+def test_trace_diagram_rebuilds_the_protocol_to_draw_the_faulty_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = pbft_witness(tmp_path, {"requests": "1", "max_view": "0"})
+    assert main(["diagram", "--trace", str(path)]) == 0
+    text = capsys.readouterr().out
+    # replica 0, view 0's faulty primary: its pre-prepare reaches the backups' prepares,
+    # its commit the executions; dashed red arrows from its lifeline (column 0)
+    arrows = re.findall(r"l0r\d+ -> l\dr\d+ \[label=\"([^\"]*)\"[^\]]*style=dashed\]", text)
+    assert "faulty: PRE-PREPARE(v0, n1, d1)" in arrows
+    assert "faulty: COMMIT(v0, n1, d1)" in arrows
+    assert 'l0r0 [label="replica 0\n(faulty)"' in text
+    # a configuration the protocol refuses (two faulty of four) or an unknown protocol:
+    # the chart is drawn from the trace alone
+    path = pbft_witness(tmp_path, {"requests": "1", "max_view": "0", "faulty": "0,1"})
+    assert main(["diagram", "--trace", str(path)]) == 0
+    assert "faulty:" not in capsys.readouterr().out
+    obj = json.loads(path.read_text(encoding="utf-8"))
+    assert diagram.rebuild(obj, {}) is None
+    assert diagram.rebuild({**obj, "#meta": {"protocol": ["pbft"]}}, {"pbft": pbft.SPEC}) is None
+
+
 def test_chart_of_a_trace_without_steps() -> None:
     chart = trace_chart(encode_trace(Trace((TraceStep(None, False, 5),))))
     assert (chart.lifelines, chart.steps) == ((), ())
@@ -293,12 +372,12 @@ def test_malformed_traces_are_one_line_errors(obj: Any, message: str) -> None:
 
 
 def test_show_plain_values() -> None:
-    assert show(True) == "true"
-    assert show(FrozenMap({"num": 1, "den": 2})) == "1/2"
-    assert show(FrozenMap({"a": 1, "b": "x"})) == "{a: 1, b: x}"
-    assert show(frozenset({10, 9})) == "{10, 9}"  # sorted as text, whatever the hash seed
-    assert show(("None", ())) == "None"
-    assert show((1, (2, 3))) == "(1, (2, 3))"
+    assert show(plain_value(True)) == "true"
+    assert show(plain_value(FrozenMap({"num": 1, "den": 2}))) == "1/2"
+    assert show(plain_value(FrozenMap({"a": 1, "b": "x"}))) == "[a |-> 1, b |-> x]"
+    assert show(plain_value(frozenset({10, 9}))) == "{10, 9}"  # canonical, whatever the seed
+    assert show(plain_value(("None", ()))) == "None"
+    assert show(plain_value((1, (2, 3)))) == "<<1, <<2, 3>>>>"
 
 
 def test_rendering_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -410,7 +489,9 @@ def _labels(dot_text: str) -> set[str]:
     for label in re.findall(r'\[label=("(?:[^"\\]|\\.)*"|[^ \]]+)', dot_text):
         for line in label.strip('"').split("\n"):
             if line:
-                escaped = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                escaped = line.replace('\\"', '"').replace("&", "&amp;")
+                escaped = escaped.replace("<", "&lt;").replace(">", "&gt;")
+                escaped = escaped.replace('"', "&quot;").replace("'", "&#39;")
                 found.add(escaped.replace("-", "&#45;"))  # as dot writes them
     return found
 

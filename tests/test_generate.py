@@ -336,8 +336,8 @@ def test_a_toy_model_reports_coverage_and_findings(tmp_path: Path) -> None:
     }
     assert vectors.findings_total == 4  # Inc(2) and Inc(0) in the states 0 and 1
     assert vectors.findings == (
-        "Inc(by=2): passes the guards, but the model does not list it as enabled",
-        "Inc(by=0): raised ZeroDivisionError (integer division or modulo by zero), not GuardError",
+        "inc(by=2): passes the guards, but the model does not list it as enabled",
+        "inc(by=0): raised ZeroDivisionError (integer division or modulo by zero), not GuardError",
     )
     (multi,) = vectors.multi_step
     assert [action_name(s.action) for s in multi.trace.steps[1:]] == ["inc", "inc"]

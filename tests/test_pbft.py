@@ -314,3 +314,81 @@ def test_a_replica_out_of_range_is_a_named_guard(replica: int) -> None:
         with pytest.raises(GuardError) as err:
             model.step(s, action)
         assert err.value.guard == "is_replica"
+
+
+# --- what a step relied on of the faulty replicas' implicit messages ------------------
+
+
+def relied_by_kind(
+    config: pbft.PbftConfig, max_states: int | None = None
+) -> tuple[pbft.Pbft, dict[str, set[tuple[str, ...]]]]:
+    """Every explored step's `relied_on`, by action kind (the non-empty ones)."""
+    model = pbft.Pbft(config)
+    found: dict[str, set[tuple[str, ...]]] = {}
+
+    def on_edge(state: Any, action: Any, byzantine: bool, successor: Any) -> None:
+        uses = model.relied_on(state, action)
+        if isinstance(action, pbft.Commit | pbft.Execute):
+            # derived from the counted quorum: the faulty prepares complete the honest ones
+            table = model.senders(state)
+            key = (action.view, action.seq, action.digest)
+            honest = set(table.prepares.get(key, ())) - {model.primary(action.view)}
+            faulty = [u for u in uses if u.startswith("PREPARE")]
+            assert len(faulty) == max(0, model.q_prepare - len(honest))
+        if uses:
+            found.setdefault(action_name(action), set()).add(uses)
+
+    options = Options(on_edge=on_edge, check_liveness=False, max_states=max_states)
+    check(model, options)
+    return model, found
+
+
+def test_relied_on_names_the_faulty_messages_each_step_counted() -> None:
+    _, found = relied_by_kind(pbft.PbftConfig())
+    # the faulty primary of view 0 equivocates: one pre-prepare per request
+    assert found["prepare"] == {
+        ("PRE-PREPARE(v0, n1, d1) from faulty 0",),
+        ("PRE-PREPARE(v0, n1, d2) from faulty 0",),
+    }
+    assert ("COMMIT(v0, n1, d1) from faulty 0",) in found["execute"]
+    assert found["commit"] == {("PREPARE(v1, n1, d1) from faulty 0",)}
+    assert found["new_view"] == {
+        ("VIEW-CHANGE(v1, n0, P={}) from faulty 0",),
+        ("VIEW-CHANGE(v1, n0, P={(v0, n1, d1)}) from faulty 0",),
+        ("VIEW-CHANGE(v1, n0, P={(v0, n1, d2)}) from faulty 0",),
+    }
+    assert set(found) == {"prepare", "commit", "execute", "new_view"}
+
+
+def test_relied_on_a_faulty_new_primary_and_checkpoints() -> None:
+    _, found = relied_by_kind(pbft.PbftConfig(faulty=(1,)))
+    assert ("NEW-VIEW(v1, n0, O={(n1, d1)}) from faulty 1",) in found["accept_new_view"]
+    assert (
+        "NEW-VIEW(v1, n0, O={(n1, d1)}) from faulty 1",
+        "VIEW-CHANGE(v1, n0, P={(v0, n1, d1)}) from faulty 1",
+    ) in found["accept_new_view"]
+    config = pbft.PbftConfig(faulty=(3,), requests=1, checkpoint_interval=1)
+    _, found = relied_by_kind(config, max_states=20_000)
+    assert found["stable_checkpoint"] == {("CHECKPOINT(n1, <<1>>) from faulty 3",)}
+    assert ("VIEW-CHANGE(v1, n1, C=<<1>>, P={}) from faulty 3",) in found["new_view"]
+    assert (
+        "PREPARE(v0, n1, d1) from faulty 3",
+        "COMMIT(v0, n1, d1) from faulty 3",
+    ) in found["execute"]
+
+
+def test_relied_on_nothing_without_a_byzantine_adversary_or_an_enabled_action() -> None:
+    _, found = relied_by_kind(pbft.PbftConfig(adversary="silent", requests=1))
+    assert found == {}
+    model = pbft.Pbft(pbft.PbftConfig())
+    (s0,) = model.initial()
+    assert model.relied_on(s0, pbft.Prepare(1, 0, 1, 1)) == ()  # no request 1 yet
+    assert model.relied_on(s0, pbft.Request(1)) == ()
+
+
+def test_actor_names_a_replica_by_id_only_where_no_symmetry_moves_it() -> None:
+    model = pbft.Pbft(pbft.PbftConfig())  # primaries 0 (faulty) and 1; 2 and 3 symmetric
+    assert model.actor(pbft.Request(1)) == "client"
+    assert model.actor(pbft.Prepare(1, 0, 1, 1)) == "replica 1"
+    assert model.actor(pbft.Prepare(2, 0, 1, 1)) == model.actor(pbft.Prepare(3, 0, 1, 1))
+    assert model.actor(pbft.Prepare(3, 0, 1, 1)) == "backup"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import re
 from collections import deque
 
 import attrs
@@ -285,7 +286,7 @@ def test_twin_is_refuted_by_a_cti_the_spec_confirms() -> None:
     assert result.status == "refuted" and result.ok
     assert [o.name for o in result.outcomes] == ["agreement /\\ next => agreement'"]
     text = result.counterexample
-    assert text.startswith("conjunct agreement breaks under Execute(")
+    assert text.startswith("conjunct agreement breaks under execute(")
     # a counterexample of the same obligation, decoded, checked against the spec itself
     enc = encoding()
     (ob,) = p.twin_obligations(enc)
@@ -317,6 +318,52 @@ def test_explain_of_an_initial_state() -> None:
         "pre-state (its non-empty fields):",
         "  (the initial state)",
     ]
+
+
+def test_describe_labels_every_field_and_message() -> None:
+    """The pre-state of a counterexample is a PbftState in the reports' notation: each
+    non-empty field by name, each message a record of its labelled fields."""
+    (initial,) = pbft.Pbft(p.CONFIG).initial()
+    s = attrs.evolve(
+        initial,
+        executed=((), (0,), (), (0, 0)),
+        requests=frozenset({2}),
+        prepares=frozenset({pbft.PrepareMsg(0, 2, 2, 3), pbft.PrepareMsg(0, 2, 2, 1)}),
+        view_changes=frozenset(
+            {pbft.ViewChangeMsg(1, 2, 0, (), frozenset({pbft.Cert(seq=1, digest=2, view=0)}))}
+        ),
+    )
+    assert p.describe(s) == [
+        "executed = <<<<>>, <<0>>, <<>>, <<0, 0>>>>",
+        "requests = {2}",
+        "prepares = {[view |-> 0, seq |-> 2, digest |-> 2, replica |-> 1], "
+        "[view |-> 0, seq |-> 2, digest |-> 2, replica |-> 3]}",
+        "view_changes = {[view |-> 1, replica |-> 2, stable |-> 0, state |-> <<>>, "
+        "prepared |-> {[seq |-> 1, digest |-> 2, view |-> 0]}]}",
+    ]
+
+
+def test_prove_prints_the_twins_pre_state_as_a_labelled_pbft_state(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from model_check.cli import main
+
+    assert main(["prove", "pbft_induction", "--counterexamples"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    start = lines.index("pre-state (its non-empty fields):")
+    end = lines.index("post-state (the fields that changed):")
+    assert lines[start - 1].startswith("pbft_induction~twin: ")
+    assert "conjunct agreement breaks under execute(replica=" in lines[start - 1]
+    fields = {f.name for f in attrs.fields(pbft.PbftState)}
+    message = r"\[view \|-> \d, seq \|-> \d, digest \|-> \d, replica \|-> \d\]"
+    for line in lines[start + 1 : end]:
+        name, _, value = line.strip().partition(" = ")
+        assert name in fields, line
+        if name in ("prepares", "commits"):
+            assert re.fullmatch(rf"\{{{message}(, {message})*\}}", value), line
+    assert any(line.strip().startswith("commits = {[view |-> ") for line in lines[start:end])
+    assert re.fullmatch(r"  executed: <<.*>> -> <<.*>>", lines[end + 1])
 
 
 @pytest.mark.parametrize(

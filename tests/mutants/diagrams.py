@@ -6,8 +6,10 @@ machine at the default configuration, by `coordspec diagram <protocol> --out ...
 diagrams`, which writes for each mutant family (the mutant modules of this package)
 `mutant_<name>.dot` and `.svg`: the message sequence chart of the shortest
 counterexample the checker finds for one representative mutant, drawn from its ITF
-encoding as `coordspec diagram --trace` draws a trace file. `tests/test_diagrams.py`
-regenerates the DOT text and fails when the committed files are stale.
+encoding as `coordspec diagram --trace` draws a trace file (with the mutant's own model
+for what each step relied on, since `#meta` would rebuild the unbroken protocol).
+`tests/test_diagrams.py` regenerates the DOT text and fails when the committed files
+are stale.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def mutant_dot(protocol: str, mutant: pbft.Mutant | iterative.Mutant) -> str:
         "kind": found.kind,
         "params": config_values(getattr(model, "config", None)),
     }
-    return chart_dot(trace_chart(encode_trace(found.trace, meta)), f"mutant_{mutant.name}")
+    chart = trace_chart(encode_trace(found.trace, meta), model)  # the mutant's relied_on
+    return chart_dot(chart, f"mutant_{mutant.name}")
 
 
 def mutant_dots() -> dict[str, str]:
