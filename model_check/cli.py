@@ -15,15 +15,17 @@ import importlib
 import importlib.util
 import json
 import sys
-from collections.abc import Mapping, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import attrs
 import typer
 from rich.console import Console
 
 from model_check import conform, conform_events
-from model_check.engine import CheckerError, Options, Progress, check, simulate
+from model_check.engine import CheckerError, ModelError, Options, Progress, check, simulate
 from model_check.itf import write_trace
 from model_check.report import (
     counts_line,
@@ -36,7 +38,15 @@ from model_check.report import (
     to_json,
 )
 from model_check.result import CheckResult
-from spec.core import Config, ConfigError, SpecError, Specification, make_config
+from spec.core import (
+    Config,
+    ConfigError,
+    HypothesisError,
+    SpecError,
+    Specification,
+    make_config,
+)
+from spec.variants import UnknownVariantError, Variant, all_variants, find_variant
 
 #: The protocol modules, each exporting `SPEC`; `coordspec check` checks them in order.
 PROTOCOL_MODULES: tuple[str, ...] = ("spec.pbft", "spec.weighted", "spec.iterative")
@@ -46,6 +56,50 @@ def _console(stderr: bool = False) -> Console:
     """A console 120 columns wide unless it writes to a terminal (tables stay readable)."""
     stream = sys.stderr if stderr else sys.stdout
     return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 120)
+
+
+class Activity:
+    """Progress of long work on standard error, naming what is being done.
+
+    On a terminal, a rich status line (a spinner and the latest news), replaced in
+    place and gone when the work ends; otherwise plain lines (about once a second for a
+    search); nothing at all when quiet.
+    """
+
+    def __init__(self, quiet: bool, console: Console | None = None) -> None:
+        self.quiet = quiet
+        self.console = console or _console(stderr=True)
+        live = not quiet and self.console.is_terminal
+        self.status = self.console.status("") if live else None
+
+    def __enter__(self) -> Activity:
+        if self.status is not None:
+            self.status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def say(self, text: str) -> None:
+        """Report what is being done now."""
+        if self.quiet:
+            return
+        if self.status is not None:
+            self.status.update(text)
+        else:
+            self.console.print(text, highlight=False, soft_wrap=True)
+
+    def search(self, what: str) -> Callable[[Progress], None]:
+        """A progress callback for a search of `what` (a protocol's name)."""
+
+        def report(p: Progress) -> None:
+            self.say(
+                f"Progress ({what}): {p.distinct:,} distinct, {p.generated:,} generated, "
+                f"queue {p.queue:,}, depth {p.depth}, {p.rate:,.0f} states/s"
+            )
+
+        return report
 
 
 class UsageError(Exception):
@@ -72,7 +126,12 @@ def load_spec(name: str) -> Specification[Any]:
             raise UsageError(f"cannot load {name} as a Python module")  # pragma: no cover
         module = importlib.util.module_from_spec(module_spec)
         sys.modules[module_spec.name] = module
-        module_spec.loader.exec_module(module)
+        try:
+            module_spec.loader.exec_module(module)
+        except SyntaxError as err:
+            raise UsageError(f"{name}:{err.lineno}: syntax error: {err.msg}") from err
+        except Exception as err:  # the file's own code failed while loading
+            raise UsageError(f"{name}: {type(err).__name__} while loading: {err}") from err
         spec = getattr(module, "SPEC", None)
         if not isinstance(spec, Specification):
             raise UsageError(f"{name} defines no SPEC (a spec.core.Specification)")
@@ -157,25 +216,119 @@ app = typer.Typer(
 )
 
 
+def describe(spec: Specification[Any]) -> dict[str, Any]:
+    """A protocol as `list --json` shows it: its parameters and its properties."""
+    model = spec.build(spec.default_config())
+    properties = [
+        *(
+            {"name": p.name, "kind": "invariant", "description": p.summary}
+            for p in model.invariants()
+        ),
+        *({"name": p.name, "kind": "witness", "description": p.summary} for p in model.witnesses()),
+        *(
+            {"name": p.name, "kind": p.kind, "description": p.summary, "fairness": list(p.fairness)}
+            for p in model.eventually()
+        ),
+    ]
+    return {
+        "name": spec.name,
+        "summary": spec.summary,
+        "parameters": [
+            {
+                "name": p.name,
+                "option": p.option,
+                "kind": p.kind,
+                "default": p.shown_default(),
+                "allowed": p.allowed(),
+                "help": p.help,
+            }
+            for p in spec.params()
+        ],
+        "properties": properties,
+    }
+
+
+def parameter_lines(spec: Specification[Any]) -> list[str]:
+    """One line per parameter: option, default, allowed values, help."""
+    return [
+        f"  {p.option} (default {p.shown_default()}; {p.allowed()}): {p.help}"
+        for p in spec.params()
+    ]
+
+
+def describe_variant(variant: Variant[Any]) -> dict[str, Any]:
+    """A variant as `list --variants --json` shows it."""
+    return {
+        "protocol": variant.protocol,
+        "name": variant.name,
+        "reproduces": variant.reproduces,
+        "property": variant.property,
+        "length": variant.length,
+        "first": variant.first,
+        "description": variant.description,
+        "params": conform.param_texts(variant.config.as_dict()),
+        "fixed": list(variant.fixed),
+    }
+
+
+def variant_lines() -> list[str]:
+    """`list --variants`: a header, then one line per variant in columns: protocol, name,
+    what it reproduces (a FINDINGS.md entry, or `mutant`), the property violated, the
+    length of its shortest counterexample (marked when only `--continue` finds it), the
+    description."""
+    rows = [("protocol", "variant", "reproduces", "property", "steps", "description")]
+    rows += [
+        (
+            v.protocol,
+            v.name,
+            v.reproduces,
+            v.property,
+            str(v.length) if v.first else f"{v.length} (--continue)",
+            v.description,
+        )
+        for v in all_variants()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True))
+        + "  "
+        + row[5]
+        for row in rows
+    ]
+
+
 @app.command("list")
-def list_command() -> int:
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    variants: Annotated[
+        bool,
+        typer.Option(
+            "--variants",
+            help="List the named variants instead (coordspec check PROTOCOL --variant NAME).",
+        ),
+    ] = False,
+) -> int:
     """List the protocols, their parameters (defaults, ranges) and their properties."""
-    console = _console()
+    if variants:
+        if as_json:
+            print(json.dumps({"variants": [describe_variant(v) for v in all_variants()]}, indent=2))
+        else:
+            for line in variant_lines():
+                print(line)
+        return 0
     specs = registered()
+    if as_json:
+        print(json.dumps({"protocols": [describe(spec) for spec in specs.values()]}, indent=2))
+        return 0
+    console = _console()
     if not specs:
         console.print("No protocols are registered.")
     for spec in specs.values():
         console.print(f"[bold]{spec.name}[/bold]: {spec.summary}")
-        for p in spec.params():
-            console.print(f"  {p.option} (default {p.shown_default()}; {p.allowed()}): {p.help}")
-        model = spec.build(spec.default_config())
-        for kind, props in (
-            ("invariant", model.invariants()),
-            ("witness", model.witnesses()),
-            ("eventually", model.eventually()),
-        ):
-            for prop in props:
-                console.print(f"  {kind} {prop.name}: {prop.summary}")
+        for line in parameter_lines(spec):
+            console.print(line)
+        for prop in describe(spec)["properties"]:
+            console.print(f"  {prop['kind']} {prop['name']}: {prop['description']}")
     return 0
 
 
@@ -228,19 +381,28 @@ def check_command(
         Path | None,
         typer.Option(help="Write each reached witness's trace as DIR/<witness>.itf.json."),
     ] = None,
+    variant_name: Annotated[
+        str | None,
+        typer.Option(
+            "--variant",
+            metavar="NAME",
+            help="Check the protocol's named variant (a finding's or a mutant's: list --variants).",
+        ),
+    ] = None,
+    allow_unsafe: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsafe-faults",
+            help="Allow more faulty participants than the protocol's hypothesis (PBFT: "
+            "n >= 3f + 1); the run is labelled outside it, violations are expected.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
 ) -> int:
     """Model-check a protocol (each parameter is an option: --name value)."""
-    stderr = _console(stderr=True)
-
-    def progress(p: Progress) -> None:
-        stderr.print(
-            f"Progress: {p.distinct:,} distinct, {p.generated:,} generated, queue {p.queue:,}, "
-            f"depth {p.depth}, {p.rate:,.0f} states/s",
-            highlight=False,
-        )
-
+    variant: Variant[Any] | None = None  # --variant's, once the protocol is known
+    warnings: list[str] = []  # the hypotheses the configuration is outside of
     options = Options(
         max_depth=max_depth,
         max_states=max_states,
@@ -249,19 +411,40 @@ def check_command(
         check_deadlock=deadlock,
         check_liveness=liveness,
         stop_at_first=not keep_going,
-        progress=None if quiet else progress,
     )
+
+    models: dict[str, Any] = {}  # each protocol's model, for the steps' `relied_on`
 
     def run(spec: Specification[Any], values: dict[str, str]) -> tuple[dict[str, Any], CheckResult]:
         try:
-            config = make_config(spec.config_type, values)
-            model = spec.build(config)
+            if variant is not None:
+                config = variant.configure(values, unsafe=allow_unsafe)
+                model = models[spec.name] = variant.model(config)
+            else:
+                config = make_config(spec.config_type, values, unsafe=allow_unsafe)
+                model = models[spec.name] = spec.build(config)
+        except HypothesisError as err:
+            raise UsageError(
+                f"{spec.name}: {err}: outside the hypothesis of the protocol's guarantees "
+                "(--allow-unsafe-faults checks it anyway, where violations are expected)"
+            ) from None
         except ConfigError as err:
             raise UsageError(f"{spec.name}: {err}") from None
+        except Exception as err:  # the model's own code failed while building it
+            raise UsageError(
+                f"{spec.name}: {type(err).__name__} building the model: {err}"
+            ) from err
+        if isinstance(config, Config):
+            warnings.extend(config.hypothesis_warnings())
         shown = dict(config.as_dict()) if isinstance(config, Config) else {}
-        if simulate_runs is not None:
-            return shown, simulate(model, simulate_runs, depth, seed, options)
-        return shown, check(model, options)
+        try:
+            with Activity(quiet) as activity:
+                watched = attrs.evolve(options, progress=activity.search(spec.name))
+                if simulate_runs is not None:
+                    return shown, simulate(model, simulate_runs, depth, seed, watched)
+                return shown, check(model, watched)
+        except ModelError as err:
+            raise UsageError(f"{spec.name}: {err}") from err.__cause__
 
     if protocol is not None and protocol.startswith("-"):
         raise UsageError("parameters need a protocol: coordspec check PROTOCOL --name value")
@@ -272,13 +455,16 @@ def check_command(
             raise UsageError(
                 "--trace-out and --witness-out need a protocol: coordspec check PROTOCOL"
             )
+        if variant_name is not None:
+            raise UsageError("--variant needs a protocol: coordspec check PROTOCOL --variant NAME")
         rows = []
         for spec in registered().values():
             rows.append((spec.name, run(spec, {})))
             if rows[-1][1][1].interrupted:
                 break  # Ctrl-C: the protocols checked so far, and the partial one
         if as_json:
-            print(json.dumps({"results": [to_json(n, c, r) for n, (c, r) in rows]}, indent=2))
+            results = [to_json(n, c, r, models.get(n)) for n, (c, r) in rows]
+            print(json.dumps({"results": results}, indent=2))
         else:
             console = _console()
             if not rows:
@@ -288,6 +474,14 @@ def check_command(
         return combined_exit_code([r for _, (_, r) in rows])
 
     spec = load_spec(protocol)
+    if variant_name is not None:
+        try:
+            variant = find_variant(spec.name, variant_name)
+        except UnknownVariantError as err:
+            raise UsageError(str(err)) from None
+        if not variant.first and not keep_going:  # its property is not the first found
+            keep_going = True
+            options = attrs.evolve(options, stop_at_first=False)
     if witness_out is not None and witness_out.exists() and not witness_out.is_dir():
         raise UsageError(f"--witness-out {witness_out} is a file, not a directory")
     if trace_out is not None and not trace_out.parent.is_dir():
@@ -304,16 +498,29 @@ def check_command(
         except OSError as err:
             raise UsageError(f"--witness-out {witness_out}: {err.strerror or err}") from None
     if as_json:
-        print(json.dumps(to_json(spec.name, config, result), indent=2))
+        data = to_json(spec.name, config, result, models.get(spec.name))
+        if variant is not None:
+            data["variant"] = describe_variant(variant)
+        if warnings:
+            data["warnings"] = warnings
+        print(json.dumps(data, indent=2))
         return result.exit_code
     console = _console()
-    shown = ", ".join(f"{k}={v!r}" for k, v in config.items())
+    shown = ", ".join(f"{k}={v}" for k, v in params.items())  # as typed on the command line
     console.print(f"coordspec check {spec.name} ({shown or 'no parameters'})")
+    if variant is not None:
+        console.print(
+            f"Variant {variant.name} ({variant.reproduces}): {variant.description} "
+            f"Expected: {variant.expected()}.",
+            markup=False,
+        )
+    for warning in warnings:
+        console.print(f"WARNING: {warning}", markup=False)
     console.print(properties_table(result))
     shown_traces = result.counterexamples if keep_going else result.counterexamples[:1]
     for cex in shown_traces:
         title = f"Counterexample: {cex.kind} {cex.property} violated in {len(cex.trace)} steps"
-        console.print(step_table(cex.trace, title))
+        console.print(step_table(cex.trace, title, models.get(spec.name)))
     for path in written:
         console.print(f"Counterexample written to {path} (ITF JSON).")
     if witness_out is not None:
@@ -475,6 +682,7 @@ def generate_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace vectors already in the directory.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress on standard error.")] = False,
 ) -> int:
     """Write test vectors (every action kind, every guard's rejection) and a manifest."""
     from model_check import generate
@@ -482,18 +690,26 @@ def generate_command(
     spec = load_spec(protocol)
     try:
         config = make_config(spec.config_type, parse_params(ctx.args, spec, command_options(ctx)))
-        lines = generate.run(
-            spec.name,
-            spec.build(config),
-            config,
-            out,
-            cap=cap,
-            max_states=max_states,
-            symmetry=symmetry,
-            force=force,
-        )
+        with Activity(quiet) as activity:
+            lines = generate.run(
+                spec.name,
+                spec.build(config),
+                config,
+                out,
+                cap=cap,
+                max_states=max_states,
+                symmetry=symmetry,
+                force=force,
+                progress=activity.say,
+            )
     except (ConfigError, generate.GenerateError) as err:
         raise UsageError(f"{spec.name}: {err}") from None
+    except (CheckerError, UsageError):
+        raise
+    except Exception as err:  # the model's own code failed during the search
+        raise UsageError(
+            f"{spec.name}: model error: {type(err).__name__}: {err} (--debug shows the traceback)"
+        ) from err
     except OSError as err:
         raise UsageError(f"{out}: {err.strerror or err}") from None
     for line in lines:
@@ -524,6 +740,7 @@ def diagram_command(
     max_states: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many distinct states.")
     ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress on standard error.")] = False,
 ) -> int:
     """Draw a protocol's phase machine, or a trace's message sequence chart, as graphviz."""
     from model_check import diagram  # here, so the other commands do not load graphviz
@@ -536,12 +753,15 @@ def diagram_command(
         raise UsageError("--svg needs --out FILE.dot (the SVG is written beside it)")
     try:
         if trace is not None:
-            text = diagram.trace_diagram(trace)
+            text = diagram.trace_diagram(trace, registered())
         else:
             assert protocol is not None
             spec = load_spec(protocol)
             values = parse_params(ctx.args, spec, command_options(ctx))
-            text = diagram.protocol_diagram(spec, values, symmetry, max_states)
+            with Activity(quiet) as activity:
+                text = diagram.protocol_diagram(
+                    spec, values, symmetry, max_states, activity.search(spec.name)
+                )
         if out is None:
             print(text, end="")
             return 0
@@ -564,6 +784,7 @@ def prove_command(
             "--counterexamples", help="Also print the counterexample that refutes each twin."
         ),
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress on standard error.")] = False,
 ) -> int:
     """Run the Z3 proofs and their negative twins: 0 all proved and all twins refuted."""
     from proofs import registry
@@ -572,7 +793,8 @@ def prove_command(
         theorems = registry.select(names or [])
     except registry.UnknownProofError as err:
         raise UsageError(str(err)) from None
-    results = registry.prove(theorems)
+    with Activity(quiet) as activity:
+        results = registry.prove(theorems, activity.say)
     ok = all(r.ok for r in results)
     if as_json:
         payload = {
@@ -589,20 +811,69 @@ def prove_command(
             expected = "refuted" if r.twin else "proved"
             console.print(f"{r.name}: {r.status}, expected {expected}")
             if r.counterexample:
-                console.print(f"  counterexample: {r.counterexample}")
+                console.print(f"  counterexample: {r.counterexample}", markup=False)
         elif r.twin and counterexamples:
             for o in r.outcomes:
-                console.print(f"{r.name}: {o.name}: {o.counterexample}", soft_wrap=True)
+                console.print(
+                    f"{r.name}: {o.name}: {o.counterexample}", soft_wrap=True, markup=False
+                )
     total = sum(r.seconds for r in results)
     console.print(f"Solver time: {total:.2f} s over {len(results)} runs.")
     console.print(f"Result: {'PROVED' if ok else 'FAILED'}")
     return 0 if ok else 1
 
 
+def protocol_help(args: Sequence[str]) -> None:
+    """After `coordspec COMMAND PROTOCOL --help`: that protocol's own parameters."""
+    if len(args) < 2 or args[0] not in ("check", "conform", "generate", "diagram"):
+        return
+    name = args[1]
+    if name.startswith("-"):
+        return
+    try:
+        spec = load_spec(name)
+    except UsageError:
+        return
+    print(f"\nParameters of {spec.name} ({spec.summary}):")
+    for line in parameter_lines(spec) or ["  (none)"]:
+        print(line)
+
+
+def version() -> str:
+    """coordspec's version, as installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("coordspec")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (the console script exits with it)."""
+    """Run the CLI; return the exit code (the console script exits with it).
+
+    Every error is one line and exit 2: on standard error, or with `--json` as the JSON
+    object `{"error": ...}` on standard output. `--debug` (anywhere on the command line)
+    adds the Python traceback of an error raised inside a model's code.
+    """
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    if args in (["--version"], ["version"]):
+        print(f"coordspec {version()}")
+        return 0
+
+    def fail(message: str, cause: BaseException | None = None) -> int:
+        if debug and cause is not None:
+            traceback.print_exception(cause, file=sys.stderr)
+        if "--json" in args:
+            print(json.dumps({"error": message}))
+        else:
+            print(f"coordspec: error: {message}", file=sys.stderr)
+        return 2
+
     try:
         code = command.main(
             args=args or ["--help"],
@@ -612,14 +883,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Exit as stop:
         return stop.exit_code
     except typer.TyperException as err:
-        print(f"coordspec: error: {err.format_message()}", file=sys.stderr)
-        return 2
+        return fail(err.format_message())
     except (UsageError, CheckerError) as err:
-        print(f"coordspec: error: {err}", file=sys.stderr)
-        return 2
+        return fail(str(err), err.__cause__)
     except KeyboardInterrupt:  # outside a search (a search reports its partial result)
         print("coordspec: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, in a model or in coordspec: still one line
+        return fail(f"unexpected {type(err).__name__}: {err} (--debug shows the traceback)", err)
+    if "--help" in args and code in (0, None):
+        protocol_help(args)
     return code if isinstance(code, int) else 0
 
 

@@ -53,6 +53,26 @@ class CheckerError(Exception):
     """The model broke the contract (an enabled action's guard failed, a bad state...)."""
 
 
+class ModelError(CheckerError):
+    """The model's own code raised an exception during the search (its `__cause__`)."""
+
+
+def model_error(model: Model[Any, Any], err: Exception, action: Any, depth: int) -> ModelError:
+    """One line naming the model, the exception, the action and the state's depth."""
+    from model_check.report import show_action  # report imports nothing of the engine
+
+    inner = getattr(model, "model", None)  # a wrapper's model (the diagrams wrap one)
+    name = type(inner if isinstance(inner, Model) else model).__name__
+    if action is None:
+        where = f"in the initial states or the enabled actions of a state at depth {depth}"
+    else:
+        shown = show_action(action) if attrs.has(type(action)) else repr(action)
+        where = f"in {shown} from a state at depth {depth}"
+    text = str(err).strip().splitlines()
+    detail = f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+    return ModelError(f"model error in {name}: {detail} ({where}; --debug shows the traceback)")
+
+
 def take(model: Model[Any, Any], state: Any, action: Any) -> Any:
     """`model.step` on an action the model listed as enabled.
 
@@ -224,6 +244,7 @@ class _Explorer:
         level_end = 0
         expanded = 0
         interrupted = False
+        action: Any = None  # the action being taken, for a model error's message
         try:
             for i, state in enumerate(model.initial()):
                 generated += 1
@@ -251,6 +272,7 @@ class _Explorer:
                         options.progress(
                             Progress(len(self.parents), generated, len(queue), depth, now - started)
                         )
+                action = None
                 enabled = model.enabled(state)
                 if not enabled:
                     if graph is not None:
@@ -295,6 +317,10 @@ class _Explorer:
             incomplete = "an interrupt (Ctrl-C)"
             del self.parents[len(self.ordinals) :]  # an interrupted `admit`
             del self.ordinals[len(self.parents) :]
+        except CheckerError:
+            raise
+        except Exception as err:  # the model's own code failed: say where
+            raise model_error(model, err, action, depth) from err
 
         if (
             stop
@@ -626,6 +652,8 @@ def simulate(
         return None
 
     interrupted = False
+    action: Any = None
+    steps: list[TraceStep] = []
     try:
         for _ in range(runs if initial else 0):
             steps = [TraceStep(None, False, rng.choice(initial))]
@@ -633,6 +661,7 @@ def simulate(
             counterexample = look(steps)
             while counterexample is None and len(steps) - 1 < depth:
                 state = steps[-1].state
+                action = None
                 enabled = model.enabled(state)
                 if not enabled:
                     if options.check_deadlock and not model.terminal_ok(state):
@@ -656,6 +685,10 @@ def simulate(
 
     except KeyboardInterrupt:  # Ctrl-C: report the walks so far
         interrupted = True
+    except CheckerError:
+        raise
+    except Exception as err:  # the model's own code failed: say where
+        raise model_error(model, err, action, max(len(steps) - 1, 0)) from err
 
     properties: list[PropertyStatus] = []
     for inv in invariants:

@@ -71,6 +71,7 @@ import attrs
 
 from model_check.fingerprint import Canonicaliser
 from model_check.itf import ItfError, action_classes, encode_trace, encode_value, state_vars
+from model_check.report import show_action
 from model_check.result import Trace, TraceStep
 from model_check.schemas import definition, validate
 from spec.core import (
@@ -579,11 +580,11 @@ class _Search:
                 continue
             except Exception as err:
                 problem = f"raised {type(err).__name__} ({err}), not GuardError"
-                self.finding(kind, type(err).__name__, f"{action!r}: {problem}")
+                self.finding(kind, type(err).__name__, f"{show_action(action)}: {problem}")
                 continue
             if action not in listed:
                 problem = "passes the guards, but the model does not list it as enabled"
-                self.finding(kind, "accepted", f"{action!r}: {problem}")
+                self.finding(kind, "accepted", f"{show_action(action)}: {problem}")
 
     def reject(self, i: int, action: Any, err: GuardError, perturbed: bool) -> None:
         kind, guard = action_name(action), err.guard
@@ -1185,16 +1186,27 @@ def run(
     max_states: int = DEFAULT_MAX_STATES,
     symmetry: bool | None = None,
     force: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> list[str]:
     """`coordspec generate`: choose, write and check the vectors; return the report lines.
+
+    `progress` is told each stage as it begins.
 
     Raises:
         GenerateError: bad bounds or output directory, or written files that break the
             schema (a bug in coordspec).
     """
+
+    def say(text: str) -> None:
+        if progress is not None:
+            progress(f"generate {protocol}: {text}")
+
     prepare_out(out, protocol, force)  # before the search, so a bad --out fails at once
+    say("exploring the reachable states and choosing the cases")
     vectors = generate(protocol, model, config, cap=cap, max_states=max_states, symmetry=symmetry)
+    say(f"writing {len(vectors.cases)} cases under {out}")
     written = write(vectors, model, out, force=force)
+    say(f"checking {len(written)} files against the JSON Schemas")
     problems = validate_vectors(out)
     if problems:  # pragma: no cover - the generator and the schema disagree: a bug
         raise GenerateError(f"the files written break the schema: {problems[0]}")

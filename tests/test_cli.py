@@ -41,7 +41,7 @@ def test_check_model_file_reports_counterexample(
     code, out, _ = run(capsys, "check", RUMOR, "--agents", "3", "--trace-out", str(trace))
     assert code == 1
     assert "Counterexample: invariant not_all_informed violated in 2 steps" in out
-    assert "tell(sender='a', receiver='b')" in out
+    assert "tell(sender=a, receiver=b)" in out
     assert "Result: VIOLATION" in out
     itf = json.loads(trace.read_text())
     assert itf["vars"] == ["informed", "told", "mbt::actionTaken", "mbt::nondetPicks"]
@@ -178,7 +178,7 @@ def test_ctrl_c_prints_the_partial_report_and_exits_130() -> None:
     )
     assert process.stderr is not None
     line = process.stderr.readline()  # the first progress line: the search is under way
-    assert line.startswith("Progress:"), line
+    assert line.startswith("Progress (pbft): "), line
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
@@ -394,3 +394,180 @@ def test_output_is_identical_across_hash_seeds() -> None:
         return [line for line in out.splitlines() if not line.startswith("Time:")]
 
     assert text("1") == text("977")
+
+
+# --- errors are one line and exit 2, everywhere (through the CLI as a subprocess) ---
+
+BOOM = """
+import attrs
+from spec.core import Config, Model, Specification
+
+@attrs.frozen
+class C(Config):
+    pass
+
+class M(Model):
+    def initial(self): return (0,)
+    def honest_actions(self, s): return ("inc",) if s < 3 else ()
+    def step(self, s, a):
+        if s == 2:
+            raise ZeroDivisionError("division by zero")
+        return s + 1
+    def invariants(self): return ()
+    def terminal_ok(self, s): return True
+
+SPEC = Specification("boom", "raises in step", C, lambda c: M())
+"""
+
+
+def coordspec(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m model_check ARGS` in a subprocess, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "model_check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("import attrs\nx = (\n", ":2: syntax error: '(' was never closed"),
+        ("raise RuntimeError('no config here')\n", "RuntimeError while loading: no config here"),
+        (
+            BOOM,
+            "boom: model error in M: ZeroDivisionError: division by zero "
+            "(in 'inc' from a state at depth 2; --debug shows the traceback)",
+        ),
+        (
+            BOOM.replace("raise ZeroDivisionError", "pass  #").replace(
+                "return s + 1", "return [s + 1]"
+            ),
+            "TypeError: cannot fingerprint a value of type list",
+        ),
+    ],
+    ids=["syntax", "import", "step raises", "list in a state"],
+)
+def test_model_code_errors_are_one_line_and_exit_2(
+    tmp_path: Path, source: str, message: str
+) -> None:
+    model = tmp_path / "model.py"
+    model.write_text(source)
+    done = coordspec("check", str(model), "--quiet")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    as_json = coordspec("check", str(model), "--quiet", "--json")
+    assert as_json.returncode == 2 and as_json.stderr == ""
+    assert message in json.loads(as_json.stdout)["error"]
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    model = tmp_path / "model.py"
+    model.write_text(BOOM)
+    done = coordspec("check", str(model), "--quiet", "--debug")
+    assert done.returncode == 2
+    assert "Traceback (most recent call last)" in done.stderr
+    assert 'raise ZeroDivisionError("division by zero")' in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1].startswith("coordspec: error: boom: model error")
+
+
+# --- small things ----------------------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out == f"coordspec {version('coordspec')}\n"
+
+
+def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0
+    protocols = {p["name"]: p for p in json.loads(out)["protocols"]}
+    assert list(protocols) == ["pbft", "weighted", "iterative"]
+    pbft = protocols["pbft"]
+    assert pbft["parameters"][0] == {
+        "name": "replicas",
+        "option": "--replicas",
+        "kind": "int",
+        "default": "4",
+        "allowed": "an integer in 1..10",
+        "help": "n, the number of replicas",
+    }
+    kinds = {p["name"]: p["kind"] for p in pbft["properties"]}
+    assert kinds["agreement"] == "invariant" and kinds["requests_executed"] == "leads_to"
+
+
+def test_protocol_help_lists_its_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "pbft", "--help")
+    assert code == 0
+    assert "--max-depth" in out  # the checker's own options
+    assert "Parameters of pbft" in out
+    assert "--max-view (default 1; an integer in 0..4)" in out
+
+
+def test_progress_names_the_protocol_when_not_a_terminal() -> None:
+    done = coordspec("check", "weighted")
+    assert done.returncode == 0
+    lines = done.stderr.splitlines()
+    assert lines and all(line.startswith("Progress (weighted): ") for line in lines), lines
+
+
+def test_progress_on_a_terminal_is_a_status_line() -> None:
+    """On a terminal the news replaces itself in one status line; quiet says nothing."""
+    import io
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    with cli.Activity(quiet=False, console=terminal) as activity:
+        assert activity.status is not None
+        activity.say("prove: quorum_intersection (1/6)")
+        spinner = activity.status.renderable
+        assert "prove: quorum_intersection (1/6)" in str(getattr(spinner, "text", ""))
+    plain = io.StringIO()
+    with cli.Activity(quiet=False, console=Console(file=plain, width=100)) as activity:
+        assert activity.status is None
+        activity.say("prove: quorum_intersection (1/6)")
+    assert plain.getvalue() == "prove: quorum_intersection (1/6)\n"
+    silent = io.StringIO()
+    with cli.Activity(quiet=True, console=Console(file=silent, force_terminal=True)) as quiet:
+        quiet.say("anything")
+    assert silent.getvalue() == ""
+
+
+def test_prove_reports_each_proof_as_it_goes() -> None:
+    done = coordspec("prove", "quorum_intersection")
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "prove: quorum_intersection (1/1)",
+        "prove: quorum_intersection's twin (1/1)",
+    ]
+    assert coordspec("prove", "quorum_intersection", "--quiet").stderr == ""
+
+
+def test_model_errors_in_generate_and_diagram_are_one_line(tmp_path: Path) -> None:
+    model = tmp_path / "model.py"
+    model.write_text(
+        BOOM.replace("if s == 2:", "if True:").replace(
+            "    def terminal_ok(self, s): return True",
+            "    def terminal_ok(self, s): return True\n    def phase(self, s): return str(s)",
+        )
+    )
+    for args in (["generate", str(model), "--out", str(tmp_path / "v")], ["diagram", str(model)]):
+        done = coordspec(*args, "--quiet")
+        assert done.returncode == 2 and done.stdout == "", args
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert "ZeroDivisionError: division by zero" in done.stderr
+
+
+def test_findings_point_at_nothing_outside_the_repository() -> None:
+    text = (ROOT / "spec" / "FINDINGS.md").read_text()
+    assert "../" not in text and "/shared/" not in text

@@ -3,8 +3,8 @@
 Each case is a TLA+ module in `tests/fixtures/tlc/<Name>/` (written for this suite from
 the published algorithm; the source is cited in the module) with its `.cfg`, and its
 port in `tests/models/`, transcribed action by action. TLC 2.20 (through `tests/tlc.py`,
-one run per property where one fails) and coordspec (`model_check.engine.check`, every property, deadlock
-checked exactly when the cfg checks it) must give:
+one run per property where one fails) and coordspec (`model_check.engine.check`, every
+property, deadlock checked exactly when the cfg checks it) must give:
 
 - the same number of distinct states and the same depth (in steps);
 - the same verdict on every invariant, on deadlock and on every temporal property;
