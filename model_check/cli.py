@@ -488,13 +488,18 @@ def check_command(
         raise UsageError(f"--trace-out {trace_out}: no such directory {trace_out.parent}")
     config, result = run(spec, parse_params(ctx.args, spec, command_options(ctx)))
     params = conform.param_texts(config)  # `coordspec conform` reads them back
-    written = write_counterexamples(spec.name, params, result, trace_out, keep_going)
+    meta: dict[str, object] = {"protocol": spec.name, "params": params}
+    if variant is not None:
+        meta["variant"] = variant.name  # so that `conform` replays the variant's model
+    if allow_unsafe:
+        meta["allow_unsafe_faults"] = True
+    written = write_counterexamples(meta, result, trace_out, keep_going)
     if witness_out is not None:
         try:
             witness_out.mkdir(parents=True, exist_ok=True)
             for name, trace in result.witness_traces:
                 path = witness_out / f"{name}.itf.json"
-                write_trace(path, trace, {"protocol": spec.name, "witness": name, "params": params})
+                write_trace(path, trace, {**meta, "witness": name})
         except OSError as err:
             raise UsageError(f"--witness-out {witness_out}: {err.strerror or err}") from None
     if as_json:
@@ -551,20 +556,20 @@ def counterexample_path(trace_out: Path, prop: str) -> Path:
 
 
 def write_counterexamples(
-    protocol: str,
-    params: Mapping[str, str],
+    meta: Mapping[str, object],
     result: CheckResult,
     trace_out: Path | None,
     every: bool,
 ) -> list[Path]:
     """Write the counterexample (with `every`, each property's) as ITF; the paths written.
 
+    `meta` (protocol, params, variant...) goes into each file's `#meta`.
+
     Raises:
         UsageError: a file cannot be written.
     """
     if trace_out is None or not result.counterexamples:
         return []
-    meta: dict[str, object] = {"protocol": protocol, "params": params}
     chosen = result.counterexamples if every else result.counterexamples[:1]
     written = []
     for cex in chosen:
@@ -650,15 +655,36 @@ def conform_command(
         bool,
         typer.Option("--events", help="TRACE is a per-agent event log (JSON Lines): replay it."),
     ] = False,
+    allow_unsafe: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsafe-faults",
+            help="Accept a configuration outside the protocol's hypothesis (as check does).",
+        ),
+    ] = False,
 ) -> int:
-    """Replay an ITF trace through a protocol's step: 0 conforms, 1 the first divergence."""
+    """Replay an ITF trace through a protocol's step: 0 conforms, 1 the first divergence.
+
+    A trace that `check --variant` or `check --allow-unsafe-faults` wrote says so in its
+    `#meta` and is replayed through that variant, or with that allowance.
+    """
     spec = load_spec(protocol)
     if events:
         return conform_events.run(
             _conform_events(spec, trace, ctx.args, command_options(ctx)), trace, as_json
         )
+
+    def builder(variant: Variant[Any]) -> conform.Builder:
+        def build(params: Mapping[str, str], unsafe: bool) -> Any:
+            free = {k: v for k, v in params.items() if k not in variant.fixed}
+            return variant.model(variant.configure(free, unsafe))
+
+        return build
+
+    builders = {v.name: builder(v) for v in all_variants() if v.protocol == spec.name}
     try:
-        return conform.run(spec, trace, parse_params(ctx.args, spec, command_options(ctx)), as_json)
+        values = parse_params(ctx.args, spec, command_options(ctx))
+        return conform.run(spec, trace, values, as_json, unsafe=allow_unsafe, builders=builders)
     except SpecError as err:  # ItfError, ConfigError: the trace or a parameter is bad
         raise UsageError(f"{trace}: {err}") from None
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,9 @@ from spec.core import (
     Specification,
     make_config,
 )
+
+#: A named variant's model from the trace's parameters and whether unsafe ones are allowed.
+Builder = Callable[[Mapping[str, str], bool], Model[Any, Any]]
 
 
 @attrs.frozen
@@ -229,7 +232,12 @@ def meta_params(meta: Mapping[str, Any]) -> dict[str, str]:
 
 
 def conform(
-    spec: Specification[Any], path: Path, values: Mapping[str, str] | None = None
+    spec: Specification[Any],
+    path: Path,
+    values: Mapping[str, str] | None = None,
+    *,
+    unsafe: bool = False,
+    builders: Mapping[str, Builder] | None = None,
 ) -> Conformance:
     """Read an ITF trace and replay it through the protocol.
 
@@ -238,6 +246,11 @@ def conform(
         path: the `*.itf.json` file.
         values: configuration parameters from the command line; they override the
             trace's `#meta.params`.
+        unsafe: accept a configuration outside the protocol's hypotheses (as `check
+            --allow-unsafe-faults`, which records `allow_unsafe_faults` in `#meta`).
+        builders: named variants' model builders (parameters, unsafe -> model): a
+            trace whose `#meta.variant` names one (as `check --variant` writes) is
+            replayed through that model.
 
     Raises:
         ItfError: the file is not ITF, was written for another protocol, or does not
@@ -254,18 +267,33 @@ def conform(
             "#meta.protocol", f"the trace is of {str(protocol)[:40]!r}, not {spec.name!r}"
         )
     params = {**meta_params(meta), **(values or {})}
-    config = make_config(spec.config_type, params)
-    model = spec.build(config)
+    unsafe = unsafe or meta.get("allow_unsafe_faults") is True
+    variant = meta.get("variant")
+    if variant is None:
+        model = spec.build(make_config(spec.config_type, params, unsafe=unsafe))
+    else:
+        if not isinstance(variant, str) or variant not in (builders or {}):
+            known = ", ".join(sorted(builders or {})) or "none"
+            raise ItfError("#meta.variant", f"no variant {str(variant)[:40]!r} (known: {known})")
+        model = (builders or {})[variant](params, unsafe)
     return replay(model, decode_trace(obj, model))
 
 
-def run(spec: Specification[Any], path: Path, values: Mapping[str, str], as_json: bool) -> int:
+def run(
+    spec: Specification[Any],
+    path: Path,
+    values: Mapping[str, str],
+    as_json: bool,
+    *,
+    unsafe: bool = False,
+    builders: Mapping[str, Builder] | None = None,
+) -> int:
     """`coordspec conform`: print the verdict; 0 conforms, 1 diverges.
 
     Raises:
         ItfError, ConfigError: bad input (the CLI reports it in one line, exit 2).
     """
-    result = conform(spec, path, values)
+    result = conform(spec, path, values, unsafe=unsafe, builders=builders)
     if as_json:
         print(json.dumps(result.to_json(spec.name, str(path)), indent=2))
     else:

@@ -571,3 +571,26 @@ def test_model_errors_in_generate_and_diagram_are_one_line(tmp_path: Path) -> No
 def test_findings_point_at_nothing_outside_the_repository() -> None:
     text = (ROOT / "spec" / "FINDINGS.md").read_text()
     assert "../" not in text and "/shared/" not in text
+
+
+def test_traces_of_variants_and_unsafe_runs_replay(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`#meta` records --variant and --allow-unsafe-faults, and `conform` honours them."""
+    unsafe = tmp_path / "unsafe.itf.json"
+    args = ("check", "pbft", "--faulty", "0,1", "--allow-unsafe-faults", "--quiet")
+    assert run(capsys, *args, "--trace-out", str(unsafe))[0] == 1
+    assert json.loads(unsafe.read_text())["#meta"]["allow_unsafe_faults"] is True
+    code, out, _ = run(capsys, "conform", "pbft", str(unsafe))
+    assert code == 0 and out.startswith("conforms: 3 steps"), out
+    variant = tmp_path / "variant.itf.json"
+    args = ("check", "pbft", "--variant", "new_view_ignores_p", "--quiet")
+    assert run(capsys, *args, "--trace-out", str(variant))[0] == 1
+    obj = json.loads(variant.read_text())
+    assert obj["#meta"]["variant"] == "new_view_ignores_p"
+    code, out, _ = run(capsys, "conform", "pbft", str(variant))
+    assert code == 0 and out.startswith("conforms: 14 steps"), out
+    obj["#meta"]["variant"] = "no_such_variant"
+    variant.write_text(json.dumps(obj))
+    code, _, err = run(capsys, "conform", "pbft", str(variant))
+    assert code == 2 and "#meta.variant: no variant 'no_such_variant'" in err
