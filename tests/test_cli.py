@@ -207,7 +207,8 @@ class M(Model):
 SPEC = Specification("clash", "a model whose parameter clashes", C, lambda c: M())
 """
 
-TYPO = """
+#: The start of a model file with no parameters, its class `M` half written.
+HEADER = """
 import attrs
 from spec.core import Config, Model, Specification, eventually, param
 
@@ -217,7 +218,11 @@ class C(Config):
 
 class M(Model):
     def initial(self): return (0,)
-    def honest_actions(self, s): return ("check",) if s == 0 else ()
+"""
+
+TYPO = (
+    HEADER
+    + """    def honest_actions(self, s): return ("check",) if s == 0 else ()
     def step(self, s, a): return 1
     def invariants(self): return ()
     def terminal_ok(self, s): return True
@@ -230,6 +235,7 @@ class M(Model):
 
 SPEC = Specification("typo", "a fairness class misspelt", C, lambda c: M())
 """
+)
 
 
 @pytest.mark.parametrize(
@@ -398,17 +404,9 @@ def test_output_is_identical_across_hash_seeds() -> None:
 
 # --- errors are one line and exit 2, everywhere (through the CLI as a subprocess) ---
 
-BOOM = """
-import attrs
-from spec.core import Config, Model, Specification
-
-@attrs.frozen
-class C(Config):
-    pass
-
-class M(Model):
-    def initial(self): return (0,)
-    def honest_actions(self, s): return ("inc",) if s < 3 else ()
+BOOM = (
+    HEADER
+    + """    def honest_actions(self, s): return ("inc",) if s < 3 else ()
     def step(self, s, a):
         if s == 2:
             raise ZeroDivisionError("division by zero")
@@ -418,6 +416,7 @@ class M(Model):
 
 SPEC = Specification("boom", "raises in step", C, lambda c: M())
 """
+)
 
 
 def coordspec(*args: str) -> subprocess.CompletedProcess[str]:
