@@ -583,8 +583,8 @@ def test_traces_of_variants_and_unsafe_runs_replay(
     code, out, _ = run(capsys, "conform", "pbft", str(unsafe))
     assert code == 0 and out.startswith("conforms: 3 steps"), out
     variant = tmp_path / "variant.itf.json"
-    args = ("check", "pbft", "--variant", "new_view_ignores_p", "--quiet")
-    assert run(capsys, *args, "--trace-out", str(variant))[0] == 1
+    named = ("check", "pbft", "--variant", "new_view_ignores_p", "--quiet")
+    assert run(capsys, *named, "--trace-out", str(variant))[0] == 1
     obj = json.loads(variant.read_text())
     assert obj["#meta"]["variant"] == "new_view_ignores_p"
     code, out, _ = run(capsys, "conform", "pbft", str(variant))
