@@ -22,7 +22,7 @@ rendered to SVG by graphviz's `dot`:
   to. The property the trace violates (`#meta`: `property`, `kind`) is marked at the
   last step, and a lasso's loop at the state the cycle returns to. With the model of
   the trace's protocol (`trace_diagram` rebuilds it from `#meta`'s `protocol` and
-  `params`), the faulty replicas' messages each step counted (`Model.relied_on`) are
+  `params`), the adversary's messages each step counted (`Model.relied_on`) are
   red dashed arrows labelled `faulty: ...` from the faulty sender's lifeline, itself
   marked `(faulty)`.
 
@@ -47,7 +47,6 @@ participant that never acts (a silent faulty one) still has its lifeline.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -66,6 +65,7 @@ from spec.core import (
     Config,
     Invariant,
     Model,
+    Reliance,
     SpecError,
     Specification,
     action_args,
@@ -87,9 +87,7 @@ WRAP_CHARS = 30
 CELL_WIDTH = "2.3"
 #: The labels of faulty messages' arrows are wrapped at this many characters.
 FAULTY_WRAP = 44
-#: How `Model.relied_on` names the sender of a faulty replica's message.
-FAULTY_SENDER = re.compile(r"(?P<message>.+) from faulty (?P<sender>\S+)")
-#: The colour of the adversary's steps and of the faulty replicas' messages.
+#: The colour of the adversary's steps and of the faulty participants' messages.
 ADVERSARY = "red3"
 
 _FONT = "Helvetica"
@@ -343,7 +341,7 @@ class ChartStep:
         actor: the lifeline taking the step.
         receivers: the lifelines it sends to (empty: a local step).
         byzantine: whether the adversary took it.
-        uses: the faulty replicas' messages the step counted (`Model.relied_on`), each
+        uses: the adversary's messages the step counted (`Model.relied_on`), each
             (the sender's lifeline, the message); the lifeline is None when the text
             names no sender the chart has.
     """
@@ -420,7 +418,7 @@ def _record(obj: Any, where: str) -> dict[str, Any]:
 def trace_chart(obj: Any, model: Model[Any, Any] | None = None) -> Chart:
     """The chart of an ITF trace object (as `json.load` returns it).
 
-    With the model of the trace's protocol, each step also shows the faulty replicas'
+    With the model of the trace's protocol, each step also shows the faulty participants'
     messages it counted (`Model.relied_on`, of the trace decoded with the model's types),
     drawn from the faulty sender's lifeline; without it, or when the trace does not
     decode as the model's, the chart is drawn from the trace alone.
@@ -470,18 +468,15 @@ def trace_chart(obj: Any, model: Model[Any, Any] | None = None) -> Chart:
             label += "(" + ", ".join(f"{k}={_cut(show(plain_value(v)))}" for k, v in shown.items())
             label += ")"
         uses: list[tuple[str | None, str]] = []
-        for text in relied[i] if relied else ():
-            found = FAULTY_SENDER.fullmatch(text)
-            if found is None or not noun:
-                uses.append((None, text))
+        for reliance in relied[i] if relied else ():
+            if reliance.sender is None or not noun:
+                uses.append((None, str(reliance)))
                 continue
-            sender = found["sender"]
-            if sender.isascii() and sender.isdigit():
-                numbered.setdefault(noun, set()).add(int(sender))
-                sender = str(int(sender))
-            elif f"{noun} {sender}" not in named:
-                named.append(f"{noun} {sender}")
-            uses.append((f"{noun} {sender}", found["message"]))
+            if isinstance(reliance.sender, int) and not isinstance(reliance.sender, bool):
+                numbered.setdefault(noun, set()).add(reliance.sender)
+            elif f"{noun} {reliance.sender}" not in named:
+                named.append(f"{noun} {reliance.sender}")
+            uses.append((f"{noun} {reliance.sender}", reliance.message))
         drafts.append(
             ChartStep(
                 action,
@@ -531,7 +526,7 @@ def trace_chart(obj: Any, model: Model[Any, Any] | None = None) -> Chart:
     return Chart(tuple(lifelines), tuple(steps), loop, violated, title, faulty)
 
 
-def _relied_on(obj: Any, model: Model[Any, Any]) -> list[tuple[str, ...]] | None:
+def _relied_on(obj: Any, model: Model[Any, Any]) -> list[tuple[Reliance, ...]] | None:
     """`Model.relied_on` of each step of the trace, decoded with the model's types
     (None when it does not decode: a trace of another protocol or configuration)."""
     try:
@@ -589,7 +584,7 @@ def chart_dot(chart: Chart, name: str = "trace") -> str:
     The lifelines run top to bottom, one column each (cells of one width, grouped per
     lifeline so that dot draws them straight); each step is a row with a box on its
     actor's lifeline, and a step that sends is followed by a row where its arrows
-    arrive. A step that counted faulty replicas' messages is preceded by a row from
+    arrive. A step that counted faulty participants' messages is preceded by a row from
     which they leave the faulty senders' lifelines: red dashed arrows labelled
     `faulty: MESSAGE` into the step's box (other texts `relied_on` gave are in the box).
     """

@@ -12,7 +12,7 @@ TLA+-like notation:
 - integers and fractions: `3`, `-1`, `3/5` (a whole `Fraction` as an integer);
 - booleans: `true`, `false`; enum members and `None`: their names, `BLUE`, `None`;
 - strings: bare when they are a word (a letter or `_`, then letters, digits, `_`, `-`,
-  `.`) other than `true`, `false` and `None`: `idle`, `pre-prepared`; otherwise in
+  `.`) other than `true`, `false` and `None`: `idle`, `in-progress`; otherwise in
   double quotes with JSON's escapes: `"plan a budget"`, `"1"`, `""`;
 - tuples: `<<a, b>>` (`<<>>` empty);
 - frozensets: `{a, b}` (`{}` empty), the elements in canonical order
@@ -43,7 +43,7 @@ from rich.text import Text
 from model_check.fingerprint import Canonicaliser
 from model_check.itf import FrozenMap, encode_trace
 from model_check.result import CheckResult, Trace
-from spec.core import Model, action_args, action_name, named_tuple_fields, record_fields
+from spec.core import Model, Reliance, action_args, action_name, named_tuple_fields, record_fields
 
 _CANON = Canonicaliser()
 
@@ -139,11 +139,11 @@ def changes(before: object, after: object) -> list[str]:
     return lines
 
 
-def relied_on(model: Model[Any, Any] | None, trace: Trace) -> list[tuple[str, ...]]:
+def relied_on(model: Model[Any, Any] | None, trace: Trace) -> list[tuple[Reliance, ...]]:
     """For each state of the trace, the adversary's messages the step into it counted
     (`Model.relied_on` of the previous state and the action; nothing for the first
     state, or without a model)."""
-    uses: list[tuple[str, ...]] = [()]
+    uses: list[tuple[Reliance, ...]] = [()]
     for i in range(1, len(trace.steps)):
         step = trace.steps[i]
         found = () if model is None else model.relied_on(trace.steps[i - 1].state, step.action)
@@ -153,7 +153,7 @@ def relied_on(model: Model[Any, Any] | None, trace: Trace) -> list[tuple[str, ..
 
 def step_table(trace: Trace, title: str, model: Model[Any, Any] | None = None) -> Table:
     """The trace as a table: step, action (with its arguments), what changed, and under
-    the changes a line `uses: ...` naming the faulty replicas' messages the step counted
+    the changes a line `uses: ...` naming the adversary's messages the step counted
     (`Model.relied_on`, when the model is given)."""
     # at least as wide as its title, which would otherwise wrap over a narrow table
     table = Table(title=title, show_lines=True, title_justify="left", min_width=len(title))
@@ -171,7 +171,7 @@ def step_table(trace: Trace, title: str, model: Model[Any, Any] | None = None) -
             label = "[byzantine] " + label
         lines = changes(trace.steps[i - 1].state, step.state) or ["(no change)"]
         if uses[i]:
-            lines.append("uses: " + ", ".join(uses[i]))
+            lines.append("uses: " + ", ".join(map(str, uses[i])))
         table.add_row(str(i), Text(label), Text("\n".join(lines)))
     if trace.loop is not None:
         last = len(trace.steps) - 1
@@ -317,7 +317,7 @@ def _steps(trace: Trace, model: Model[Any, Any] | None = None) -> list[dict[str,
                 "action": show_action(step.action),
                 "byzantine": step.byzantine,
                 "changes": changes(trace.steps[i - 1].state, step.state),
-                "uses": list(uses[i]),
+                "uses": [str(r) for r in uses[i]],
             }
         )
     return steps

@@ -505,6 +505,21 @@ def action_args(action: object) -> dict[str, Any]:
     return record_fields(action)
 
 
+@attrs.frozen
+class Reliance:
+    """A message of the adversary that a step counted (`Model.relied_on`).
+
+    `message` is a short text (`PREPARE(v0, n1, d1)`); `sender` the faulty participant
+    that sent it, as the action arguments name participants (None: unknown).
+    """
+
+    message: str
+    sender: object = None
+
+    def __str__(self) -> str:
+        return self.message if self.sender is None else f"{self.message} from faulty {self.sender}"
+
+
 # --- the model -----------------------------------------------------------------------
 
 
@@ -592,17 +607,17 @@ class Model(abc.ABC, Generic[S, A]):
         """
         return None
 
-    def relied_on(self, state: S, action: A) -> tuple[str, ...]:
+    def relied_on(self, state: S, action: A) -> tuple[Reliance, ...]:
         """The adversary's messages that the step `action` from `state` counted.
 
         For a model in which faulty participants' messages are implicit (PBFT's: each
         faulty replica counts as the sender of whatever matching message a quorum
-        needs), the messages the step's guard actually counted, each a short text that
-        ends with `from faulty ID`, the sender as the action arguments name
-        participants: `PREPARE(v0, n1, d1) from faulty 3`. The step tables print them
-        (`uses: ...`), `--json` lists them, and the message sequence chart draws them
-        from the sender's lifeline. Empty (the default) when the step relied on nothing
-        the adversary sent, or the action is not enabled in `state`.
+        needs), the messages the step's guard actually counted, each with its sender
+        as the action arguments name participants: `PREPARE(v0, n1, d1) from faulty 3`.
+        The step tables print them (`uses: ...`), `--json` lists them, and the message
+        sequence chart draws them from the sender's lifeline. Empty (the default) when
+        the step relied on nothing the adversary sent, or the action is not enabled in
+        `state`.
         """
         return ()
 
@@ -681,6 +696,14 @@ def decode_event(
         return cls(**data)
     except TypeError as err:
         raise GuardError(event_type, "malformed_event", str(err)) from None
+
+
+def put(values: tuple[T, ...], i: int, value: T) -> tuple[T, ...]:
+    """`values` with position i replaced by `value` (TLA+: `[values EXCEPT ![i] = value]`).
+
+    The one tuple-update helper of the specs and models: states are tuples, never lists.
+    """
+    return (*values[:i], value, *values[i + 1 :])
 
 
 def relabel(values: tuple[T, ...], mapping: Sequence[int]) -> tuple[T, ...]:

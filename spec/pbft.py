@@ -74,7 +74,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import combinations, permutations, product
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import attrs
 
@@ -86,6 +86,7 @@ from spec.core import (
     GuardError,
     HypothesisError,
     Invariant,
+    Reliance,
     Specification,
     Witness,
     action_name,
@@ -94,11 +95,10 @@ from spec.core import (
     invariant,
     leads_to,
     param,
+    put,
     relabel,
     witness,
 )
-
-T = TypeVar("T")
 
 #: The digest of the null request (§4.4: "a special null request ... which goes
 #: through the protocol like other requests, but its execution is a no-op").
@@ -282,11 +282,6 @@ class PbftState:
     checkpoints: frozenset[CheckpointMsg]
     view_changes: frozenset[ViewChangeMsg]
     new_views: frozenset[NewViewMsg]
-
-
-def _put(values: tuple[T, ...], i: int, value: T) -> tuple[T, ...]:
-    """`values` with position i replaced by `value`."""
-    return (*values[:i], value, *values[i + 1 :])
 
 
 def _log(entries: tuple[int, ...]) -> str:
@@ -831,7 +826,7 @@ class Pbft(GuardedModel[PbftState, Action]):
 
     # -- what a step counted of the faulty replicas' (implicit) messages ----------------
 
-    def relied_on(self, state: PbftState, action: Action) -> tuple[str, ...]:
+    def relied_on(self, state: PbftState, action: Action) -> tuple[Reliance, ...]:
         """The faulty replicas' messages the step counted (`spec.core.Model.relied_on`).
 
         Derived from the quorum or certificate the guard checks, counted as `support`
@@ -851,26 +846,26 @@ class Pbft(GuardedModel[PbftState, Action]):
             if PrePrepareMsg(a.view, a.seq, a.digest) in s.pre_prepares:
                 return ()
             sender = self.primary(a.view)
-            return (f"PRE-PREPARE(v{a.view}, n{a.seq}, d{a.digest}) from faulty {sender}",)
+            return (Reliance(f"PRE-PREPARE(v{a.view}, n{a.seq}, d{a.digest})", sender),)
         if isinstance(a, Commit | Execute):
             v, n, d = a.view, a.seq, a.digest
             table = self.senders(s)
             prepares = table.prepares.get((v, n, d), ())
             uses = [
-                f"PREPARE(v{v}, n{n}, d{d}) from faulty {r}"
+                Reliance(f"PREPARE(v{v}, n{n}, d{d})", r)
                 for r in self.quorum_faulty(prepares, self.q_prepare, excluded=self.primary(v))
             ]
             if isinstance(a, Execute):
                 commits = table.commits.get((v, n, d), ())
                 uses += [
-                    f"COMMIT(v{v}, n{n}, d{d}) from faulty {r}"
+                    Reliance(f"COMMIT(v{v}, n{n}, d{d})", r)
                     for r in self.quorum_faulty(commits, self.q_commit)
                 ]
             return tuple(uses)
         if isinstance(a, StableCheckpoint):
             senders = self.checkpoint_senders(s, a.seq, a.state)
             return tuple(
-                f"CHECKPOINT(n{a.seq}, {_log(a.state)}) from faulty {r}"
+                Reliance(f"CHECKPOINT(n{a.seq}, {_log(a.state)})", r)
                 for r in self.quorum_faulty(senders, self.q_checkpoint)
             )
         if isinstance(a, NewView):
@@ -879,15 +874,12 @@ class Pbft(GuardedModel[PbftState, Action]):
             sender = self.primary(a.view)
             o = ", ".join(f"(n{n}, d{d})" for n, d in sorted(a.pre_prepares))
             new_view = f"NEW-VIEW(v{a.view}, {_checkpoint(a.stable, a.state)}O={{{o}}})"
-            return (
-                f"{new_view} from faulty {sender}",
-                *self._view_changes_counted(s, a.view, None, a),
-            )
+            return (Reliance(new_view, sender), *self._view_changes_counted(s, a.view, None, a))
         return ()
 
     def _view_changes_counted(
         self, s: PbftState, v: int, primary: int | None, a: NewView | AcceptNewView
-    ) -> tuple[str, ...]:
+    ) -> tuple[Reliance, ...]:
         """The faulty VIEW-CHANGEs in the first V (`new_view_sources`) that gives a's O."""
         content = (a.stable, a.state, a.pre_prepares)
         for o, k, forged in self.new_view_sources(s, v, primary):
@@ -898,7 +890,7 @@ class Pbft(GuardedModel[PbftState, Action]):
             stable, state, prepared = forged
             p = ", ".join(f"(v{c.view}, n{c.seq}, d{c.digest})" for c in sorted(prepared))
             text = f"VIEW-CHANGE(v{v}, {_checkpoint(stable, state)}P={{{p}}})"
-            return tuple(f"{text} from faulty {r}" for r in self.faulty_senders()[:k])
+            return tuple(Reliance(text, r) for r in self.faulty_senders()[:k])
         return ()  # pragma: no cover - the guard found this O among the sources
 
     def actor(self, action: Action) -> str:
@@ -1002,7 +994,7 @@ class Pbft(GuardedModel[PbftState, Action]):
                 checkpoints = checkpoints | {CheckpointMsg(a.seq, done, a.replica)}
             return attrs.evolve(
                 s,
-                executed=_put(s.executed, a.replica, done),
+                executed=put(s.executed, a.replica, done),
                 checkpoints=checkpoints,
             )
         if isinstance(a, StableCheckpoint):
@@ -1013,15 +1005,15 @@ class Pbft(GuardedModel[PbftState, Action]):
             vc = ViewChangeMsg(a.view, i, low, s.executed[i][:low], self.prepared_set(s, i))
             return attrs.evolve(
                 s,
-                view=_put(s.view, i, a.view),
-                changing=_put(s.changing, i, True),
+                view=put(s.view, i, a.view),
+                changing=put(s.changing, i, True),
                 view_changes=s.view_changes | {vc},
             )
         if isinstance(a, NewView):
             s = self._adopt(s, a.replica, a.stable, a.state)
             return attrs.evolve(
                 s,
-                changing=_put(s.changing, a.replica, False),
+                changing=put(s.changing, a.replica, False),
                 new_views=s.new_views | {NewViewMsg(a.view, a.stable, a.state, a.pre_prepares)},
                 pre_prepares=s.pre_prepares
                 | {PrePrepareMsg(a.view, n, d) for n, d in a.pre_prepares},
@@ -1030,8 +1022,8 @@ class Pbft(GuardedModel[PbftState, Action]):
         s = self._adopt(s, a.replica, a.stable, a.state)
         return attrs.evolve(
             s,
-            view=_put(s.view, a.replica, a.view),
-            changing=_put(s.changing, a.replica, False),
+            view=put(s.view, a.replica, a.view),
+            changing=put(s.changing, a.replica, False),
             prepares=s.prepares | {PrepareMsg(a.view, n, d, a.replica) for n, d in a.pre_prepares},
         )
 
@@ -1049,8 +1041,8 @@ class Pbft(GuardedModel[PbftState, Action]):
             return s
         executed = s.executed
         if len(executed[i]) < seq:
-            executed = _put(executed, i, state)
-        return attrs.evolve(s, stable=_put(s.stable, i, seq), executed=executed)
+            executed = put(executed, i, state)
+        return attrs.evolve(s, stable=put(s.stable, i, seq), executed=executed)
 
     # -- symmetry -----------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from model_check.itf import FrozenMap, encode_trace
 from model_check.report import show
 from model_check.result import Trace, TraceStep
 from spec import pbft, weighted
-from spec.core import Config, Invariant, Model, Specification, invariant, param
+from spec.core import Config, Invariant, Model, Reliance, Specification, invariant, param
 from tests.mutants import diagrams as generator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,10 +271,11 @@ def test_chart_of_a_lasso_and_named_participants() -> None:
 class Leaning(Counter):
     """The counter whose increments lean on messages of others (`relied_on`)."""
 
-    def relied_on(self, state: int, action: Inc | Reset) -> tuple[str, ...]:
+    def relied_on(self, state: int, action: Inc | Reset) -> tuple[Reliance, ...]:
         if isinstance(action, Inc) and action.replica == 0:
-            return ("TICK(1) from faulty 1", "TOCK from faulty 0")  # 0 is the actor itself
-        return ("a hint without a sender", "PING from faulty x") if isinstance(action, Inc) else ()
+            return (Reliance("TICK(1)", 1), Reliance("TOCK", 0))  # 0 is the actor itself
+        hints = (Reliance("a hint without a sender"), Reliance("PING", "x"))
+        return hints if isinstance(action, Inc) else ()
 
 
 def counter_trace() -> Trace:

@@ -327,7 +327,9 @@ def relied_by_kind(
     found: dict[str, set[tuple[str, ...]]] = {}
 
     def on_edge(state: Any, action: Any, byzantine: bool, successor: Any) -> None:
-        uses = model.relied_on(state, action)
+        relied = model.relied_on(state, action)
+        assert all(isinstance(r.sender, int) and r.sender in model.faulty for r in relied)
+        uses = tuple(map(str, relied))
         if isinstance(action, pbft.Commit | pbft.Execute):
             # derived from the counted quorum: the faulty prepares complete the honest ones
             table = model.senders(state)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import attrs
 
@@ -63,6 +63,7 @@ from spec.core import (
     invariant,
     leads_to,
     param,
+    put,
 )
 
 WHITE = "white"
@@ -122,14 +123,9 @@ class Deactivate:
 
 Action = InitiateProbe | PassToken | SendMsg | Deactivate
 
-T = TypeVar("T")
 
 SYSTEM = "system"
 ENVIRONMENT = "environment"
-
-
-def _set(values: tuple[T, ...], i: int, value: T) -> tuple[T, ...]:
-    return (*values[:i], value, *values[i + 1 :])
 
 
 def probe_guard(s: RingState) -> bool:
@@ -211,7 +207,7 @@ class EWD840(Model[RingState, Action]):
             if not probe_guard(s):
                 raise GuardError(name, "probe", "node 0 lacks the token or nothing is black")
             return attrs.evolve(
-                s, tpos=self.config.nodes - 1, tcolor=WHITE, color=_set(s.color, 0, WHITE)
+                s, tpos=self.config.nodes - 1, tcolor=WHITE, color=put(s.color, 0, WHITE)
             )
         i = action.i
         if i not in self.nodes:
@@ -220,16 +216,16 @@ class EWD840(Model[RingState, Action]):
             if i == 0 or not pass_guard(s, i):
                 raise GuardError(name, "pass", f"node {i} may not pass the token")
             tcolor = BLACK if s.color[i] == BLACK else s.tcolor
-            return attrs.evolve(s, tpos=i - 1, tcolor=tcolor, color=_set(s.color, i, WHITE))
+            return attrs.evolve(s, tpos=i - 1, tcolor=tcolor, color=put(s.color, i, WHITE))
         if not s.active[i]:
             raise GuardError(name, "active", f"node {i} is passive")
         if isinstance(action, SendMsg):
             j = action.j
             if j == i or j not in self.nodes:
                 raise GuardError(name, "other_node", f"node {i} cannot send to {j}")
-            color = _set(s.color, i, BLACK) if j > i else s.color
-            return attrs.evolve(s, active=_set(s.active, j, True), color=color)
-        return attrs.evolve(s, active=_set(s.active, i, False))
+            color = put(s.color, i, BLACK) if j > i else s.color
+            return attrs.evolve(s, active=put(s.active, j, True), color=color)
+        return attrs.evolve(s, active=put(s.active, i, False))
 
     def invariants(self) -> Sequence[Invariant[RingState]]:
         """TerminationDetection and Dijkstra's Inv."""

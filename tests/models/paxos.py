@@ -53,6 +53,7 @@ from spec.core import (
     action_name,
     invariant,
     param,
+    put,
 )
 
 NONE = 0  # None == 0: not a value
@@ -153,10 +154,6 @@ class Phase2b:
 Action = Phase1a | Phase2a | Phase1b | Phase2b
 
 
-def _set(values: tuple[int, ...], a: int, value: int) -> tuple[int, ...]:
-    return (*values[: a - 1], value, *values[a:])
-
-
 class Paxos(Model[PaxosState, Action]):
     """Paxos for one configuration of the constants."""
 
@@ -243,14 +240,14 @@ class Paxos(Model[PaxosState, Action]):
             if M1a(b) not in s.msgs or b <= s.max_bal[i]:
                 raise GuardError(name, "higher_1a", f"no 1a of ballot {b} above {s.max_bal[i]}")
             sent = M1b(a, b, s.max_vbal[i], s.max_val[i])
-            return attrs.evolve(s, max_bal=_set(s.max_bal, a, b), msgs=s.msgs | {sent})
+            return attrs.evolve(s, max_bal=put(s.max_bal, a - 1, b), msgs=s.msgs | {sent})
         v = action.v
         if M2a(b, v) not in s.msgs or b < s.max_bal[i]:
             raise GuardError(name, "2a_not_below", f"no 2a of ballot {b} for {v} at {a}")
         return PaxosState(
-            max_bal=_set(s.max_bal, a, b),
-            max_vbal=_set(s.max_vbal, a, b),
-            max_val=_set(s.max_val, a, v),
+            max_bal=put(s.max_bal, a - 1, b),
+            max_vbal=put(s.max_vbal, a - 1, b),
+            max_val=put(s.max_val, a - 1, v),
             msgs=s.msgs | {M2b(a, b, v)},
         )
 
