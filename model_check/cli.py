@@ -16,7 +16,7 @@ import importlib.util
 import json
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,8 +25,9 @@ import typer
 from rich.console import Console
 
 from model_check import conform, conform_events
-from model_check.engine import CheckerError, ModelError, Options, Progress, check, simulate
+from model_check.engine import CheckerError, ModelError, Options, check, simulate
 from model_check.itf import write_trace
+from model_check.progress import Activity
 from model_check.report import (
     counts_line,
     fingerprint_line,
@@ -56,50 +57,6 @@ def _console(stderr: bool = False) -> Console:
     """A console 120 columns wide unless it writes to a terminal (tables stay readable)."""
     stream = sys.stderr if stderr else sys.stdout
     return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 120)
-
-
-class Activity:
-    """Progress of long work on standard error, naming what is being done.
-
-    On a terminal, a rich status line (a spinner and the latest news), replaced in
-    place and gone when the work ends; otherwise plain lines (about once a second for a
-    search); nothing at all when quiet.
-    """
-
-    def __init__(self, quiet: bool, console: Console | None = None) -> None:
-        self.quiet = quiet
-        self.console = console or _console(stderr=True)
-        live = not quiet and self.console.is_terminal
-        self.status = self.console.status("") if live else None
-
-    def __enter__(self) -> Activity:
-        if self.status is not None:
-            self.status.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.stop()
-
-    def say(self, text: str) -> None:
-        """Report what is being done now."""
-        if self.quiet:
-            return
-        if self.status is not None:
-            self.status.update(text)
-        else:
-            self.console.print(text, highlight=False, soft_wrap=True)
-
-    def search(self, what: str) -> Callable[[Progress], None]:
-        """A progress callback for a search of `what` (a protocol's name)."""
-
-        def report(p: Progress) -> None:
-            self.say(
-                f"Progress ({what}): {p.distinct:,} distinct, {p.generated:,} generated, "
-                f"queue {p.queue:,}, depth {p.depth}, {p.rate:,.0f} states/s"
-            )
-
-        return report
 
 
 class UsageError(Exception):

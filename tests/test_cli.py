@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from model_check import cli
+from model_check.progress import Activity
 
 ROOT = Path(__file__).resolve().parent.parent
 RUMOR = str(ROOT / "tests" / "models" / "rumor.py")
@@ -526,18 +527,18 @@ def test_progress_on_a_terminal_is_a_status_line() -> None:
 
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
-    with cli.Activity(quiet=False, console=terminal) as activity:
+    with Activity(quiet=False, console=terminal) as activity:
         assert activity.status is not None
         activity.say("prove: quorum_intersection (1/6)")
         spinner = activity.status.renderable
         assert "prove: quorum_intersection (1/6)" in str(getattr(spinner, "text", ""))
     plain = io.StringIO()
-    with cli.Activity(quiet=False, console=Console(file=plain, width=100)) as activity:
+    with Activity(quiet=False, console=Console(file=plain, width=100)) as activity:
         assert activity.status is None
         activity.say("prove: quorum_intersection (1/6)")
     assert plain.getvalue() == "prove: quorum_intersection (1/6)\n"
     silent = io.StringIO()
-    with cli.Activity(quiet=True, console=Console(file=silent, force_terminal=True)) as quiet:
+    with Activity(quiet=True, console=Console(file=silent, force_terminal=True)) as quiet:
         quiet.say("anything")
     assert silent.getvalue() == ""
 
