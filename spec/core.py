@@ -638,14 +638,79 @@ class Model(abc.ABC, Generic[S, A]):
         return honest + [(a, True) for a in self.byzantine_actions(state)]
 
 
-class GuardedModel(Model[S, A]):
-    """A model whose enabled actions are candidates that pass their guards.
+@attrs.frozen
+class Guard:
+    """One enabling condition of an action, declared as data.
 
-    The paper's style: `guard` (which actions are possible, each failure a named
-    `GuardError`) kept apart from `apply` (what an action does). `honest_actions` tries
-    every candidate against the guards; `step` checks the guards, then applies, except
-    for an action that `honest_actions` has just listed for this very state.
+    A guard is a named predicate `holds(model, state, action)`, with the paper's or the
+    seed's clause it checks (`quote`) and the sentence a refusal gives (`reason`: a
+    `str.format` template over `m` (the model), `s` (the state) and `a` (the action), or
+    a function of the three). `bound` marks the guards that only express a bound of the
+    model (`max_votes`...), not a rule of the protocol: an implementation need not refuse
+    what they refuse. `name` is the name a refusal reports (`GuardError.guard`), which is
+    what the oracle, the vectors and the implementation's errors say.
+
+    The checker (`GuardedModel`), the vector generator, the oracle's errors and the
+    hypothesis preconditions all read the same declaration.
     """
+
+    name: str
+    quote: str
+    holds: Callable[[Any, Any, Any], bool] = attrs.field(repr=False)
+    reason: str | Callable[[Any, Any, Any], str] = attrs.field(repr=False)
+    bound: bool = False
+
+    def explain(self, model: object, state: object, action: object) -> str:
+        """Why the guard fails for `action` in `state` (its `reason`, filled in)."""
+        if callable(self.reason):
+            return self.reason(model, state, action)
+        return self.reason.format(m=model, s=state, a=action)
+
+
+def guard(
+    name: str | None = None,
+    *,
+    quote: str,
+    reason: str | Callable[[Any, Any, Any], str],
+    bound: bool = False,
+) -> Callable[[Callable[[Any, Any, Any], bool]], Guard]:
+    """Declare a predicate `(model, state, action) -> bool` as a `Guard` (named after
+    the function unless `name` is given)."""
+
+    def declare(fn: Callable[[Any, Any, Any], bool]) -> Guard:
+        return Guard(name or fn.__name__, quote, fn, reason, bound)
+
+    return declare
+
+
+def without(guards: Sequence[Guard], *names: str) -> tuple[Guard, ...]:
+    """`guards` less those named (a variant that drops a guard says which one)."""
+    missing = set(names) - {g.name for g in guards}
+    if missing:
+        raise ValueError(f"no guard named {', '.join(sorted(missing))}")
+    return tuple(g for g in guards if g.name not in names)
+
+
+def replace(guards: Sequence[Guard], new: Guard) -> tuple[Guard, ...]:
+    """`guards` with the guard named `new.name` replaced by `new`, in its place."""
+    if new.name not in {g.name for g in guards}:
+        raise ValueError(f"no guard named {new.name}")
+    return tuple(new if g.name == new.name else g for g in guards)
+
+
+class GuardedModel(Model[S, A]):
+    """A model whose enabled actions are candidates that pass their declared guards.
+
+    The paper's style: `guards` (which actions are possible: for each action class, its
+    ordered tuple of `Guard`s, each quoting the condition it checks) kept apart from
+    `apply` (what an action does). `honest_actions` keeps the candidates whose guards
+    all hold (plain predicates, no exceptions); `step` raises `GuardError` naming the
+    first guard that fails, then applies, except for an action that `honest_actions`
+    has just listed for this very state.
+    """
+
+    #: The guards of each action class, in the order they are checked.
+    guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = {}
 
     _listed: tuple[object, list[A], set[int]] = (None, [], set())
 
@@ -654,21 +719,49 @@ class GuardedModel(Model[S, A]):
         """Every action worth trying in `state`, in a fixed order (the guards decide)."""
 
     @abc.abstractmethod
-    def guard(self, state: S, action: A) -> None:
-        """Raise `GuardError` naming the first guard of `action` that fails in `state`."""
-
-    @abc.abstractmethod
     def apply(self, state: S, action: A) -> S:
         """The effect of an action whose guards hold."""
 
+    def guards_of(self, action: object) -> tuple[Guard, ...]:
+        """The declared guards of the action's class.
+
+        Raises:
+            GuardError: `known_action` for an action of no declared class.
+        """
+        found = self.guards.get(type(action))
+        if found is None:
+            raise GuardError(action_name(action), "known_action", f"unknown action {action!r}")
+        return found
+
+    def failed_guard(self, state: S, action: A) -> Guard | None:
+        """The first guard of `action` that is false in `state`, or None."""
+        for g in self.guards_of(action):
+            if not g.holds(self, state, action):
+                return g
+        return None
+
+    def is_enabled(self, state: S, action: A) -> bool:
+        """Every guard of `action` holds in `state`."""
+        return all(g.holds(self, state, action) for g in self.guards_of(action))
+
+    def guard(self, state: S, action: A) -> None:
+        """Raise `GuardError` naming the first guard of `action` that fails in `state`."""
+        failed = self.failed_guard(state, action)
+        if failed is not None:
+            raise GuardError(action_name(action), failed.name, failed.explain(self, state, action))
+
     def honest_actions(self, state: S) -> list[A]:
-        result = []
-        for action in self.candidates(state):
-            try:
-                self.guard(state, action)
-            except GuardError:
-                continue
-            result.append(action)
+        if not self.guards:  # TRANSITION: a model still raising from its own `guard`
+            result = []
+            for a in self.candidates(state):
+                try:
+                    self.guard(state, a)
+                except GuardError:
+                    continue
+                result.append(a)
+            self._listed = (state, result, {id(a) for a in result})
+            return result
+        result = [a for a in self.candidates(state) if self.is_enabled(state, a)]
         # Kept with the actions themselves, so that their ids stay theirs.
         self._listed = (state, result, {id(a) for a in result})
         return result
@@ -678,6 +771,17 @@ class GuardedModel(Model[S, A]):
         if last is not state or id(action) not in listed:
             self.guard(state, action)
         return self.apply(state, action)
+
+
+def declared_guards(model: object) -> tuple[Guard, ...]:
+    """Every guard a model declares (`GuardedModel.guards`), once each by name, in
+    declaration order; () for a model that declares none."""
+    table: Mapping[type, tuple[Guard, ...]] = getattr(model, "guards", {})
+    seen: dict[str, Guard] = {}
+    for guards in table.values():
+        for g in guards:
+            seen.setdefault(g.name, g)
+    return tuple(seen.values())
 
 
 def decode_event(
@@ -715,13 +819,38 @@ def relabel(values: tuple[T, ...], mapping: Sequence[int]) -> tuple[T, ...]:
 
 
 @attrs.frozen
+class Preset:
+    """A named configuration of a protocol, kept next to its spec (TLC: an MC file).
+
+    Attributes:
+        name: what `--preset` selects (`default`, `liveness`, `proof`, ...).
+        summary: what the bound is for, in one sentence.
+        params: the parameters that differ from the defaults, as command-line strings.
+    """
+
+    name: str
+    summary: str
+    params: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+
+
+@attrs.frozen
 class Specification(Generic[C]):
-    """What a protocol module exports: its name, summary, config and model builder."""
+    """What a protocol module exports: its name, summary, config and model builder.
+
+    Attributes:
+        events: the seed's event names, each with its action class (the conformance
+            oracle's event decoder reads it); empty when the protocol has none.
+        decode: the seed event decoder (`from_event(event_type, data)`), if any.
+        presets: the protocol's named configurations, `default` first.
+    """
 
     name: str
     summary: str
     config_type: type[C]
     build: Callable[[C], Model[Any, Any]]
+    events: Mapping[str, type] = attrs.field(factory=dict)
+    decode: Callable[[str, Mapping[str, object]], Any] | None = None
+    presets: tuple[Preset, ...] = ()
 
     def params(self) -> tuple[ParamInfo, ...]:
         """The configuration parameters."""
@@ -730,6 +859,24 @@ class Specification(Generic[C]):
     def default_config(self) -> C:
         """The default configuration."""
         return self.config_type()
+
+    def preset(self, name: str) -> Preset:
+        """The named preset (`default` always exists: the defaults).
+
+        Raises:
+            ConfigError: no preset has that name (the message lists them).
+        """
+        for p in self.all_presets():
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.all_presets())
+        raise ConfigError("preset", f"no preset {name!r} of {self.name}; the presets are: {known}")
+
+    def all_presets(self) -> tuple[Preset, ...]:
+        """The declared presets, with `default` (the defaults) first if not declared."""
+        if any(p.name == "default" for p in self.presets):
+            return self.presets
+        return (Preset("default", "the default bounds", {}), *self.presets)
 
     def model(self, values: Mapping[str, str] | None = None) -> Model[Any, Any]:
         """Build the model from command-line strings (defaults for the rest).
