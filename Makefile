@@ -64,7 +64,7 @@ bench: $(STAMP)
 # regenerated from the spec (tests/test_diagrams.py fails when the committed ones are stale).
 diagrams: $(STAMP)
 	@mkdir -p diagrams
-	for p in pbft weighted iterative; do \
+	for p in $$($(BIN)/coordspec list --names); do \
 	  $(BIN)/coordspec diagram $$p --out diagrams/$$p.dot --svg || exit 1; done
 	$(BIN)/python -m tests.mutants.diagrams diagrams
 

@@ -39,6 +39,7 @@ from model_check.report import (
     to_json,
 )
 from model_check.result import CheckResult
+from spec import registry
 from spec.core import (
     Config,
     ConfigError,
@@ -48,9 +49,6 @@ from spec.core import (
     make_config,
 )
 from spec.variants import UnknownVariantError, Variant, all_variants, find_variant
-
-#: The protocol modules, each exporting `SPEC`; `coordspec check` checks them in order.
-PROTOCOL_MODULES: tuple[str, ...] = ("spec.pbft", "spec.weighted", "spec.iterative")
 
 
 def _console(stderr: bool = False) -> Console:
@@ -64,12 +62,8 @@ class UsageError(Exception):
 
 
 def registered() -> dict[str, Specification[Any]]:
-    """The registered protocols by name, in registration order."""
-    specs: dict[str, Specification[Any]] = {}
-    for module_name in PROTOCOL_MODULES:
-        spec = importlib.import_module(module_name).SPEC
-        specs[spec.name] = spec
-    return specs
+    """The registered protocols by name, in registration order (`spec.PROTOCOLS`)."""
+    return registry.specifications()
 
 
 def load_spec(name: str) -> Specification[Any]:
@@ -93,11 +87,10 @@ def load_spec(name: str) -> Specification[Any]:
         if not isinstance(spec, Specification):
             raise UsageError(f"{name} defines no SPEC (a spec.core.Specification)")
         return spec
-    specs = registered()
-    if name not in specs:
-        known = ", ".join(specs) or "none registered"
-        raise UsageError(f"unknown protocol {name!r}; the protocols are: {known}")
-    return specs[name]
+    try:
+        return registry.specification(name)
+    except registry.UnknownProtocolError as err:
+        raise UsageError(str(err)) from None
 
 
 def command_options(ctx: typer.Context) -> set[str]:
@@ -202,6 +195,10 @@ def describe(spec: Specification[Any]) -> dict[str, Any]:
             for p in spec.params()
         ],
         "properties": properties,
+        "presets": [
+            {"name": p.name, "summary": p.summary, "params": dict(p.params)}
+            for p in spec.all_presets()
+        ],
     }
 
 
@@ -264,8 +261,15 @@ def list_command(
             help="List the named variants instead (coordspec check PROTOCOL --variant NAME).",
         ),
     ] = False,
+    names: Annotated[
+        bool, typer.Option("--names", help="Print only the protocols' names, one a line.")
+    ] = False,
 ) -> int:
-    """List the protocols, their parameters (defaults, ranges) and their properties."""
+    """List the protocols, their parameters (defaults, ranges), properties and presets."""
+    if names:
+        for name in registry.names():
+            print(name)
+        return 0
     if variants:
         if as_json:
             print(json.dumps({"variants": [describe_variant(v) for v in all_variants()]}, indent=2))
@@ -286,6 +290,11 @@ def list_command(
             console.print(line)
         for prop in describe(spec)["properties"]:
             console.print(f"  {prop['kind']} {prop['name']}: {prop['description']}")
+        for preset in spec.all_presets():
+            given = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in preset.params.items())
+            console.print(
+                f"  preset {preset.name}: {preset.summary}" + (f" ({given})" if given else "")
+            )
     return 0
 
 
@@ -344,6 +353,15 @@ def check_command(
             "--variant",
             metavar="NAME",
             help="Check the protocol's named variant (a finding's or a mutant's: list --variants).",
+        ),
+    ] = None,
+    preset_name: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            metavar="NAME",
+            help="Start from the protocol's named configuration (list shows them); "
+            "--name value options override it.",
         ),
     ] = None,
     allow_unsafe: Annotated[
@@ -414,6 +432,8 @@ def check_command(
             )
         if variant_name is not None:
             raise UsageError("--variant needs a protocol: coordspec check PROTOCOL --variant NAME")
+        if preset_name is not None:
+            raise UsageError("--preset needs a protocol: coordspec check PROTOCOL --preset NAME")
         rows = []
         for spec in registered().values():
             rows.append((spec.name, run(spec, {})))
@@ -443,7 +463,15 @@ def check_command(
         raise UsageError(f"--witness-out {witness_out} is a file, not a directory")
     if trace_out is not None and not trace_out.parent.is_dir():
         raise UsageError(f"--trace-out {trace_out}: no such directory {trace_out.parent}")
-    config, result = run(spec, parse_params(ctx.args, spec, command_options(ctx)))
+    values = parse_params(ctx.args, spec, command_options(ctx))
+    if preset_name is not None:
+        if variant is not None:
+            raise UsageError("--preset and --variant do not combine: a variant has its own")
+        try:
+            values = {**spec.preset(preset_name).params, **values}
+        except ConfigError as err:
+            raise UsageError(str(err)) from None
+    config, result = run(spec, values)
     params = conform.param_texts(config)  # `coordspec conform` reads them back
     meta: dict[str, object] = {"protocol": spec.name, "params": params}
     if variant is not None:
@@ -539,28 +567,23 @@ def write_counterexamples(
     return written
 
 
-class ImplAgent:
-    """The reference implementation (`impl.api`) as a `conform_events.Agent`."""
+class AdapterAgent:
+    """A protocol's reference implementation, through its registered adapter
+    (`spec.registry.Adapter`), as a `conform_events.Agent`."""
 
-    protocols = ("weighted", "iterative")
-
-    def __init__(self) -> None:
+    def __init__(self, adapter: registry.Adapter) -> None:
+        self.adapter = adapter
         self.session: object = None
 
     def start(self, protocol: str, data: Mapping[str, Any]) -> conform_events.Outcome:
-        """`start_weighted_consensus` / `start_iterative_consensus` (store: none)."""
-        from impl import api
-
-        args = (data["proposal"], data["participants"], data.get("config"))
-        if protocol == "weighted":
-            return self._outcome(api.start_weighted_consensus(*args))
-        return self._outcome(api.start_iterative_consensus(*args))
+        """The adapter's `start` (the implementation's session_start)."""
+        assert self.adapter.start is not None
+        return self._outcome(self.adapter.start(data))
 
     def handle(self, event_type: str, data: Mapping[str, Any]) -> conform_events.Outcome:
-        """`handle_event` on the session."""
-        from impl import api
-
-        return self._outcome(api.handle_event(self.session, event_type, data))
+        """The adapter's `handle` on the session."""
+        assert self.adapter.handle is not None
+        return self._outcome(self.adapter.handle(self.session, event_type, data))
 
     def _outcome(self, result: object) -> conform_events.Outcome:
         from impl.core import Decide, Error, Ok, Telemetry
@@ -576,10 +599,21 @@ class ImplAgent:
         )
 
 
+def session_protocols() -> tuple[str, ...]:
+    """The registered protocols whose implementation replays session logs."""
+    found = []
+    for name in registry.names():
+        adapter = registry.adapter(name)
+        if adapter is not None and adapter.start is not None and adapter.handle is not None:
+            found.append(name)
+    return tuple(found)
+
+
 def _conform_events(
     spec: Specification[Any], path: Path, args: Sequence[str], reserved: set[str]
 ) -> conform_events.EventReport:
-    """`conform --events`: a session_start log through `ImplAgent`, else through the spec."""
+    """`conform --events`: a session_start log through the protocol's implementation
+    (its registered adapter), else through the spec."""
     try:
         log = conform_events.read_log(path)
         if log.protocol != spec.name:
@@ -589,10 +623,12 @@ def _conform_events(
             return conform_events.replay_spec(log, spec.build(config))
         if args:
             raise UsageError("parameters only apply to spec-form logs (no session_start)")
-        if spec.name not in ImplAgent.protocols:
-            known = ", ".join(ImplAgent.protocols)
-            raise conform_events.LogError(f"session logs are replayed for {known} only")
-        return conform_events.replay(log, ImplAgent())
+        known = session_protocols()
+        if spec.name not in known:
+            raise conform_events.LogError(f"session logs are replayed for {', '.join(known)} only")
+        adapter = registry.adapter(spec.name)
+        assert adapter is not None
+        return conform_events.replay(log, AdapterAgent(adapter))
     except (conform_events.LogError, ConfigError) as err:
         raise UsageError(f"{path}: {err}") from None
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import spec
 from model_check import cli
 from model_check.progress import Activity
+from spec import registry
+from spec.registry import Registration
 
 ROOT = Path(__file__).resolve().parent.parent
 RUMOR = str(ROOT / "tests" / "models" / "rumor.py")
@@ -26,7 +29,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def fixture_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Register the rumor fixture as if it were a protocol."""
-    monkeypatch.setattr(cli, "PROTOCOL_MODULES", ("tests.models.rumor",))
+    monkeypatch.setattr(spec, "PROTOCOLS", (Registration("tests.models.rumor"),))
 
 
 def test_no_arguments_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -366,7 +369,7 @@ def test_list(capsys: pytest.CaptureFixture[str], fixture_registry: None) -> Non
 def test_nothing_registered(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "PROTOCOL_MODULES", ())
+    monkeypatch.setattr(spec, "PROTOCOLS", ())
     assert run(capsys, "list")[1].startswith("No protocols are registered")
     code, out, _ = run(capsys, "check")
     assert code == 0
@@ -490,7 +493,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "list", "--json")
     assert code == 0
     protocols = {p["name"]: p for p in json.loads(out)["protocols"]}
-    assert list(protocols) == ["pbft", "weighted", "iterative"]
+    assert tuple(protocols) == registry.names() == ("pbft", "weighted", "iterative")
     pbft = protocols["pbft"]
     assert pbft["parameters"][0] == {
         "name": "replicas",
@@ -594,3 +597,34 @@ def test_traces_of_variants_and_unsafe_runs_replay(
     variant.write_text(json.dumps(obj))
     code, _, err = run(capsys, "conform", "pbft", str(variant))
     assert code == 2 and "#meta.variant: no variant 'no_such_variant'" in err
+
+
+def test_presets(capsys: pytest.CaptureFixture[str], fixture_registry: None) -> None:
+    code, out, _ = run(capsys, "list")
+    assert "preset default: the default bounds" in out
+    assert "preset pair: two agents: the smallest rumor (--agents 2)" in out
+    presets = json.loads(run(capsys, "list", "--json")[1])["protocols"][0]["presets"]
+    assert [p["name"] for p in presets] == ["default", "pair"]
+    assert presets[1]["params"] == {"agents": "2"}
+    code, out, _ = run(capsys, "check", "rumor", "--preset", "pair", "--json", "--quiet")
+    assert code == 1 and json.loads(out)["config"]["agents"] == 2
+    # --name value overrides the preset's value
+    code, out, _ = run(capsys, "check", "rumor", "--preset", "pair", "--agents", "3", "--json")
+    assert json.loads(out)["config"]["agents"] == 3
+    code, _, err = run(capsys, "check", "rumor", "--preset", "nope")
+    assert code == 2
+    assert err.strip().endswith("no preset 'nope' of rumor; the presets are: default, pair")
+    code, _, err = run(capsys, "check", "--preset", "pair")
+    assert code == 2 and "--preset needs a protocol" in err
+
+
+def test_preset_and_variant_do_not_combine(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "check", "pbft", "--variant", "commit_quorum_2f", "--preset", "default"
+    )
+    assert code == 2 and "--preset and --variant do not combine" in err
+
+
+def test_list_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--names")
+    assert code == 0 and tuple(out.split()) == registry.names()

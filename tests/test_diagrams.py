@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 import pytest
 
+import spec
 from model_check import diagram
 from model_check.cli import main
 from model_check.diagram import (
@@ -524,7 +525,7 @@ def test_committed_diagrams_are_up_to_date(tmp_path: Path) -> None:
 
 def test_generator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(generator, "FAMILIES", generator.FAMILIES[1:2])
-    monkeypatch.setattr(generator, "PROTOCOLS", ())
+    monkeypatch.setattr(spec, "PROTOCOLS", ())
     assert generator.main(["--all", str(tmp_path)]) == 0
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == ["mutant_seed_running_total.dot", "mutant_seed_running_total.svg"]

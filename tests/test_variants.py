@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from model_check import cli
-from spec import pbft
+from spec import pbft, registry
 from spec.core import ConfigError, HypothesisError, make_config, unsafe_config
 from spec.variants import MUTANT, UnknownVariantError, all_variants, find_variant, variants_of
 from spec.variants import pbft as pbft_variants
@@ -52,7 +52,7 @@ def test_the_tests_mutants_are_the_shipped_variants() -> None:
         + iterative_mutants.ASSUMPTIONS
     )
     assert list(tested) == VARIANTS
-    for protocol in ("pbft", "weighted", "iterative"):
+    for protocol in registry.names():
         names = [v.name for v in VARIANTS if v.protocol == protocol]
         assert list(variants_of(protocol)) == names  # unique within the protocol
     assert variants_of("diehard") == {}

@@ -11,8 +11,8 @@ property the checker reports violated and the length of its shortest counterexam
 `coordspec check PROTOCOL --variant NAME` checks one (its parameters may be overridden
 with `--name value`, except those the variant fixes), `coordspec list --variants`
 lists them. The command line finds them through `variants_of`, so `model_check` names
-no protocol; each protocol's variants are the `VARIANTS` of the module
-`VARIANT_MODULES` gives.
+no protocol; each protocol's variants are the `VARIANTS` of the module its registration
+(`spec.PROTOCOLS`) names.
 """
 
 from __future__ import annotations
@@ -23,16 +23,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from spec import registry
 from spec.core import Config, ConfigError, Model, SpecError, parse_values, unsafe_config
 
 M_co = TypeVar("M_co", bound="Model[Any, Any]", covariant=True)
-
-#: The module of each protocol's variants, by protocol name, in registration order.
-VARIANT_MODULES: dict[str, str] = {
-    "pbft": "spec.variants.pbft",
-    "weighted": "spec.variants.weighted",
-    "iterative": "spec.variants.iterative",
-}
 
 #: `reproduces` of a variant that is no finding of the seed: a rule broken on purpose.
 MUTANT = "mutant"
@@ -103,7 +97,7 @@ class UnknownVariantError(SpecError):
 def variants_of(protocol: str) -> dict[str, Variant[Model[Any, Any]]]:
     """The variants of a protocol by name, in their order (empty for a protocol that
     has none, such as a model file's)."""
-    module_name = VARIANT_MODULES.get(protocol)
+    module_name = registry.variants_module(protocol)
     if module_name is None:
         return {}
     variants: tuple[Variant[Model[Any, Any]], ...] = importlib.import_module(module_name).VARIANTS
@@ -112,7 +106,7 @@ def variants_of(protocol: str) -> dict[str, Variant[Model[Any, Any]]]:
 
 def all_variants() -> list[Variant[Model[Any, Any]]]:
     """Every variant of every protocol, by protocol, then in each protocol's order."""
-    return [v for protocol in VARIANT_MODULES for v in variants_of(protocol).values()]
+    return [v for protocol in registry.names() for v in variants_of(protocol).values()]
 
 
 def find_variant(protocol: str, name: str) -> Variant[Model[Any, Any]]:

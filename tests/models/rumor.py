@@ -14,7 +14,17 @@ from collections.abc import Sequence
 
 import attrs
 
-from spec.core import Config, Invariant, Model, Specification, Witness, invariant, param, witness
+from spec.core import (
+    Config,
+    Invariant,
+    Model,
+    Preset,
+    Specification,
+    Witness,
+    invariant,
+    param,
+    witness,
+)
 
 
 @attrs.frozen
@@ -83,4 +93,10 @@ class Rumor(Model[RumorState, Tell]):
         return [two_informed]
 
 
-SPEC = Specification("rumor", "rumor spreading (a test fixture)", RumorConfig, Rumor)
+SPEC = Specification(
+    "rumor",
+    "rumor spreading (a test fixture)",
+    RumorConfig,
+    Rumor,
+    presets=(Preset("pair", "two agents: the smallest rumor", {"agents": "2"}),),
+)

@@ -14,7 +14,6 @@ are stale.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,11 +21,8 @@ from pathlib import Path
 from model_check.diagram import chart_dot, config_values, protocol_diagram, trace_chart, write
 from model_check.engine import check
 from model_check.itf import encode_trace
-from spec.core import Specification
+from spec import registry
 from tests.mutants import iterative, pbft, weighted
-
-#: The protocols drawn, by the module that exports their `SPEC`.
-PROTOCOLS = ("spec.pbft", "spec.weighted", "spec.iterative")
 
 #: One representative per family of bugs: (protocol, mutant), the family in the comment.
 FAMILIES: tuple[tuple[str, pbft.Mutant | iterative.Mutant], ...] = (
@@ -54,9 +50,7 @@ FAMILIES: tuple[tuple[str, pbft.Mutant | iterative.Mutant], ...] = (
 def protocol_dots() -> dict[str, str]:
     """File name -> DOT text of each protocol's phase machine at its defaults."""
     result = {}
-    for module in PROTOCOLS:
-        spec = importlib.import_module(module).SPEC
-        assert isinstance(spec, Specification)
+    for spec in registry.specifications().values():
         result[f"{spec.name}.dot"] = protocol_diagram(spec)
     return result
 
