@@ -818,6 +818,10 @@ def relabel(values: tuple[T, ...], mapping: Sequence[int]) -> tuple[T, ...]:
     return tuple(out)
 
 
+def _params_dict(params: Mapping[str, str]) -> dict[str, str]:
+    return dict(params)
+
+
 @attrs.frozen
 class Preset:
     """A named configuration of a protocol, kept next to its spec (TLC: an MC file).
@@ -830,7 +834,7 @@ class Preset:
 
     name: str
     summary: str
-    params: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+    params: Mapping[str, str] = attrs.field(factory=dict, converter=_params_dict)
 
 
 @attrs.frozen
