@@ -23,7 +23,7 @@ One JSON object per line, each an `event` of the schema (`agent`, `protocol`,
   material (bytes) a JSON log does not carry is refused with a one-line error.
 - **spec form** (no `session_start`; what `coordspec generate` writes as
   `events.jsonl`): the spec's event data (agents by position, fractions as "p/q"),
-  replayed through the spec itself (`from_event`, then `step`) from the model's initial
+  replayed through the spec itself (its event decoder, then `step`) from the model's initial
   state, the configuration coming from the command line's `--name value` options.
 
 An `outcome` is `{"valid": true}` (optionally with `telemetry`, the names of the
@@ -48,6 +48,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from model_check.event_codec import EventFormError, event_action
 from model_check.schemas import definition, validate
 from spec.core import GuardError, Model
 
@@ -150,7 +151,7 @@ class Agent(Protocol):
 
 @attrs.define
 class SpecAgent:
-    """The spec as an agent: events in the spec's form, through `from_event` and `step`.
+    """The spec as an agent: events in the spec's form, through its decoder and `step`.
 
     Each initial state of the model is tried in turn by `replay_spec`; this agent holds
     one of them.
@@ -164,13 +165,11 @@ class SpecAgent:
         raise LogError("the spec form has no session_start")  # pragma: no cover
 
     def handle(self, event_type: str, data: Mapping[str, Json]) -> Outcome:
-        """Decode the event (`generate.event_action`) and take the spec's step."""
-        from model_check.generate import GenerateError, event_action
-
+        """Decode the event (`event_codec.event_action`) and take the spec's step."""
         try:
             action = event_action(self.model, {"event_type": event_type, "event_data": data})
             self.state = self.model.step(self.state, action)
-        except GenerateError as err:
+        except EventFormError as err:
             raise LogError(str(err)) from None
         except GuardError as err:
             return Outcome(False, err.guard, err.reason)

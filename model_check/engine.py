@@ -5,16 +5,18 @@ the first violation found is at the least depth and its trace is a shortest one.
 
 What is kept for each visited state, in fingerprint mode: its 64-bit fingerprint (in
 `FingerprintSet`), the index of its BFS parent and the position of the action that led
-to it in the parent's `enabled` list. States themselves live only in the queue. A trace
-is rebuilt by replaying those action positions from an initial state, as TLC does. With
-`eventually` properties the whole explored graph is kept as well (edges, the fairness
-classes enabled in each state, the goal bit of each state), and liveness is decided on
-its strongly connected components (`model_check.liveness`).
+to it in the parent's `enabled` list (`model_check.traces.Parents`). States themselves
+live only in the queue. A trace is rebuilt by replaying those action positions from an
+initial state, as TLC does. With `eventually` properties the whole explored graph is
+kept as well (edges, the fairness classes enabled in each state, the goal bit of each
+state), and liveness is decided on its strongly connected components
+(`model_check.liveness`).
 
 Symmetry: with `symmetry` on, each successor is replaced by `model.canonical(state)`
 before it is looked up, so one representative per symmetry class is explored. Traces
-are rebuilt as concrete runs: each step looks for the concrete action whose successor
-has the stored representative, so every trace printed replays through `step`.
+are rebuilt as concrete runs (`model_check.traces`): each step looks for the concrete
+action whose successor has the stored representative, so every trace printed replays
+through `step`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sys
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -44,9 +46,11 @@ from model_check.result import (
     Trace,
     TraceStep,
 )
-from spec.core import Eventually, GuardError, Model
+from model_check.traces import NO_PARENT, Parents
+from spec.core import Eventually, GuardError, Invariant, Model, Witness
 
-NO_PARENT = 0xFFFFFFFF
+#: The summary of the deadlock property.
+DEADLOCK = "no reachable state without an enabled action, but the proper ends"
 
 
 class CheckerError(Exception):
@@ -150,9 +154,7 @@ class _Explorer:
         self.witnesses = list(model.witnesses())
         # Without liveness no graph is kept: the visited set and the parents alone.
         self.liveness = list(model.eventually()) if options.check_liveness else []
-        self.skipped = [] if options.check_liveness else list(model.eventually())
-        self.parents = array("I")
-        self.ordinals = array("I")
+        self.book = Parents(model, self.represent, self.key, self.symmetry)
         self.witness_found: dict[str, int] = {}
         self.violations: dict[str, tuple[str, int]] = {}  # property -> (kind, state index)
         # Liveness bookkeeping (only when there are `eventually` properties).
@@ -199,6 +201,7 @@ class _Explorer:
         queue: deque[Any] = deque()
         generated = 0
         last_key: Hashable = None  # the key `admit` computed last, for the graph's edge
+        parents, ordinals = self.book.parents, self.book.ordinals
         incomplete: str | None = None
         stop = False
 
@@ -209,7 +212,7 @@ class _Explorer:
             if index is not None:
                 if key in index:
                     return True
-                index[key] = len(self.parents)
+                index[key] = len(parents)
             elif isinstance(visited, FingerprintSet):
                 assert isinstance(key, int)
                 if not visited.add(key):
@@ -219,9 +222,9 @@ class _Explorer:
                 if key in visited:
                     return True
                 visited.add(key)
-            idx = len(self.parents)
-            self.parents.append(parent)
-            self.ordinals.append(ordinal)
+            idx = len(parents)
+            parents.append(parent)
+            ordinals.append(ordinal)
             queue.append(state)
             for k, prop in enumerate(self.liveness):
                 self.goals[k].append(1 if prop.goal(state) else 0)
@@ -235,7 +238,7 @@ class _Explorer:
                 if inv.name not in self.violations and not inv.holds(state):
                     self.violations[inv.name] = ("invariant", idx)
                     ok = not options.stop_at_first
-            if options.max_states is not None and len(self.parents) >= options.max_states:
+            if options.max_states is not None and len(parents) >= options.max_states:
                 incomplete = f"the --max-states cap of {options.max_states} distinct states"
                 return False
             return ok
@@ -253,7 +256,7 @@ class _Explorer:
                     break
 
             depth = 0
-            level_end = len(self.parents)
+            level_end = len(parents)
             expanded = 0
             next_report = started + options.progress_interval
             graph = self.graph
@@ -264,13 +267,13 @@ class _Explorer:
                 expanded += 1
                 if idx >= level_end:
                     depth += 1
-                    level_end = len(self.parents)
+                    level_end = len(parents)
                 if options.progress is not None and (expanded & 255) == 0:
                     now = time.monotonic()
                     if now >= next_report:
                         next_report = now + options.progress_interval
                         options.progress(
-                            Progress(len(self.parents), generated, len(queue), depth, now - started)
+                            Progress(len(parents), generated, len(queue), depth, now - started)
                         )
                 action = None
                 enabled = model.enabled(state)
@@ -315,8 +318,7 @@ class _Explorer:
         except KeyboardInterrupt:  # Ctrl-C: stop here and report what is known
             interrupted = stop = True
             incomplete = "an interrupt (Ctrl-C)"
-            del self.parents[len(self.ordinals) :]  # an interrupted `admit`
-            del self.ordinals[len(self.parents) :]
+            self.book.trim()  # an interrupted `admit`
         except CheckerError:
             raise
         except Exception as err:  # the model's own code failed: say where
@@ -335,7 +337,7 @@ class _Explorer:
                 if not model.enabled(state) and not model.terminal_ok(state):
                     self.violations["deadlock"] = ("deadlock", expanded + k)
                     break
-        if len(self.parents) > level_end:
+        if len(parents) > level_end:
             depth += 1  # states of the next level were stored before the search ended
         complete = not stop and not queue and incomplete is None and not self._stopped_early()
         if incomplete is None and not complete:
@@ -366,80 +368,38 @@ class _Explorer:
         incomplete: str | None,
         visited: FingerprintSet | set[Hashable] | dict[Hashable, int],
     ) -> CheckResult:
-        properties: list[PropertyStatus] = []
         counterexamples: list[Counterexample] = []
-        decided = complete  # absence of a violation proves something only when complete
         for inv in self.invariants:
             found = self.violations.get(inv.name)
             if found is not None:
-                trace = self.trace_to(found[1])
+                trace = self.book.trace_to(found[1])
                 counterexamples.append(Counterexample(inv.name, "invariant", trace))
-                properties.append(
-                    PropertyStatus(inv.name, "invariant", "violated", inv.summary, len(trace))
-                )
-            else:
-                status = "holds" if decided else "unknown"
-                properties.append(PropertyStatus(inv.name, "invariant", status, inv.summary))
-        if self.options.check_deadlock:
-            found = self.violations.get("deadlock")
-            summary = "no reachable state without an enabled action, but the proper ends"
-            if found is not None:
-                trace = self.trace_to(found[1])
-                counterexamples.append(Counterexample("deadlock", "deadlock", trace))
-                properties.append(
-                    PropertyStatus("deadlock", "deadlock", "violated", summary, len(trace))
-                )
-            else:
-                status = "holds" if decided else "unknown"
-                properties.append(PropertyStatus("deadlock", "deadlock", status, summary))
+        found = self.violations.get("deadlock")
+        if self.options.check_deadlock and found is not None:
+            trace = self.book.trace_to(found[1])
+            counterexamples.append(Counterexample("deadlock", "deadlock", trace))
         witness_traces: list[tuple[str, Trace]] = []
         for wit in self.witnesses:
             idx = self.witness_found.get(wit.name)
             if idx is not None:
-                trace = self.trace_to(idx)
-                witness_traces.append((wit.name, trace))
-                properties.append(
-                    PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace))
-                )
-            else:
-                status = "unreached" if decided else "unknown"
-                properties.append(PropertyStatus(wit.name, "witness", status, wit.summary))
-        depths: array[int] | None = None
-        for k, prop in enumerate(self.liveness):
-            if not decided or self.graph is None:
-                properties.append(PropertyStatus(prop.name, prop.kind, "unknown", prop.summary))
-                continue
-            if self.model.action_classes() is None:
-                check_fairness_classes(prop, self.classes, "the classes of the explored actions")
-            fair = 0
-            for name in prop.fairness:
-                fair |= self.classes.get(name, 0)
-            if prop.premise is None:
-                lasso = find_lasso(self.graph, self.goals[k], self.initial_indices(), fair)
-            else:
-                if depths is None:
-                    depths = self.depths()
-                premise = self.premises[k]
-                sources = [v for v in range(len(premise)) if premise[v]]
-                lasso = find_lasso(
-                    self.graph, self.goals[k], sources, fair, [depths[v] for v in sources]
-                )
-            if lasso is None:
-                properties.append(PropertyStatus(prop.name, prop.kind, "holds", prop.summary))
-                continue
-            trace = self.lasso_trace(lasso, prop, fair)
-            counterexamples.append(Counterexample(prop.name, prop.kind, trace))
-            properties.append(
-                PropertyStatus(prop.name, prop.kind, "violated", prop.summary, len(trace))
-            )
-        for prop in self.skipped:
-            properties.append(PropertyStatus(prop.name, prop.kind, "unknown", prop.summary))
-        counterexamples.sort(key=lambda c: len(c.trace.steps))
-        distinct = len(self.parents)
-        fingerprints = self.options.fingerprints
-        kept = self.parents.itemsize * len(self.parents) + self.ordinals.itemsize * len(
-            self.ordinals
+                witness_traces.append((wit.name, self.book.trace_to(idx)))
+        # Absence of a violation proves something only when the run is complete.
+        live = complete and self.graph is not None
+        if live:
+            counterexamples += self._lassos()
+        properties = property_statuses(
+            self.model,
+            decided=complete,
+            liveness_decided=live,
+            check_deadlock=self.options.check_deadlock,
+            counterexamples=counterexamples,
+            witness_traces=dict(witness_traces),
         )
+        counterexamples.sort(key=lambda c: len(c.trace.steps))
+        distinct = len(self.book)
+        fingerprints = self.options.fingerprints
+        parents, ordinals = self.book.parents, self.book.ordinals
+        kept = parents.itemsize * len(parents) + ordinals.itemsize * len(ordinals)
         observed: float | None = None
         visited_bytes = 0  # whole states (full-state mode) are not measured
         if isinstance(visited, FingerprintSet):
@@ -458,7 +418,7 @@ class _Explorer:
             generated_states=generated,
             depth=depth,
             seconds=seconds,
-            properties=tuple(properties),
+            properties=properties,
             counterexamples=tuple(counterexamples),
             witness_traces=tuple(witness_traces),
             complete=complete,
@@ -470,61 +430,33 @@ class _Explorer:
             collision_observed=observed,
         )
 
+    def _lassos(self) -> list[Counterexample]:
+        """A fair lasso avoiding the goal for each `eventually` property that has one."""
+        assert self.graph is not None
+        found: list[Counterexample] = []
+        depths: array[int] | None = None
+        for k, prop in enumerate(self.liveness):
+            if self.model.action_classes() is None:
+                check_fairness_classes(prop, self.classes, "the classes of the explored actions")
+            fair = 0
+            for name in prop.fairness:
+                fair |= self.classes.get(name, 0)
+            if prop.premise is None:
+                lasso = find_lasso(self.graph, self.goals[k], self.book.initial_indices(), fair)
+            else:
+                if depths is None:
+                    depths = self.book.depths()
+                premise = self.premises[k]
+                sources = [v for v in range(len(premise)) if premise[v]]
+                lasso = find_lasso(
+                    self.graph, self.goals[k], sources, fair, [depths[v] for v in sources]
+                )
+            if lasso is not None:
+                trace = self.lasso_trace(lasso, prop, fair)
+                found.append(Counterexample(prop.name, prop.kind, trace))
+        return found
+
     # -- traces -----------------------------------------------------------------------
-
-    def initial_indices(self) -> list[int]:
-        """Indices of the stored initial states."""
-        result = []
-        for idx, parent in enumerate(self.parents):
-            if parent != NO_PARENT:
-                break
-            result.append(idx)
-        return result
-
-    def depths(self) -> array[int]:
-        """Each stored state's breadth-first depth (parents come before their children)."""
-        depth = array("I", bytes(4 * len(self.parents)))
-        for idx, parent in enumerate(self.parents):
-            if parent != NO_PARENT:
-                depth[idx] = depth[parent] + 1
-        return depth
-
-    def path_to(self, idx: int) -> list[int]:
-        """State indices from an initial state to `idx` along BFS parents."""
-        path = [idx]
-        while self.parents[path[-1]] != NO_PARENT:
-            path.append(self.parents[path[-1]])
-        path.reverse()
-        return path
-
-    def trace_to(self, idx: int) -> Trace:
-        """The concrete trace from an initial state to the state stored at `idx`."""
-        path = self.path_to(idx)
-        return Trace(tuple(self.replay(path[0], [self.ordinals[i] for i in path[1:]])))
-
-    def replay(self, first: int, ordinals: Sequence[int]) -> list[TraceStep]:
-        """Replay action positions from the stored initial state `first`."""
-        state = self.model.initial()[self.ordinals[first]]
-        steps = [TraceStep(None, False, state)]
-        for ordinal in ordinals:
-            steps.append(self.concrete_step(steps[-1].state, ordinal))
-        return steps
-
-    def concrete_step(self, state: Any, ordinal: int) -> TraceStep:
-        """Take, from a concrete state, the step the stored graph took from its class."""
-        representative = self.represent(state)
-        action, byzantine = self.model.enabled(representative)[ordinal]
-        successor = self.model.step(representative, action)
-        if not self.symmetry:
-            return TraceStep(action, byzantine, successor)
-        target = self.key(self.represent(successor))
-        for candidate, byz in self.model.enabled(state):
-            concrete = self.model.step(state, candidate)
-            if self.key(self.represent(concrete)) == target:
-                return TraceStep(candidate, byz, concrete)
-        raise CheckerError(  # pragma: no cover - only a broken canonical() gets here
-            "canonical() is not a symmetry: no concrete step matches the representative's"
-        )
 
     def lasso_trace(self, lasso: Lasso, prop: Eventually[Any], fair: int) -> Trace:
         """The concrete lasso; its last state equals the state at its `loop` index.
@@ -532,16 +464,17 @@ class _Explorer:
         For `premise ~> goal` the trace first reaches the lasso's premise state along a
         shortest path from an initial state.
         """
-        path = self.path_to(lasso.prefix[0])
-        ordinals = [self.ordinals[i] for i in path[1:]] + list(lasso.prefix_ordinals)
-        steps = self.replay(path[0], ordinals)
+        book = self.book
+        path = book.path_to(lasso.prefix[0])
+        ordinals = [book.ordinals[i] for i in path[1:]] + list(lasso.prefix_ordinals)
+        steps = book.replay(path[0], ordinals)
         start = len(path) - 1  # where the goal-free part begins
         loop = len(steps) - 1
         if lasso.cycle_ordinals:
             start_key = self.key(steps[loop].state)
             for _ in range(64):
                 for ordinal in lasso.cycle_ordinals:
-                    steps.append(self.concrete_step(steps[-1].state, ordinal))
+                    steps.append(book.concrete_step(steps[-1].state, ordinal))
                 if self.key(steps[-1].state) == start_key:
                     break
             else:  # pragma: no cover - only a broken canonical() gets here
@@ -599,6 +532,57 @@ def check_fairness_classes(prop: Eventually[Any], known: Iterable[str], where: s
                 f"model error: property {prop.name} is fair to the class {name!r}, "
                 f"which is not among {where} ({listed})"
             )
+
+
+def property_statuses(
+    model: Model[Any, Any],
+    *,
+    decided: bool,
+    liveness_decided: bool,
+    check_deadlock: bool,
+    counterexamples: Sequence[Counterexample],
+    witness_traces: Mapping[str, Trace],
+) -> tuple[PropertyStatus, ...]:
+    """The verdict on every property of `model`, in its order: invariants, deadlock
+    freedom (when checked), witnesses, then `eventually` properties.
+
+    Args:
+        decided: the run explored every reachable state, so a property without a
+            counterexample holds and a witness without a trace is unreached (else both
+            are `unknown`).
+        liveness_decided: the `eventually` properties were decided (each without a
+            counterexample holds; else they are `unknown`).
+        check_deadlock: report deadlock freedom.
+        counterexamples: the counterexample found for each violated property.
+        witness_traces: the trace found to each reached witness.
+    """
+    violated = {c.property: len(c.trace) for c in counterexamples}
+    properties: list[PropertyStatus] = []
+
+    def verdict(name: str, kind: str, summary: str, known: bool, yes: str) -> None:
+        if name in violated:
+            properties.append(PropertyStatus(name, kind, "violated", summary, violated[name]))
+        else:
+            properties.append(PropertyStatus(name, kind, yes if known else "unknown", summary))
+
+    invariants: Sequence[Invariant[Any]] = model.invariants()
+    for inv in invariants:
+        verdict(inv.name, "invariant", inv.summary, decided, "holds")
+    if check_deadlock:
+        verdict("deadlock", "deadlock", DEADLOCK, decided, "holds")
+    witnesses: Sequence[Witness[Any]] = model.witnesses()
+    for wit in witnesses:
+        trace = witness_traces.get(wit.name)
+        if trace is not None:
+            properties.append(
+                PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace))
+            )
+        else:
+            status = "unreached" if decided else "unknown"
+            properties.append(PropertyStatus(wit.name, "witness", status, wit.summary))
+    for prop in model.eventually():
+        verdict(prop.name, prop.kind, prop.summary, liveness_decided, "holds")
+    return tuple(properties)
 
 
 def check(model: Model[Any, Any], options: Options | None = None) -> CheckResult:
@@ -690,41 +674,21 @@ def simulate(
     except Exception as err:  # the model's own code failed: say where
         raise model_error(model, err, action, max(len(steps) - 1, 0)) from err
 
-    properties: list[PropertyStatus] = []
-    for inv in invariants:
-        violated = counterexample is not None and counterexample.property == inv.name
-        status = "violated" if violated else "unknown"
-        length = len(counterexample.trace) if violated and counterexample else None
-        properties.append(PropertyStatus(inv.name, "invariant", status, inv.summary, length))
-    if options.check_deadlock:
-        violated = counterexample is not None and counterexample.kind == "deadlock"
-        length = len(counterexample.trace) if violated and counterexample else None
-        properties.append(
-            PropertyStatus(
-                "deadlock",
-                "deadlock",
-                "violated" if violated else "unknown",
-                "no reachable state without an enabled action, but the proper ends",
-                length,
-            )
-        )
-    for wit in witnesses:
-        trace = witness_traces.get(wit.name)
-        if trace is not None:
-            properties.append(
-                PropertyStatus(wit.name, "witness", "reached", wit.summary, len(trace))
-            )
-        else:
-            properties.append(PropertyStatus(wit.name, "witness", "unknown", wit.summary))
-    for prop in model.eventually():
-        properties.append(PropertyStatus(prop.name, prop.kind, "unknown", prop.summary))
+    properties = property_statuses(
+        model,
+        decided=False,
+        liveness_decided=False,
+        check_deadlock=options.check_deadlock,
+        counterexamples=(counterexample,) if counterexample else (),
+        witness_traces=witness_traces,
+    )
     return CheckResult(
         mode="simulation",
         distinct_states=len(seen),
         generated_states=generated,
         depth=deepest,
         seconds=time.monotonic() - started,
-        properties=tuple(properties),
+        properties=properties,
         counterexamples=(counterexample,) if counterexample else (),
         witness_traces=tuple(
             (w.name, witness_traces[w.name]) for w in witnesses if w.name in witness_traces

@@ -79,3 +79,31 @@ def test_liveness_can_be_skipped() -> None:
     skipped = {p.name: p.status for p in safety.properties if p.kind == "eventually"}
     assert "violated" in live.values()
     assert set(skipped) == set(live) and set(skipped.values()) == {"unknown"}
+
+
+def test_check_and_generate_rebuild_the_same_witness_traces() -> None:
+    """One trace module (`model_check.traces`): the checker's witness traces and the
+    generator's multi-step runs, both concrete runs rebuilt under symmetry, agree."""
+    from model_check.generate import generate
+    from spec.registry import specification
+
+    model = specification("weighted").model({"agents": "2", "profiles": "2,1"})
+    assert model.symmetry_default
+    checked = dict(check(model, Options(stop_at_first=False)).witness_traces)
+    chosen = {m.name: m.trace for m in generate("weighted", model).multi_step}
+    assert chosen and checked == chosen
+
+
+def test_parents_record_the_search() -> None:
+    from model_check.traces import NO_PARENT, Parents
+
+    book = Parents(Fork(), lambda s: s, lambda s: s, symmetry=False)
+    for parent, ordinal in [(NO_PARENT, 0), (0, 0), (0, 1), (1, 0)]:
+        book.add(parent, ordinal)
+    assert len(book) == 4 and book.initial_indices() == [0]
+    assert list(book.depths()) == [0, 1, 1, 2] and book.path_to(3) == [0, 1, 3]
+    assert [s.state for s in book.trace_to(3).steps] == [0, 1, 3]
+    assert [s.state for s in book.trace_to(1).steps] == [0, 1]  # from the runs kept
+    book.parents.append(0)  # an `add` interrupted between its appends
+    book.trim()
+    assert len(book) == 4 == len(book.ordinals)

@@ -15,15 +15,14 @@ import attrs
 import pytest
 
 from model_check import conform
-from model_check.cli import main, registered
+from model_check.cli import main
+from model_check.event_codec import EventFormError, event_action, event_table
 from model_check.generate import (
     EVENTS_DIR,
     MULTI_STEP,
     GenerateError,
     Vectors,
-    event_action,
     generate,
-    guard_names,
     state_record,
     validate_vectors,
     write,
@@ -36,20 +35,12 @@ from spec.core import (
     Model,
     Witness,
     action_name,
-    make_config,
+    declared_guards,
+    guard,
 )
+from tests.harness.vectors import STATES, build
 
-#: Bounds that keep the default runs to a second or two each: the least multiple of 100
-#: states (plus a margin) in which the search finds everything it finds in the whole
-#: state space at the default bounds.
-STATES = {"pbft": 2200, "weighted": 600, "iterative": 2700}
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def build(protocol: str, **params: str) -> tuple[Model[Any, Any], Any]:
-    spec = registered()[protocol]
-    config = make_config(spec.config_type, params)
-    return spec.build(config), config
 
 
 @pytest.fixture(scope="module", params=["pbft", "weighted", "iterative"])
@@ -189,8 +180,8 @@ def test_manifest_counts_match_the_cases(written: tuple[Model[Any, Any], Vectors
     for kind, per in counts["per_action"].items():
         assert per["valid"] == sum(c["valid"] and c["action"] == kind for c in singles)
         assert per["valid"] <= manifest["generator"]["cap"]
-    for guard, n in counts["per_guard"].items():
-        assert n == sum(c["guard"] == guard for c in singles)
+    for name, n in counts["per_guard"].items():
+        assert n == sum(c["guard"] == name for c in singles)
         assert n <= manifest["generator"]["cap"]
     on_disk = {p.parent.relative_to(out).as_posix() for p in out.rglob("action.json")}
     on_disk |= {p.parent.relative_to(out).as_posix() for p in out.rglob("steps.json")}
@@ -207,7 +198,7 @@ UNCOVERED_AT_DEFAULTS = {
     # checkpoint_interval = 0: no checkpoints, so no stable checkpoint; max_seq = 1 puts
     # a second pre-prepare for a request outside the watermarks before `not_assigned`
     # or `not_executed` is looked at.
-    "pbft": {"stable_checkpoint", "not_assigned", "not_executed", "known_action"},
+    "pbft": {"stable_checkpoint", "not_assigned", "not_executed"},
     # feedbacks = 0: the model allows no performance feedback.
     "weighted": {"performance_feedback"},
     # early_termination = true: the guard that it is on never fails.
@@ -226,7 +217,9 @@ def test_coverage_at_the_default_bounds(written: tuple[Model[Any, Any], Vectors,
         if u.name in cov.actions:  # never enabled: the guards that rejected it are named
             assert "never enabled" in u.why and "rejected by" in u.why
     assert cov.witnesses_covered == cov.witnesses == tuple(w.name for w in model.witnesses())
-    assert set(cov.guards) == set(guard_names(model).reachable)
+    declared = declared_guards(model)
+    assert cov.guards == tuple(sorted(g.name for g in declared))
+    assert cov.guards_bound == tuple(sorted(g.name for g in declared if g.bound))
 
 
 @pytest.mark.parametrize(
@@ -272,30 +265,46 @@ class Reset:
     pass
 
 
+@guard("at_top", quote="the toy counts to 2", reason="the counter is full", bound=True)
+def below_top(m: object, s: Counter, a: object) -> bool:
+    return s.n < 2
+
+
+@guard(quote="a bound that never binds", reason="past the end", bound=True)
+def below_ten(m: object, s: Counter, a: object) -> bool:
+    return s.n < 10
+
+
+@guard(quote="steps are small", reason="steps are small")
+def small_step(m: object, s: Counter, a: Inc) -> bool:
+    return 10 // a.by <= 10
+
+
+@guard(quote="steps are of one", reason="steps are of one")
+def step_of_one(m: object, s: Counter, a: Inc) -> bool:
+    return a.by in (1, 2)
+
+
+@guard(quote="a reset resets something", reason="nothing to reset")
+def nonzero(m: object, s: Counter, a: Reset) -> bool:
+    return s.n != 0
+
+
 class Toy(GuardedModel[Counter, Inc | Reset]):
     """Counts to 2. `Inc(2)` passes the guards but is never a candidate; `Inc(0)` makes
-    the guard divide by zero: both break the contract and must be reported."""
+    a guard divide by zero: both break the contract and must be reported. `at_top` and
+    `below_ten` are bounds of the model, and `below_ten` never fails."""
+
+    guards = {  # noqa: RUF012
+        Inc: (below_top, below_ten, small_step, step_of_one),
+        Reset: (below_top, nonzero),
+    }
 
     def initial(self) -> Sequence[Counter]:
         return [Counter(0)]
 
     def candidates(self, state: Counter) -> list[Inc | Reset]:
         return [Inc(1), Reset()]
-
-    def guard(self, state: Counter, action: Inc | Reset) -> None:
-        name = action_name(action)
-        if state.n >= 2:
-            reason = "at_top" if state.n == 2 else "beyond_top"
-            raise GuardError(name, reason, "the counter is full")
-        if isinstance(action, Inc):
-            if 10 // action.by > 10:
-                raise GuardError(name, guard="small_step", reason="steps are small")
-            if action.by not in (1, 2):
-                raise GuardError(name, "step_of_one", "steps are of one")
-        elif state.n == 0:
-            raise GuardError(name, "nonzero" if state.n == 0 else "zero", "nothing to reset")
-        if state.n < 0:
-            raise GuardError(name, "known", "impossible")  # pragma: no cover
 
     def apply(self, state: Counter, action: Inc | Reset) -> Counter:
         return Counter(state.n + action.by if isinstance(action, Inc) else 0)
@@ -307,17 +316,9 @@ class Toy(GuardedModel[Counter, Inc | Reset]):
         return [Witness("full", lambda s: s.n == 2)]
 
 
-def test_guard_names_are_read_from_the_source() -> None:
-    names = guard_names(Toy())
-    assert names.reachable == (
-        "at_top",
-        "beyond_top",
-        "nonzero",
-        "small_step",
-        "step_of_one",
-        "zero",
-    )
-    assert names.unreachable == ("known",)
+def test_the_guards_are_the_declared_ones() -> None:
+    names = [g.name for g in declared_guards(Toy())]
+    assert names == ["at_top", "below_ten", "small_step", "step_of_one", "nonzero"]
 
 
 def test_a_toy_model_reports_coverage_and_findings(tmp_path: Path) -> None:
@@ -325,15 +326,10 @@ def test_a_toy_model_reports_coverage_and_findings(tmp_path: Path) -> None:
     assert vectors.complete and vectors.explored == 3
     cov = vectors.coverage
     assert cov.actions == cov.actions_covered == ("inc", "reset")
+    assert cov.guards == ("at_top", "below_ten", "nonzero", "small_step", "step_of_one")
     assert cov.guards_covered == ("at_top", "nonzero")
-    assert cov.guards_unreachable == ("known",)
-    assert {u.name for u in cov.uncovered} == {
-        "beyond_top",
-        "small_step",
-        "step_of_one",
-        "zero",
-        "known",
-    }
+    assert cov.guards_bound == ("at_top", "below_ten")
+    assert {u.name for u in cov.uncovered} == {"below_ten", "small_step", "step_of_one"}
     assert vectors.findings_total == 4  # Inc(2) and Inc(0) in the states 0 and 1
     assert vectors.findings == (
         "inc(by=2): passes the guards, but the model does not list it as enabled",
@@ -346,6 +342,18 @@ def test_a_toy_model_reports_coverage_and_findings(tmp_path: Path) -> None:
     assert validate_vectors(tmp_path) == []
     assert not (tmp_path / "toy" / EVENTS_DIR).exists()
     assert (tmp_path / "toy" / MULTI_STEP / "full" / "trace.itf.json").exists()
+    manifest = load(tmp_path / "manifest.json")
+    assert manifest["coverage"]["guards_bound"] == ["at_top", "below_ten"]
+    marked = [c["path"] for c in manifest["cases"] if c.get("bound")]
+    assert marked == [c["path"] for c in manifest["cases"] if c["guard"] == "at_top"]
+    assert marked == ["toy/inc/reject_at_top", "toy/reset/reject_at_top", "toy/_multi_step/full"]
+    assert manifest["counts"]["per_guard"] == {
+        "at_top": 2,
+        "below_ten": 0,
+        "nonzero": 1,
+        "small_step": 0,
+        "step_of_one": 0,
+    }
 
 
 def test_a_model_without_guards() -> None:
@@ -353,7 +361,10 @@ def test_a_model_without_guards() -> None:
 
     model = diehard.SPEC.build(diehard.SPEC.default_config())
     vectors = generate("diehard", model)
-    assert vectors.complete and vectors.explored == 16
+    # No declared guard to wait for: the search stops once every action kind and
+    # witness has a case (its `step`'s `is_action` refusal is no declared guard).
+    assert vectors.stopped == "everything covered" and vectors.explored == 6
+    assert vectors.coverage.guards == () and not vectors.coverage.uncovered
     assert vectors.coverage.actions_covered == vectors.coverage.actions
     assert all(c.valid for c in vectors.cases)
     assert vectors.coverage.witnesses_covered == vectors.coverage.witnesses
@@ -468,45 +479,49 @@ def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
 def test_event_form_round_trips() -> None:
     from fractions import Fraction
 
-    from model_check.generate import event_form, plain
+    from model_check.event_codec import event_form, from_plain, plain
     from spec import iterative, weighted
 
     model, _ = build("weighted")
+    events = event_table(model).events
+    assert set(events) >= {"vote_submission", "consensus_check"}
     vote = weighted.VoteSubmission(1, 2, Fraction(1, 2))
-    form = event_form(weighted.EVENTS, vote)
+    form = event_form(events, vote)
     assert form == {
         "event_type": "vote_submission",
         "event_data": {"agent": 1, "vote": 2, "confidence": "1/2"},
     }
     assert event_action(model, form) == vote
-    assert event_form(weighted.EVENTS, iterative.QualityAssessment()) is None
+    assert event_form(events, iterative.QualityAssessment()) is None
     assert plain((1, Fraction(2), None, True)) == [1, "2/1", None, True]
+    assert from_plain([1, 2], tuple[int, ...]) == (1, 2)
+    assert from_plain("1/2", Fraction) == Fraction(1, 2) and from_plain("x", Fraction) == "x"
     assert plain(frozenset({1})) == {"#set": [{"#bigint": "1"}]}
     pbft_model, _ = build("pbft")
-    with pytest.raises(GenerateError, match="no seed event form"):
+    with pytest.raises(EventFormError, match="no seed event form"):
         event_action(pbft_model, form)
 
 
 def test_made_up_actions_and_perturbations() -> None:
     from fractions import Fraction
 
-    from model_check.generate import _made_up, _perturbations, _zero
+    from model_check.generate.probes import made_up, perturbations, zero
     from spec import pbft
 
-    assert _made_up(pbft.NewView) == [
+    assert made_up(pbft.NewView) == [
         pbft.NewView(0, 0, 0, (), frozenset()),
         pbft.NewView(1, 1, 1, (), frozenset()),
     ]
-    assert _zero(int | None, True) == 1
-    assert _zero(bool, True) is True
-    assert _zero(Fraction, False) == 0 and _zero(str, False) == ""
-    assert _zero(list[int], False) is None
-    assert _perturbations(True) == [False]
-    assert _perturbations(3) == [4, 2]
-    assert _perturbations(Fraction(1, 2)) == [Fraction(-1), Fraction(2)]
-    assert _perturbations("a") == [0]
-    assert _perturbations((1,)) == [(1, 0)]
-    assert _perturbations(("a",)) == [] == _perturbations(None)
+    assert zero(int | None, True) == 1
+    assert zero(bool, True) is True
+    assert zero(Fraction, False) == 0 and zero(str, False) == ""
+    assert zero(list[int], False) is None
+    assert perturbations(True) == [False]
+    assert perturbations(3) == [4, 2]
+    assert perturbations(Fraction(1, 2)) == [Fraction(-1), Fraction(2)]
+    assert perturbations("a") == [0]
+    assert perturbations((1,)) == [(1, 0)]
+    assert perturbations(("a",)) == [] == perturbations(None)
 
 
 def test_coverage_lines_show_what_is_missing_and_the_findings() -> None:
@@ -515,8 +530,9 @@ def test_coverage_lines_show_what_is_missing_and_the_findings() -> None:
     lines = coverage_lines(generate("toy", Toy()))
     assert lines[2:5] == [
         "Actions covered: 2/2",
-        "Guards rejected: 2/6 (1 declared unreachable: known)",
+        "Guards rejected: 2/5",
         "Witness traces: 1/1",
     ]
-    assert "Not covered: zero: no action failed it in the 3 states explored" in "\n".join(lines)
+    shown = "\n".join(lines)
+    assert "Not covered: small_step: no action failed it in the 3 states explored" in shown
     assert lines[-3].startswith("Spec findings: 4 perturbed actions")

@@ -241,3 +241,22 @@ def test_event_log_lines() -> None:
     assert validate({k: v for k, v in line.items() if k != "event_type"}, schema)
     assert validate({**line, "extra": 1}, schema)
     assert validate(Fraction(1, 2), schema)
+
+
+def test_manifest_cases_mark_the_guards_that_are_model_bounds() -> None:
+    schema = definition("vectors", "manifestCase")
+    case = {
+        "path": "weighted/vote_submission/reject_vote_bound",
+        "kind": "single_step",
+        "action": "vote_submission",
+        "valid": False,
+        "guard": "vote_bound",
+        "depth": 4,
+        "files": ["action.json", "pre.json"],
+    }
+    assert validate(case, schema) == []
+    assert validate({**case, "bound": True}, schema) == []
+    assert validate({**case, "bound": False}, schema)  # absent unless it is one
+    coverage = load("vectors")["$defs"]["manifest"]["properties"]["coverage"]
+    assert "guards_bound" in coverage["required"]
+    assert "guards_unreachable" not in coverage["properties"]
