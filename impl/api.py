@@ -3,33 +3,43 @@
 Seed, "Current Implementation Status": `start_byzantine_consensus/3`,
 `start_weighted_consensus/3`, `start_iterative_consensus/3` (proposal, participants,
 config), and `handle_event`, which dispatches on the session's kind to
-`handle_byzantine_event`, `handle_weighted_event` or `handle_iterative_event`. Every
-function returns `Ok(session, effects)` or `Error(reason, detail)`; nothing raises on
-bad input, and a refused event leaves the caller's session as it was.
+`handle_byzantine_event`, `handle_weighted_event` or `handle_iterative_event` (the seed's
+names, kept; inside `impl` the protocol is `pbft`). Every function returns
+`Ok(session, effects)` or `Error(reason, detail)`; nothing raises on bad input, and a
+refused event leaves the caller's session as it was.
 
 Weighted sessions read and write expertise through an `ExpertiseStore`
 (`impl.store`): when a session starts, each participant's latest stored metrics are its
 expertise (else the `expertise` given in the config, else average metrics), and every
 accepted `expertise_assessment` or `performance_feedback` is written back in one
-transaction before the new session is returned. A Byzantine session is one PBFT
-replica's (`impl.pbft`); a runtime (`impl.runtime`) carries messages between replicas.
+transaction before the new session is returned. A PBFT session is one replica's
+(`impl.pbft`); a runtime (`impl.runtime`) carries messages between replicas.
 
 ## Configs
 
 | kind | key | default | allowed |
 |---|---|---|---|
 | all | `session_id` | derived from the proposal and participants | a non-empty text |
-| byzantine | `replica`, `master_key`, `client`, ... | see `start_byzantine_consensus` | |
+| pbft | `replica`, `master_key`, `client`, ... | see `start_byzantine_consensus` | |
 | weighted | `options` | `("accept", "reject")` | distinct texts or integers, at least one |
 | weighted | `consensus_threshold` | 0.6 (the seed's example) | a number in [0.01, 1] |
 | weighted | `assessment_strategy` | `"dynamic"` | `static`, `dynamic`, `adaptive` |
 | weighted | `expertise` | none | agent id -> the four metrics, each in [0, 1] |
 | iterative | `max_rounds` | 5 | an integer in 1..100 |
 | iterative | `convergence_threshold` | 0.9 (the seed's example) | a number in [0, 1] |
-| iterative | `quality_threshold` | 0.8 | a number in [0, 1] |
+| iterative | `quality_threshold` | 1 | a number in [0, 1] |
 | iterative | `early_termination` | true | a boolean |
 | iterative | `convergence_method` | `"jaccard"` | `jaccard`, `semantic`, `custom` (all Jaccard) |
 | iterative | `reference_texts` | `it.REFERENCE_TEXTS` | texts whose words define quality |
+
+The defaults and ranges of `consensus_threshold`, `assessment_strategy`,
+`convergence_threshold`, `quality_threshold`, `early_termination` and
+`convergence_method` are the spec's parameters' (`spec.weighted.WeightedConfig`,
+`spec.iterative.IterativeConfig`), read from their declarations (`SPEC_DEFAULTS`):
+the seed's examples where it gives one (0.6, 0.9), and 1 for `quality_threshold`, where
+it gives none. `max_rounds` differs on purpose (the spec's is a model bound). The policy
+for every constant the spec and the implementation share, and why these are what they
+are, is in `impl.refinement`.
 
 A weighted session has at least one participant, an iterative one at least two; ids are
 distinct non-empty texts. An invalid config is `Error("invalid_config", ...)` naming the
@@ -49,6 +59,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from impl import iterative as it
@@ -58,6 +69,9 @@ from impl.auth import KeyRing
 from impl.core import Error, Ok, Telemetry
 from impl.fields import Event, Field, Protocol
 from impl.store import ExpertiseStore, StoreError
+from spec import iterative as spec_iterative
+from spec import weighted as spec_weighted
+from spec.core import ParamInfo, params_of
 
 WEIGHTED_KEYS = ("session_id", "options", "consensus_threshold", "assessment_strategy", "expertise")
 ITERATIVE_KEYS = (
@@ -73,6 +87,29 @@ ITERATIVE_KEYS = (
 
 class _InvalidError(Exception):
     """A config problem; becomes `Error("invalid_config", message)`."""
+
+
+def _spec_param(config_type: type, name: str) -> ParamInfo:
+    return next(p for p in params_of(config_type) if p.name == name)
+
+
+#: The config keys whose default and range are the spec's, with the spec parameter each
+#: is read from (the module docstring).
+SPEC_DEFAULTS: dict[str, ParamInfo] = {
+    "consensus_threshold": _spec_param(spec_weighted.WeightedConfig, "consensus_threshold"),
+    "assessment_strategy": _spec_param(spec_weighted.WeightedConfig, "strategy"),
+    "convergence_threshold": _spec_param(spec_iterative.IterativeConfig, "convergence_threshold"),
+    "quality_threshold": _spec_param(spec_iterative.IterativeConfig, "quality_threshold"),
+    "early_termination": _spec_param(spec_iterative.IterativeConfig, "early_termination"),
+    "convergence_method": _spec_param(spec_iterative.IterativeConfig, "method"),
+}
+
+
+def _shared_number(config: Mapping[str, Any], key: str) -> float:
+    """A number whose default and range are the spec's (`SPEC_DEFAULTS`)."""
+    p = SPEC_DEFAULTS[key]
+    assert isinstance(p.default, Fraction) and p.low is not None and p.high is not None
+    return _number(config, key, float(p.default), float(p.low), float(p.high))
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
@@ -174,8 +211,8 @@ def start_weighted_consensus(
                 raise _InvalidError(f"options: expected texts or integers, got {o!r}")
         if len(set(options)) != len(options) or wv.NO_CONSENSUS in options:
             raise _InvalidError(f"options: must be distinct and not {wv.NO_CONSENSUS!r}")
-        threshold = _number(c, "consensus_threshold", 0.6, 0.01, 1.0)
-        strategy = c.get("assessment_strategy", "dynamic")
+        threshold = _shared_number(c, "consensus_threshold")
+        strategy = c.get("assessment_strategy", SPEC_DEFAULTS["assessment_strategy"].default)
         if strategy not in wv.STRATEGIES:
             raise _InvalidError(
                 f"assessment_strategy: expected one of {', '.join(wv.STRATEGIES)}, got {strategy!r}"
@@ -226,12 +263,12 @@ def start_iterative_consensus(
         rounds = c.get("max_rounds", 5)
         if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= 100:
             raise _InvalidError(f"max_rounds: expected an integer in 1..100, got {rounds!r}")
-        convergence = _number(c, "convergence_threshold", 0.9, 0.0, 1.0)
-        quality = _number(c, "quality_threshold", 0.8, 0.0, 1.0)
-        early = c.get("early_termination", True)
+        convergence = _shared_number(c, "convergence_threshold")
+        quality = _shared_number(c, "quality_threshold")
+        early = c.get("early_termination", SPEC_DEFAULTS["early_termination"].default)
         if not isinstance(early, bool):
             raise _InvalidError(f"early_termination: expected true or false, got {early!r}")
-        method = c.get("convergence_method", "jaccard")
+        method = c.get("convergence_method", SPEC_DEFAULTS["convergence_method"].default)
         if method not in it.METHODS:
             raise _InvalidError(
                 f"convergence_method: expected one of {', '.join(it.METHODS)}, got {method!r}"
@@ -260,9 +297,9 @@ def start_iterative_consensus(
     return Ok(session, (_started("iterative", session_id, len(ids)),))
 
 
-# --- byzantine ---------------------------------------------------------------------------
+# --- pbft --------------------------------------------------------------------------------
 
-BYZANTINE_KEYS = (
+PBFT_KEYS = (
     "session_id",
     "replica",
     "master_key",
@@ -283,7 +320,7 @@ def _integer(config: Mapping[str, Any], key: str, default: int) -> int:
 
 def start_byzantine_consensus(
     proposal: object, participants: object, config: object = None
-) -> Ok[pbft.ByzantineSession] | Error:
+) -> Ok[pbft.PbftSession] | Error:
     """Start one PBFT replica's session (seed Part 1) in the group `participants`.
 
     The session is replica `config["replica"]` (a participant; the first by default),
@@ -291,11 +328,11 @@ def start_byzantine_consensus(
     `impl.auth`). If `proposal` is not None it is submitted at once, as the client
     `config["client"]`'s first request (an operation: a text or an integer), so the
     primary's session answers with its PRE-PREPARE. The other keys are those of
-    `impl.pbft.start_byzantine`.
+    `impl.pbft.start_pbft`.
     """
     try:
         ids = _participants(participants, 1)
-        c = _config(config, BYZANTINE_KEYS)
+        c = _config(config, PBFT_KEYS)
         if proposal is not None and (
             isinstance(proposal, bool) or not isinstance(proposal, str | int)
         ):
@@ -306,22 +343,22 @@ def start_byzantine_consensus(
         key = c.get("master_key")
         if not isinstance(key, bytes) or len(key) < 16:
             raise _InvalidError("master_key: expected at least 16 bytes of key material")
-        session_id = _session_id("byzantine", c, repr(proposal), ids)
+        session_id = _session_id(pbft.PROTOCOL, c, repr(proposal), ids)
         client = c.get("client", f"client:{session_id}")
         if not isinstance(client, str) or not client:
             raise _InvalidError(f"client: expected a non-empty text, got {client!r}")
         options = {
             name: _integer(c, name, default)
             for name, default in (
-                ("checkpoint_interval", 128),
-                ("log_size", 256),
-                ("base_timeout", 100),
+                ("checkpoint_interval", pbft.CHECKPOINT_INTERVAL),
+                ("log_size", pbft.LOG_SIZE),
+                ("base_timeout", pbft.BASE_TIMEOUT),
                 ("seq_limit", 0),
             )
         }
     except _InvalidError as err:
         return Error("invalid_config", str(err))
-    started = pbft.start_byzantine(session_id, ids.index(replica), len(ids), key, **options)
+    started = pbft.start_pbft(session_id, ids.index(replica), len(ids), key, **options)
     if isinstance(started, Error) or proposal is None:
         return started
     request = pbft.ClientRequest(client, 1, proposal)
@@ -332,7 +369,7 @@ def start_byzantine_consensus(
     assert isinstance(submitted, Ok), submitted
     return Ok(
         submitted.session,
-        (_started("byzantine", session_id, len(ids)), *submitted.effects),
+        (_started(pbft.PROTOCOL, session_id, len(ids)), *submitted.effects),
     )
 
 
@@ -374,7 +411,7 @@ CLIENT_REQUEST = Event(
 )
 
 #: PBFT's events as `handle_event` takes them (the README's table).
-BYZANTINE_FIELDS = Protocol(
+PBFT_FIELDS = Protocol(
     "pbft",
     "start_byzantine_consensus",
     {**pbft.EVENTS, "proposal_submission": CLIENT_REQUEST},
@@ -384,11 +421,11 @@ BYZANTINE_FIELDS = Protocol(
 
 #: Every protocol's events, by the protocol's name (`impl.fields.markdown` of each is
 #: the README's table).
-FIELDS: dict[str, Protocol] = {p.name: p for p in (BYZANTINE_FIELDS, wv.FIELDS, it.FIELDS)}
+FIELDS: dict[str, Protocol] = {p.name: p for p in (PBFT_FIELDS, wv.FIELDS, it.FIELDS)}
 
 
 def _client_request(
-    session: pbft.ByzantineSession, data: Mapping[str, Any]
+    session: pbft.PbftSession, data: Mapping[str, Any]
 ) -> Mapping[str, Any] | Error:
     """A `proposal_submission`'s data in the handler's (signed) form: a plain request is
     checked and signed with the client's keys (the caller is the client)."""
@@ -461,7 +498,7 @@ def handle_event(
         return result
     if isinstance(session, it.IterativeSession):
         return it.handle_iterative_event(session, event_type, event_data)
-    if isinstance(session, pbft.ByzantineSession):
+    if isinstance(session, pbft.PbftSession):
         data: Mapping[str, Any] = {} if event_data is None else event_data
         if event_type == "proposal_submission" and isinstance(data, Mapping):
             signed = _client_request(session, data)

@@ -1,7 +1,7 @@
 """What each event's data holds: one declaration per event, checked before its handler.
 
 Every protocol of the API declares its events (`impl.weighted.FIELDS`,
-`impl.iterative.FIELDS`, `impl.api.BYZANTINE_FIELDS` over `impl.pbft.FIELDS`): for each
+`impl.iterative.FIELDS`, `impl.api.PBFT_FIELDS` over `impl.pbft.FIELDS`): for each
 `event_type`, the fields of `event_data` (name, type, required or the default, meaning)
 and the reasons the event can be refused for. `check` runs before the handler: a key
 the event does not have is `Error("unknown_field", ...)` naming it and the fields there

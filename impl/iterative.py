@@ -13,13 +13,16 @@ higher confidence, then the lower position (spec/FINDINGS.md I3), and the stoppi
 `round_completed`, `converged`, `refinement_terminated`) and the final proposal (a
 `Decide`) are effects.
 
-## Tolerance
+## Tolerance and constants
 
-Scores are floats; they agree with the spec's fractions within 1e-8 x max(1, |x|)
-(`impl.weighted.TOLERANCE`; here only float rounding, about 1e-15, separates them).
-Composite scores within the tolerance count as tied, so that the tie-break decides as
-the spec's exact comparison does (the seed's own floats break exact ties by one ulp:
-FINDINGS I3). The thresholds compare with the same tolerance.
+Scores are floats; they agree with the spec's fractions within
+`impl.refinement.tolerance.TOLERANCE` (here only float rounding, about 1e-15, separates
+them). Composite scores within the tolerance count as tied (`at_least`), so that the
+tie-break decides as the spec's exact comparison does (the seed's own floats break exact
+ties by one ulp: FINDINGS I3). The thresholds compare with the same tolerance. The
+constants (the phases, the composite's weights, the score without feedback, the
+convergence methods, the reference texts) are the spec's (`impl.refinement` has the
+policy).
 
 ## Event data (the seed's field names)
 
@@ -43,30 +46,28 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
 import attrs
 
 from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
 from impl.fields import Event, Field, Protocol, events
-from impl.weighted import at_least, is_rate, snap
+from impl.refinement.tolerance import at_least
+from impl.weighted import is_rate
+from spec import iterative as spec
 
 PROTOCOL = "iterative"
-PHASES = ("proposal_collection", "feedback_collection", "analysis", "transition")
-METHODS = ("jaccard", "semantic", "custom")
-QUALITY_WEIGHT = 0.4
-FEEDBACK_WEIGHT = 0.4
-CONFIDENCE_WEIGHT = 0.2
-NO_FEEDBACK = 0.5
+PHASES = spec.PHASES
+#: The convergence methods (all Jaccard until a deployment registers its own).
+METHODS = tuple(spec.METHODS)
+QUALITY_WEIGHT = float(spec.QUALITY_WEIGHT)
+FEEDBACK_WEIGHT = float(spec.FEEDBACK_WEIGHT)
+CONFIDENCE_WEIGHT = float(spec.CONFIDENCE_WEIGHT)
+#: The feedback score of a proposal nobody scored.
+NO_FEEDBACK = float(spec.NO_FEEDBACK)
 
-#: The texts whose words make the default quality vocabulary (the spec's `TEXTS`).
-REFERENCE_TEXTS = (
-    "plan a budget",
-    "plan the budget",
-    "cut the budget now",
-    "plan a budget and a schedule",
-)
+#: The texts whose words make the default quality vocabulary: the spec's `TEXTS`.
+REFERENCE_TEXTS = spec.TEXTS
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -605,63 +606,3 @@ def handle_iterative_event(
     if event_type == "phase_transition":
         return _phase_transition(s)
     return _early_termination(s)
-
-
-# --- the abstraction function ------------------------------------------------------------
-
-
-def abstract(session: IterativeSession) -> Any:
-    """The `spec.iterative.IterativeState` this session stands for.
-
-    Agents become their positions; texts stay texts; confidences, feedback scores and
-    the thresholds become the nearest fractions with denominators up to 10^6; derived
-    scores (quality, convergence, consensus level, feedback summaries) their exact binary
-    values, compared with the spec's within `TOLERANCE` (`impl.weighted.approx`).
-    """
-    from spec import iterative as it
-
-    s = session
-
-    def sub(x: Submission | None) -> Any:
-        return None if x is None else it.Submission(x.proposal, snap(x.confidence))
-
-    def subs(xs: tuple[Submission | None, ...]) -> tuple[Any, ...]:
-        return tuple(sub(x) for x in xs)
-
-    def qs(xs: Sequence[float]) -> tuple[Fraction, ...]:
-        return tuple(Fraction(x) for x in xs)
-
-    return it.IterativeState(
-        current_round=s.current_round,
-        max_rounds=s.max_rounds,
-        initial_proposal=s.initial_proposal,
-        current_proposal=s.current_proposal,
-        proposals_history=tuple(
-            it.RoundRecord(
-                round=r.round,
-                proposals=subs(r.proposals),
-                selected_agent=r.selected_agent,
-                selected_proposal=r.selected_proposal,
-                quality_score=Fraction(r.quality_score),
-                convergence_score=Fraction(r.convergence_score),
-                feedback_summary=qs(r.feedback_summary),
-            )
-            for r in s.proposals_history
-        ),
-        round_proposals=subs(s.round_proposals),
-        feedback_collection=frozenset(
-            (f.from_agent, f.target_agent, snap(f.score)) for f in s.feedback_collection
-        ),
-        feedback_weights=tuple(snap(x) for x in s.feedback_weights),
-        convergence_threshold=snap(s.convergence_threshold),
-        convergence_score=Fraction(s.convergence_score),
-        similarity_history=qs(s.similarity_history),
-        convergence_method=s.convergence_method,
-        quality_scores=None if s.quality_scores is None else qs(s.quality_scores),
-        quality_threshold=snap(s.quality_threshold),
-        termination_reason=s.termination_reason,
-        early_termination_enabled=s.early_termination_enabled,
-        current_phase=s.current_phase,
-        final_proposal=s.final_proposal,
-        consensus_level=Fraction(s.consensus_level),
-    )

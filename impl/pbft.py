@@ -1,8 +1,11 @@
 """The PBFT replica with the seed's event API (Castro & Liskov OSDI'99 §4; seed Part 1).
 
-`start_byzantine(...)` makes one replica's session; `handle_byzantine_event(session,
+`start_pbft(...)` makes one replica's session; `handle_byzantine_event(session,
 event_type, event_data)` is the seed's `handle_byzantine_event`: a frozen session in, and
-either `Ok(new session, effects)` or `Error(reason, detail)` out. A rejected event never
+either `Ok(new session, effects)` or `Error(reason, detail)` out. (The seed's public
+names, this one, `start_byzantine_consensus` in `impl.api`, the telemetry's `:byzantine`
+and the error `unknown_byzantine_event`, keep its word for the protocol; every other name
+here says `pbft`, and "Byzantine" means a faulty replica.) A rejected event never
 changes the session (the caller keeps the one it had). Effects (`impl.core`): `Send`
 (multicast), `SetTimer` (the view-change timer on the runtime's logical clock),
 `Telemetry` with the seed's names, and `Decide` (an executed request with its proof: the
@@ -12,17 +15,17 @@ Events (the seed's names, plus the paper's CHECKPOINT, which the seed omits):
 
 - `proposal_submission` (`request`: an `AuthRequest`): keep it; the primary assigns the
   next sequence number and multicasts PRE-PREPARE (§4.2).
-- `pre_prepare` (`message`: `Signed(PrePrepare)`, the request as `extra`): a backup
+- `pre_prepare` (`message`: `Signed(PrePrepareMsg)`, the request as `extra`): a backup
   accepts it and multicasts PREPARE (§4.2).
-- `prepare`, `commit` (`message`: `Signed(Prepare)` / `Signed(Commit)`): prepared, it
+- `prepare`, `commit` (`message`: `Signed(PrepareMsg)` / `Signed(CommitMsg)`): prepared, it
   multicasts COMMIT; committed-local, it executes in order (§4.2).
-- `checkpoint` (`message`: `Signed(Checkpoint)`, the snapshot as `extra`): with 2f + 1
+- `checkpoint` (`message`: `Signed(CheckpointMsg)`, the snapshot as `extra`): with 2f + 1
   matching, the checkpoint is stable, h moves and the log below it is discarded (§4.3).
 - `timeout` (`view`, `epoch`): the timer expired; move to view + 1 and multicast
   VIEW-CHANGE (§4.4, §4.5.2).
-- `view_change` (`message`: `Signed(ViewChange)`): keep it; the new primary with 2f + 1
+- `view_change` (`message`: `Signed(ViewChangeMsg)`): keep it; the new primary with 2f + 1
   multicasts NEW-VIEW (§4.4).
-- `new_view` (`message`: `Signed(NewView)`): check V and O, enter the view, prepare O's
+- `new_view` (`message`: `Signed(NewViewMsg)`): check V and O, enter the view, prepare O's
   pre-prepares (§4.4).
 
 Every event's data may carry `now`, the runtime's logical clock. Any other event type is
@@ -59,7 +62,9 @@ the client's retransmission for that). Messages for other views are refused
 (`wrong_view`), not buffered.
 
 The replica logic is written from the paper, independently of `spec.pbft`'s step; it
-uses only its quorum functions. `impl.abstraction_pbft` maps runtime configurations to
+uses only its quorum functions (the constants policy: `impl.refinement`). Message bodies
+are named `*Msg`, apart from the spec's actions (`spec.pbft.PrePrepare` is a step,
+`PrePrepareMsg` what it sends). `impl.refinement.pbft` maps runtime configurations to
 `spec.pbft` states, and the tests check every step against the spec.
 """
 
@@ -82,7 +87,15 @@ from spec.pbft import (
     view_change_quorum,
 )
 
+#: The protocol's name in telemetry: the seed's `[:foundation, :mabeam, :coordination,
+#: :byzantine, event]`.
 PROTOCOL = "byzantine"
+
+#: The defaults of a deployment (`start_pbft`); a model's are its bounds
+#: (`spec.pbft.PbftConfig`), small enough to be checked exhaustively.
+CHECKPOINT_INTERVAL = 128
+LOG_SIZE = 256
+BASE_TIMEOUT = 100
 
 #: The hash chain of the empty history.
 GENESIS = hashlib.sha256(b"coordspec-pbft-genesis").hexdigest()
@@ -106,7 +119,7 @@ class AuthRequest(NamedTuple):
     auth: tuple[bytes, ...]
 
 
-class PrePrepare(NamedTuple):
+class PrePrepareMsg(NamedTuple):
     """<PRE-PREPARE, v, n, d> (§4.2); the request travels beside it (`Signed.extra`)."""
 
     view: int
@@ -114,7 +127,7 @@ class PrePrepare(NamedTuple):
     digest: str
 
 
-class Prepare(NamedTuple):
+class PrepareMsg(NamedTuple):
     """<PREPARE, v, n, d, i> (§4.2)."""
 
     view: int
@@ -123,7 +136,7 @@ class Prepare(NamedTuple):
     replica: int
 
 
-class Commit(NamedTuple):
+class CommitMsg(NamedTuple):
     """<COMMIT, v, n, D(m), i> (§4.2)."""
 
     view: int
@@ -141,7 +154,7 @@ class Snapshot(NamedTuple):
     replies: tuple[tuple[str, int], ...]
 
 
-class Checkpoint(NamedTuple):
+class CheckpointMsg(NamedTuple):
     """<CHECKPOINT, n, d, i> (§4.3): d is the digest of the snapshot after n."""
 
     seq: int
@@ -153,7 +166,7 @@ class Signed(NamedTuple):
     """A message body, its sender, the sender's authenticator over the body, and data the
     body binds by digest (a pre-prepare's request, a checkpoint's snapshot)."""
 
-    body: PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView
+    body: PrePrepareMsg | PrepareMsg | CommitMsg | CheckpointMsg | ViewChangeMsg | NewViewMsg
     sender: int
     auth: tuple[bytes, ...]
     extra: AuthRequest | Snapshot | None = None
@@ -173,7 +186,7 @@ class StableProof(NamedTuple):
     checkpoints: tuple[Signed, ...]
 
 
-class ViewChange(NamedTuple):
+class ViewChangeMsg(NamedTuple):
     """<VIEW-CHANGE, v+1, n, C, P, i> (§4.4)."""
 
     view: int
@@ -182,7 +195,7 @@ class ViewChange(NamedTuple):
     prepared: tuple[PreparedCert, ...]
 
 
-class NewView(NamedTuple):
+class NewViewMsg(NamedTuple):
     """<NEW-VIEW, v+1, V, O> (§4.4): O as signed pre-prepares (requests as `extra`)."""
 
     view: int
@@ -231,7 +244,7 @@ def extend_chain(chain: str, executed: str) -> str:
 
 @attrs.frozen
 class Params:
-    """A replica group's validated parameters (`start_byzantine` builds them)."""
+    """A replica group's validated parameters (`start_pbft` builds them)."""
 
     replicas: int
     checkpoint_interval: int
@@ -280,7 +293,7 @@ class Slot:
 
 
 @attrs.frozen(slots=False)
-class ByzantineSession:
+class PbftSession:
     """One replica's state. Frozen: every handler returns a new one.
 
     Not slotted, so that `_evolve` copies it with one dict update (the hot path).
@@ -333,17 +346,17 @@ class ByzantineSession:
         return slots + certs + checkpoints + len(self.view_changes) + len(self.pending)
 
 
-def start_byzantine(
+def start_pbft(
     session_id: str,
     replica: int,
     replicas: int,
     master_key: bytes,
     *,
-    checkpoint_interval: int = 128,
-    log_size: int = 256,
-    base_timeout: int = 100,
+    checkpoint_interval: int = CHECKPOINT_INTERVAL,
+    log_size: int = LOG_SIZE,
+    base_timeout: int = BASE_TIMEOUT,
     seq_limit: int = 0,
-) -> Ok[ByzantineSession] | Error:
+) -> Ok[PbftSession] | Error:
     """Start replica `replica`'s session of a group of `replicas`.
 
     Args:
@@ -373,38 +386,38 @@ def start_byzantine(
             return Error("invalid_config", f"{field}: {message}")
     params = Params(replicas, checkpoint_interval, log_size, base_timeout, seq_limit)
     keys = KeyRing(f"replica:{replica}", master_key, replicas)
-    return Ok(ByzantineSession(session_id, replica, params, keys))
+    return Ok(PbftSession(session_id, replica, params, keys))
 
 
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _sign(s: ByzantineSession, body: object, extra: AuthRequest | Snapshot | None = None) -> Signed:
+def _sign(s: PbftSession, body: object, extra: AuthRequest | Snapshot | None = None) -> Signed:
     return Signed(body, s.replica, s.keys.authenticator(body), extra)  # type: ignore[arg-type]
 
 
-def _others(s: ByzantineSession) -> tuple[int, ...]:
+def _others(s: PbftSession) -> tuple[int, ...]:
     return tuple(j for j in range(s.params.replicas) if j != s.replica)
 
 
-def _tele(s: ByzantineSession, event: str, **metadata: int | str) -> Telemetry:
+def _tele(s: PbftSession, event: str, **metadata: int | str) -> Telemetry:
     return Telemetry(
         PROTOCOL, event, s.session_id, {"view": s.view}, {"replica": s.replica, **metadata}
     )
 
 
-def _authentic(s: ByzantineSession, m: Signed) -> bool:
+def _authentic(s: PbftSession, m: Signed) -> bool:
     return verify(s.keys, s.replica, m.sender, m.body, m.auth)
 
 
-def _request_ok(s: ByzantineSession, req: object) -> bool:
+def _request_ok(s: PbftSession, req: object) -> bool:
     """A well-formed client request whose authenticator entry for this replica checks."""
     if not isinstance(req, AuthRequest) or not isinstance(req.request, ClientRequest):
         return False
     return verify(s.keys, s.replica, req.request.client, tuple(req.request), req.auth)
 
 
-def _executed(s: ByzantineSession, request: ClientRequest) -> bool:
+def _executed(s: PbftSession, request: ClientRequest) -> bool:
     """The reply cache: the client's request with this timestamp (or a later one) ran."""
     last = dict(s.state.replies).get(request.client, 0)
     return request.timestamp <= last
@@ -413,7 +426,7 @@ def _executed(s: ByzantineSession, request: ClientRequest) -> bool:
 # --- validation functions (each returns the reason a message is refused, or None) ---------
 
 
-def validate_authenticator(s: ByzantineSession, m: object, kind: type) -> str | None:
+def validate_authenticator(s: PbftSession, m: object, kind: type) -> str | None:
     """The message is well formed and its authenticator entry for this replica checks."""
     if not isinstance(m, Signed) or not isinstance(m.body, kind):
         return "malformed_message"
@@ -422,7 +435,7 @@ def validate_authenticator(s: ByzantineSession, m: object, kind: type) -> str | 
     return None
 
 
-def validate_in_view(s: ByzantineSession, view: int) -> str | None:
+def validate_in_view(s: PbftSession, view: int) -> str | None:
     """Normal-case messages are accepted only in the replica's current view (§4.2)."""
     if view != s.view:
         return "wrong_view"
@@ -431,20 +444,20 @@ def validate_in_view(s: ByzantineSession, view: int) -> str | None:
     return None
 
 
-def validate_watermarks(s: ByzantineSession, seq: int) -> str | None:
+def validate_watermarks(s: PbftSession, seq: int) -> str | None:
     """h < n <= H (§4.2: "the sequence number ... is between a low water mark, h, and a
     high water mark, H")."""
     return None if s.h < seq <= s.high else "outside_watermarks"
 
 
-def validate_pre_prepare(s: ByzantineSession, m: object) -> str | None:
+def validate_pre_prepare(s: PbftSession, m: object) -> str | None:
     """§4.2: a backup accepts a pre-prepare if the signatures are correct and d is m's
     digest, it is in view v, it has not accepted a pre-prepare for v and n with a
     different digest, and n is between h and H."""
-    reason = validate_authenticator(s, m, PrePrepare)
+    reason = validate_authenticator(s, m, PrePrepareMsg)
     if reason:
         return reason
-    assert isinstance(m, Signed) and isinstance(m.body, PrePrepare)
+    assert isinstance(m, Signed) and isinstance(m.body, PrePrepareMsg)
     pp = m.body
     if m.sender != s.params.primary(pp.view):
         return "not_from_primary"
@@ -466,7 +479,7 @@ def validate_pre_prepare(s: ByzantineSession, m: object) -> str | None:
     return None
 
 
-def validate_vote(s: ByzantineSession, m: object, kind: type) -> str | None:
+def validate_vote(s: PbftSession, m: object, kind: type) -> str | None:
     """A PREPARE or COMMIT: authentic, in view, inside the watermarks, a prepare not from
     the primary, and the sender's first for this sequence number."""
     reason = validate_authenticator(s, m, kind)
@@ -474,27 +487,27 @@ def validate_vote(s: ByzantineSession, m: object, kind: type) -> str | None:
         return reason
     assert isinstance(m, Signed)
     body = m.body
-    assert isinstance(body, Prepare | Commit)
+    assert isinstance(body, PrepareMsg | CommitMsg)
     reason = validate_in_view(s, body.view) or validate_watermarks(s, body.seq)
     if reason:
         return reason
-    if kind is Prepare and m.sender == s.params.primary(body.view):
+    if kind is PrepareMsg and m.sender == s.params.primary(body.view):
         return "not_from_backup"
     slot = s.log.get(body.seq, _EMPTY)
-    votes = slot.prepares if kind is Prepare else slot.commits
+    votes = slot.prepares if kind is PrepareMsg else slot.commits
     old = votes.get(m.sender)
     if old is not None:
         same = old.body.digest == body.digest  # type: ignore[union-attr]
-        return "duplicate_message" if same else "conflicting_" + kind.__name__.lower()
+        return "duplicate_message" if same else "conflicting_" + EVENT_OF[kind]
     return None
 
 
-def validate_checkpoint(s: ByzantineSession, m: object) -> str | None:
+def validate_checkpoint(s: PbftSession, m: object) -> str | None:
     """A CHECKPOINT: authentic, above h and within 2L of it, its snapshot matching d."""
-    reason = validate_authenticator(s, m, Checkpoint)
+    reason = validate_authenticator(s, m, CheckpointMsg)
     if reason:
         return reason
-    assert isinstance(m, Signed) and isinstance(m.body, Checkpoint)
+    assert isinstance(m, Signed) and isinstance(m.body, CheckpointMsg)
     c = m.body
     k = s.params.checkpoint_interval
     if not k or c.seq % k or not s.h < c.seq <= s.h + 2 * s.params.log_size:
@@ -508,17 +521,17 @@ def validate_checkpoint(s: ByzantineSession, m: object) -> str | None:
     return None
 
 
-def valid_stable_proof(s: ByzantineSession, proof: object) -> bool:
+def valid_stable_proof(s: PbftSession, proof: object) -> bool:
     """C: the genesis snapshot, or 2f + 1 authentic matching checkpoints for it."""
     if not isinstance(proof, StableProof) or not isinstance(proof.snapshot, Snapshot):
         return False
     snap = proof.snapshot
     if snap.seq == 0:
         return snap == Snapshot(0, GENESIS, ()) and not proof.checkpoints
-    want = Checkpoint(snap.seq, snapshot_digest(snap), -1)
+    want = CheckpointMsg(snap.seq, snapshot_digest(snap), -1)
     senders = set()
     for c in proof.checkpoints:
-        if not isinstance(c, Signed) or not isinstance(c.body, Checkpoint):
+        if not isinstance(c, Signed) or not isinstance(c.body, CheckpointMsg):
             return False
         if (c.body.seq, c.body.state_digest) != want[:2] or c.body.replica != c.sender:
             return False
@@ -528,14 +541,14 @@ def valid_stable_proof(s: ByzantineSession, proof: object) -> bool:
     return len(senders) >= s.params.q_checkpoint
 
 
-def valid_cert(s: ByzantineSession, cert: object, below: int, above: int) -> bool:
+def valid_cert(s: PbftSession, cert: object, below: int, above: int) -> bool:
     """P_m: an authentic pre-prepare of a view below `below` for a sequence number above
     `above`, its request (or null), and 2f authentic matching prepares from backups."""
     if not isinstance(cert, PreparedCert) or not isinstance(cert.pre_prepare, Signed):
         return False
     pp_msg = cert.pre_prepare
     pp = pp_msg.body
-    if not isinstance(pp, PrePrepare) or not pp.view < below or pp.seq <= above:
+    if not isinstance(pp, PrePrepareMsg) or not pp.view < below or pp.seq <= above:
         return False
     primary = s.params.primary(pp.view)
     if pp_msg.sender != primary or not _authentic(s, pp_msg):
@@ -548,7 +561,7 @@ def valid_cert(s: ByzantineSession, cert: object, below: int, above: int) -> boo
             return False
     senders = set()
     for p in cert.prepares:
-        if not isinstance(p, Signed) or not isinstance(p.body, Prepare):
+        if not isinstance(p, Signed) or not isinstance(p.body, PrepareMsg):
             return False
         if p.body[:3] != tuple(pp) or p.sender == primary or p.body.replica != p.sender:
             return False
@@ -558,13 +571,13 @@ def valid_cert(s: ByzantineSession, cert: object, below: int, above: int) -> boo
     return len(senders) >= s.params.q_prepare
 
 
-def validate_view_change(s: ByzantineSession, m: object) -> str | None:
+def validate_view_change(s: PbftSession, m: object) -> str | None:
     """A VIEW-CHANGE for a later view (or the one being changed to), with a valid C and
     P (§4.4: the new primary "checks ... the certificates")."""
-    reason = validate_authenticator(s, m, ViewChange)
+    reason = validate_authenticator(s, m, ViewChangeMsg)
     if reason:
         return reason
-    assert isinstance(m, Signed) and isinstance(m.body, ViewChange)
+    assert isinstance(m, Signed) and isinstance(m.body, ViewChangeMsg)
     vc = m.body
     if not (vc.view > s.view or (vc.view == s.view and s.changing)):
         return "wrong_view"
@@ -594,14 +607,14 @@ def compute_o(
     invariant), so the highest view picks one; the larger digest breaks the tie a broken
     replica could make, as `spec.pbft.compute_o` does.
     """
-    vcs = [m.body for m in view_changes if isinstance(m.body, ViewChange)]
+    vcs = [m.body for m in view_changes if isinstance(m.body, ViewChangeMsg)]
     stable = max((vc.stable for vc in vcs), key=lambda p: p.snapshot.seq)
     min_s = stable.snapshot.seq
     best: dict[int, tuple[int, str, AuthRequest | None]] = {}
     for vc in vcs:
         for cert in vc.prepared:
             pp = cert.pre_prepare.body
-            assert isinstance(pp, PrePrepare)
+            assert isinstance(pp, PrePrepareMsg)
             if pp.seq <= min_s:
                 continue
             old = best.get(pp.seq)
@@ -617,14 +630,14 @@ def compute_o(
     return stable, tuple(o)
 
 
-def validate_new_view(s: ByzantineSession, m: object) -> str | None:
+def validate_new_view(s: PbftSession, m: object) -> str | None:
     """A NEW-VIEW from the new primary with 2f + 1 valid view-changes for its view (the
     primary's own among them) and the O they give (§4.4: a backup "verifies that O is
     correct by performing a computation similar to the one used by the primary")."""
-    reason = validate_authenticator(s, m, NewView)
+    reason = validate_authenticator(s, m, NewViewMsg)
     if reason:
         return reason
-    assert isinstance(m, Signed) and isinstance(m.body, NewView)
+    assert isinstance(m, Signed) and isinstance(m.body, NewViewMsg)
     nv = m.body
     if m.sender != s.params.primary(nv.view):
         return "not_from_primary"
@@ -636,7 +649,7 @@ def validate_new_view(s: ByzantineSession, m: object) -> str | None:
     for vc in nv.view_changes:
         if (
             not isinstance(vc, Signed)
-            or not isinstance(vc.body, ViewChange)
+            or not isinstance(vc.body, ViewChangeMsg)
             or vc.body.view != nv.view
             or vc.body.replica != vc.sender
             or not _authentic(s, vc)
@@ -655,7 +668,7 @@ def validate_new_view(s: ByzantineSession, m: object) -> str | None:
     if len(o) != len(nv.pre_prepares):
         return "invalid_new_view"
     for (n, d, _), pp in zip(o, nv.pre_prepares, strict=True):
-        if not isinstance(pp, Signed) or pp.body != PrePrepare(nv.view, n, d):
+        if not isinstance(pp, Signed) or pp.body != PrePrepareMsg(nv.view, n, d):
             return "invalid_new_view"
         if pp.sender != m.sender or not _authentic(s, pp):
             return "invalid_new_view"
@@ -668,11 +681,11 @@ def validate_new_view(s: ByzantineSession, m: object) -> str | None:
 _EMPTY = Slot()
 
 
-def _evolve(s: ByzantineSession, changes: Mapping[str, object]) -> ByzantineSession:
+def _evolve(s: PbftSession, changes: Mapping[str, object]) -> PbftSession:
     """`attrs.evolve` for the session, without its per-call introspection (the hot path:
     every message delivered makes a new session). The session has no validators, and
     `changes` names only its fields."""
-    new = object.__new__(ByzantineSession)
+    new = object.__new__(PbftSession)
     fields = new.__dict__
     fields.update(s.__dict__)
     fields.update(changes)
@@ -682,7 +695,7 @@ def _evolve(s: ByzantineSession, changes: Mapping[str, object]) -> ByzantineSess
 class _Step:
     """A session being updated by one event, and the effects collected so far."""
 
-    def __init__(self, s: ByzantineSession) -> None:
+    def __init__(self, s: PbftSession) -> None:
         self.s = s
         self.effects: list[Effect] = []
 
@@ -695,7 +708,7 @@ class _Step:
     def tele(self, event: str, **metadata: int | str) -> None:
         self.effects.append(_tele(self.s, event, **metadata))
 
-    def done(self) -> Ok[ByzantineSession]:
+    def done(self) -> Ok[PbftSession]:
         return Ok(self.s, tuple(self.effects))
 
     # -- timers (§4.5.2) ------------------------------------------------------------------
@@ -744,7 +757,7 @@ class _Step:
                 seq += 1
             if seq > self.s.high:
                 return
-            pp = _sign(self.s, PrePrepare(s.view, seq, d), req)
+            pp = _sign(self.s, PrePrepareMsg(s.view, seq, d), req)
             self.put_slot(seq, attrs.evolve(self.s.log.get(seq, _EMPTY), pre_prepare=pp))
             self.multicast(pp)
             self.tele("pre_prepare_sent", seq=seq, digest=d)
@@ -765,14 +778,14 @@ class _Step:
             and len(slot.prepares) >= s.params.q_prepare
         ):
             pp = slot.pre_prepare.body
-            assert isinstance(pp, PrePrepare)
+            assert isinstance(pp, PrePrepareMsg)
             matching = tuple(
                 m
                 for j, m in sorted(slot.prepares.items())
                 if m.body.digest == pp.digest  # type: ignore[union-attr]
             )
             if len(matching) >= s.params.q_prepare:
-                commit = _sign(s, Commit(s.view, seq, pp.digest, s.replica))
+                commit = _sign(s, CommitMsg(s.view, seq, pp.digest, s.replica))
                 cert = PreparedCert(slot.pre_prepare, matching[: s.params.q_prepare])
                 self.put_slot(
                     seq,
@@ -809,7 +822,7 @@ class _Step:
             if proof is None:
                 break
             pp_msg = s.log[seq].pre_prepare
-            assert pp_msg is not None and isinstance(pp_msg.body, PrePrepare)
+            assert pp_msg is not None and isinstance(pp_msg.body, PrePrepareMsg)
             d = pp_msg.body.digest
             req = pp_msg.extra.request if isinstance(pp_msg.extra, AuthRequest) else None
             replies = dict(s.state.replies)
@@ -827,7 +840,7 @@ class _Step:
             ran = True
             k = s.params.checkpoint_interval
             if k and seq % k == 0:
-                c = _sign(self.s, Checkpoint(seq, snapshot_digest(state), s.replica), state)
+                c = _sign(self.s, CheckpointMsg(seq, snapshot_digest(state), s.replica), state)
                 self.multicast(c)
                 self.record_checkpoint(c)
         if ran:
@@ -838,7 +851,7 @@ class _Step:
 
     def record_checkpoint(self, c: Signed) -> None:
         body = c.body
-        assert isinstance(body, Checkpoint)
+        assert isinstance(body, CheckpointMsg)
         at = {**self.s.checkpoints.get(body.seq, {}), c.sender: c}
         self.set(checkpoints={**self.s.checkpoints, body.seq: at})
         matching = tuple(
@@ -879,7 +892,7 @@ class _Step:
         s = self.s
         view = s.view + 1
         prepared = tuple(c for n in sorted(s.certs) for c in s.certs[n])
-        vc = _sign(s, ViewChange(view, s.replica, s.stable, prepared))
+        vc = _sign(s, ViewChangeMsg(view, s.replica, s.stable, prepared))
         self.set(
             view=view,
             changing=True,
@@ -913,8 +926,8 @@ class _Step:
         own = s.view_changes[s.replica]
         chosen = (own, *[m for m in mine if m.sender != s.replica][: s.params.q_view_change - 1])
         stable, o = compute_o(chosen)
-        pps = tuple(_sign(s, PrePrepare(s.view, n, d), req) for n, d, req in o)
-        nv = _sign(s, NewView(s.view, chosen, pps))
+        pps = tuple(_sign(s, PrePrepareMsg(s.view, n, d), req) for n, d, req in o)
+        nv = _sign(s, NewViewMsg(s.view, chosen, pps))
         self.multicast(nv)
         self.tele("new_view_sent", new_view=s.view)
         self.enter_view(stable, pps, prepare=False)
@@ -928,12 +941,12 @@ class _Step:
         log: dict[int, Slot] = {}
         for pp in pps:
             body = pp.body
-            assert isinstance(body, PrePrepare)
+            assert isinstance(body, PrePrepareMsg)
             if isinstance(pp.extra, AuthRequest):
                 self.add_request(pp.extra)
             slot = Slot(pre_prepare=pp)
             if prepare:
-                p = _sign(s, Prepare(body.view, body.seq, body.digest, s.replica))
+                p = _sign(s, PrepareMsg(body.view, body.seq, body.digest, s.replica))
                 self.multicast(p)
                 self.tele("prepare_sent", seq=body.seq, digest=body.digest)
                 slot = attrs.evolve(slot, prepares={s.replica: p})
@@ -959,7 +972,7 @@ def _done(state: Snapshot, req: AuthRequest) -> bool:
 # --- the handlers --------------------------------------------------------------------------
 
 
-def _on_request(s: ByzantineSession, data: Mapping[str, object]) -> Ok[ByzantineSession] | Error:
+def _on_request(s: PbftSession, data: Mapping[str, object]) -> Ok[PbftSession] | Error:
     req = data["request"]
     if not _request_ok(s, req):
         return Error("bad_authenticator", "the request's authenticator does not check")
@@ -975,7 +988,7 @@ def _on_request(s: ByzantineSession, data: Mapping[str, object]) -> Ok[Byzantine
     return step.done()
 
 
-def _on_pre_prepare(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Error:
+def _on_pre_prepare(s: PbftSession, m: Signed) -> Ok[PbftSession] | Error:
     reason = validate_pre_prepare(s, m)
     if reason == "conflicting_pre_prepare":
         step = _Step(s)
@@ -985,9 +998,9 @@ def _on_pre_prepare(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Er
     if reason:
         return Error(reason, f"pre-prepare from {m.sender}")
     pp = m.body
-    assert isinstance(pp, PrePrepare) and isinstance(m.extra, AuthRequest)
+    assert isinstance(pp, PrePrepareMsg) and isinstance(m.extra, AuthRequest)
     step = _Step(s)
-    p = _sign(s, Prepare(pp.view, pp.seq, pp.digest, s.replica))
+    p = _sign(s, PrepareMsg(pp.view, pp.seq, pp.digest, s.replica))
     slot = s.log.get(pp.seq, _EMPTY)
     step.put_slot(
         pp.seq, attrs.evolve(slot, pre_prepare=m, prepares={**slot.prepares, s.replica: p})
@@ -1000,7 +1013,7 @@ def _on_pre_prepare(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Er
     return step.done()
 
 
-def _on_vote(s: ByzantineSession, m: Signed, kind: type) -> Ok[ByzantineSession] | Error:
+def _on_vote(s: PbftSession, m: Signed, kind: type) -> Ok[PbftSession] | Error:
     reason = validate_vote(s, m, kind)
     if reason and reason.startswith("conflicting_"):
         step = _Step(s)
@@ -1008,12 +1021,12 @@ def _on_vote(s: ByzantineSession, m: Signed, kind: type) -> Ok[ByzantineSession]
         step.tele("message_rejected", reason=reason, sender=m.sender)
         return step.done()
     if reason:
-        return Error(reason, f"{kind.__name__.lower()} from {m.sender}")
+        return Error(reason, f"{EVENT_OF[kind]} from {m.sender}")
     body = m.body
-    assert isinstance(body, Prepare | Commit)
+    assert isinstance(body, PrepareMsg | CommitMsg)
     step = _Step(s)
     slot = s.log.get(body.seq, _EMPTY)
-    if kind is Prepare:
+    if kind is PrepareMsg:
         slot = Slot(slot.pre_prepare, {**slot.prepares, m.sender: m}, slot.commits, slot.prepared)
     else:
         slot = Slot(slot.pre_prepare, slot.prepares, {**slot.commits, m.sender: m}, slot.prepared)
@@ -1022,7 +1035,7 @@ def _on_vote(s: ByzantineSession, m: Signed, kind: type) -> Ok[ByzantineSession]
     return step.done()
 
 
-def _on_checkpoint(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Error:
+def _on_checkpoint(s: PbftSession, m: Signed) -> Ok[PbftSession] | Error:
     reason = validate_checkpoint(s, m)
     if reason:
         return Error(reason, f"checkpoint from {m.sender}")
@@ -1031,7 +1044,7 @@ def _on_checkpoint(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Err
     return step.done()
 
 
-def _on_timeout(s: ByzantineSession, data: Mapping[str, object]) -> Ok[ByzantineSession] | Error:
+def _on_timeout(s: PbftSession, data: Mapping[str, object]) -> Ok[PbftSession] | Error:
     if data.get("epoch") != s.timer_epoch or not s.timer_running or data.get("view") != s.view:
         return Error("stale_timer", f"no timer {data.get('epoch')} in view {s.view}")
     step = _Step(s)
@@ -1039,12 +1052,12 @@ def _on_timeout(s: ByzantineSession, data: Mapping[str, object]) -> Ok[Byzantine
     return step.done()
 
 
-def _on_view_change(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Error:
+def _on_view_change(s: PbftSession, m: Signed) -> Ok[PbftSession] | Error:
     reason = validate_view_change(s, m)
     if reason:
         return Error(reason, f"view-change from {m.sender}")
     vc = m.body
-    assert isinstance(vc, ViewChange)
+    assert isinstance(vc, ViewChangeMsg)
     step = _Step(s)
     step.set(view_changes={**s.view_changes, m.sender: m})
     # §4.5.2's f + 1 rule (restricted to the next view): join a view change that f + 1
@@ -1062,12 +1075,12 @@ def _on_view_change(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Er
     return step.done()
 
 
-def _on_new_view(s: ByzantineSession, m: Signed) -> Ok[ByzantineSession] | Error:
+def _on_new_view(s: PbftSession, m: Signed) -> Ok[PbftSession] | Error:
     reason = validate_new_view(s, m)
     if reason:
         return Error(reason, f"new-view from {m.sender}")
     nv = m.body
-    assert isinstance(nv, NewView)
+    assert isinstance(nv, NewViewMsg)
     step = _Step(s)
     stable, _ = compute_o(nv.view_changes)
     step.set(view=nv.view)
@@ -1095,7 +1108,7 @@ def _message(kind: str) -> Field:
 
 #: Each event: its data's fields and the reasons it is refused for (`impl.fields`).
 #: `proposal_submission` here is the network's form, a signed request; `impl.api` also
-#: takes the client's plain one (`impl.api.BYZANTINE_FIELDS`).
+#: takes the client's plain one (`impl.api.PBFT_FIELDS`).
 EVENTS: dict[str, Event] = events(
     Event(
         "proposal_submission",
@@ -1111,16 +1124,18 @@ EVENTS: dict[str, Event] = events(
     ),
     Event(
         "pre_prepare",
-        (_message("`PrePrepare`, the request as `extra`"), NOW),
+        (_message("`PrePrepareMsg`, the request as `extra`"), NOW),
         (*_NORMAL, "not_from_primary", "not_primary", "digest_mismatch", "duplicate_message"),
     ),
     Event(
-        "prepare", (_message("`Prepare`"), NOW), (*_NORMAL, "not_from_backup", "duplicate_message")
+        "prepare",
+        (_message("`PrepareMsg`"), NOW),
+        (*_NORMAL, "not_from_backup", "duplicate_message"),
     ),
-    Event("commit", (_message("`Commit`"), NOW), (*_NORMAL, "duplicate_message")),
+    Event("commit", (_message("`CommitMsg`"), NOW), (*_NORMAL, "duplicate_message")),
     Event(
         "checkpoint",
-        (_message("`Checkpoint`, the snapshot as `extra`"), NOW),
+        (_message("`CheckpointMsg`, the snapshot as `extra`"), NOW),
         (*_AUTH, "outside_watermarks", "digest_mismatch", "duplicate_message"),
     ),
     Event(
@@ -1134,12 +1149,12 @@ EVENTS: dict[str, Event] = events(
     ),
     Event(
         "view_change",
-        (_message("`ViewChange`"), NOW),
+        (_message("`ViewChangeMsg`"), NOW),
         (*_AUTH, "wrong_view", "duplicate_message", "invalid_view_change"),
     ),
     Event(
         "new_view",
-        (_message("`NewView`"), NOW),
+        (_message("`NewViewMsg`"), NOW),
         (*_AUTH, "not_from_primary", "wrong_view", "not_primary", "invalid_new_view"),
     ),
 )
@@ -1153,12 +1168,12 @@ COMMON = (
 )
 
 #: The replica's events as its handler takes them (the network's form).
-FIELDS = Protocol("pbft", "start_byzantine", EVENTS, COMMON, (NOW,))
+FIELDS = Protocol("pbft", "start_pbft", EVENTS, COMMON, (NOW,))
 
 
 def handle_byzantine_event(
-    session: ByzantineSession, event_type: str, event_data: Mapping[str, object]
-) -> Ok[ByzantineSession] | Error:
+    session: PbftSession, event_type: str, event_data: Mapping[str, object]
+) -> Ok[PbftSession] | Error:
     """The seed's `handle_byzantine_event`: one event on one replica's session.
 
     Returns:
@@ -1189,9 +1204,9 @@ def handle_byzantine_event(
     if event_type == "pre_prepare":
         return _on_pre_prepare(session, m)
     if event_type == "prepare":
-        return _on_vote(session, m, Prepare)
+        return _on_vote(session, m, PrepareMsg)
     if event_type == "commit":
-        return _on_vote(session, m, Commit)
+        return _on_vote(session, m, CommitMsg)
     if event_type == "checkpoint":
         return _on_checkpoint(session, m)
     if event_type == "view_change":
@@ -1201,10 +1216,10 @@ def handle_byzantine_event(
 
 #: The event name that carries each message body.
 EVENT_OF: Mapping[type, str] = {
-    PrePrepare: "pre_prepare",
-    Prepare: "prepare",
-    Commit: "commit",
-    Checkpoint: "checkpoint",
-    ViewChange: "view_change",
-    NewView: "new_view",
+    PrePrepareMsg: "pre_prepare",
+    PrepareMsg: "prepare",
+    CommitMsg: "commit",
+    CheckpointMsg: "checkpoint",
+    ViewChangeMsg: "view_change",
+    NewViewMsg: "new_view",
 }

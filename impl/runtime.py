@@ -20,7 +20,7 @@ which fails authentication). It sees every message sent, including client reques
 
 Everything is deterministic: the only randomness is `random.Random(seed)`, and no set
 or dict iteration order reaches an output. With `record=True` the runtime keeps what the
-abstraction function needs (`impl.abstraction_pbft`): every message an honest replica
+abstraction function needs (`impl.refinement.pbft`): every message an honest replica
 sent, the requests submitted, and the hash chains of executed histories; without it the
 runtime keeps only what is in flight, so its memory stays bounded on long runs.
 """
@@ -40,26 +40,26 @@ from impl.pbft import (
     GENESIS,
     PROTOCOL,
     AuthRequest,
-    ByzantineSession,
-    Checkpoint,
+    CheckpointMsg,
     ClientRequest,
-    Commit,
+    CommitMsg,
     Executed,
-    NewView,
-    Prepare,
+    NewViewMsg,
+    PbftSession,
     PreparedCert,
-    PrePrepare,
+    PrepareMsg,
+    PrePrepareMsg,
     Signed,
     Snapshot,
     StableProof,
-    ViewChange,
+    ViewChangeMsg,
     compute_o,
     handle_byzantine_event,
     request_digest,
-    start_byzantine,
+    start_pbft,
 )
 
-Result = Ok[ByzantineSession] | Error | None
+Result = Ok[PbftSession] | Error | None
 
 #: The sender of a client's packets.
 CLIENT = -1
@@ -122,11 +122,11 @@ class Runtime:
         self.max_view = max_view
         self.record = record
         self.sink = sink
-        self.sessions: dict[int, ByzantineSession] = {}
+        self.sessions: dict[int, PbftSession] = {}
         for i in range(replicas):
             if i in self.faulty:
                 continue
-            started = start_byzantine(
+            started = start_pbft(
                 session_id,
                 i,
                 replicas,
@@ -334,7 +334,7 @@ class Runtime:
         self,
         sender: int,
         dests: Iterable[int],
-        body: PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView,
+        body: PrePrepareMsg | PrepareMsg | CommitMsg | CheckpointMsg | ViewChangeMsg | NewViewMsg,
         extra: AuthRequest | Snapshot | None = None,
     ) -> Signed:
         """Faulty `sender` sends `body`, correctly authenticated with its own keys."""
@@ -347,7 +347,7 @@ class Runtime:
         return message
 
     def forge(
-        self, as_replica: int, dests: Iterable[int], body: PrePrepare | Prepare | Commit
+        self, as_replica: int, dests: Iterable[int], body: PrePrepareMsg | PrepareMsg | CommitMsg
     ) -> Signed:
         """Send `body` under honest `as_replica`'s name; the adversary lacks its keys, so
         the authenticator is made with a faulty replica's keys (and fails)."""
@@ -367,11 +367,11 @@ class Runtime:
         primary = view % self.n
         for dest, req in sorted(split.items()):
             d = request_digest(req.request)
-            self.byzantine_send(primary, [dest], PrePrepare(view, seq, d), req)
+            self.byzantine_send(primary, [dest], PrePrepareMsg(view, seq, d), req)
 
     def byzantine_vote(
         self,
-        kind: type[Prepare] | type[Commit],
+        kind: type[PrepareMsg] | type[CommitMsg],
         view: int,
         seq: int,
         digest: str,
@@ -380,23 +380,23 @@ class Runtime:
         """Every faulty replica (the primary excluded, for prepares) sends a matching vote."""
         targets = tuple(dests)
         for j in sorted(self.faulty):
-            if kind is Prepare and j == view % self.n:
+            if kind is PrepareMsg and j == view % self.n:
                 continue
             self.byzantine_send(j, targets, kind(view, seq, digest, j))
 
     def certificates(self, below: int) -> dict[int, list[PreparedCert]]:
         """Every prepared certificate the adversary can assemble from messages it has seen
         (record mode): pre-prepares of views below `below` with 2f matching prepares."""
-        pre = [m for m in self.seen if isinstance(m.body, PrePrepare) and m.body.view < below]
+        pre = [m for m in self.seen if isinstance(m.body, PrePrepareMsg) and m.body.view < below]
         prepares: dict[tuple[int, int, str], dict[int, Signed]] = {}
         for m in self.seen:
-            if isinstance(m.body, Prepare):
+            if isinstance(m.body, PrepareMsg):
                 prepares.setdefault(m.body[:3], {}).setdefault(m.sender, m)
         need = next(iter(self.sessions.values())).params.q_prepare if self.sessions else 0
         found: dict[int, list[PreparedCert]] = {}
         for pp in pre:
             body = pp.body
-            assert isinstance(body, PrePrepare)
+            assert isinstance(body, PrePrepareMsg)
             primary = body.view % self.n
             senders = prepares.get((body.view, body.seq, body.digest), {})
             votes = [m for j, m in sorted(senders.items()) if j != primary]
@@ -422,21 +422,25 @@ class Runtime:
             if options:
                 chosen.append(max(options, key=lambda c: c.pre_prepare.body.view))  # type: ignore[union-attr]
         stable = StableProof(Snapshot(0, GENESIS, ()), ())
-        return self.byzantine_send(sender, dests, ViewChange(view, sender, stable, tuple(chosen)))
+        return self.byzantine_send(
+            sender, dests, ViewChangeMsg(view, sender, stable, tuple(chosen))
+        )
 
     def bogus_view_change(self, sender: int, view: int, dests: Iterable[int]) -> Signed:
         """Faulty `sender` claims a prepared certificate it cannot have (forged prepares)."""
         req = next(iter(self.requests.values()), None)
         d = request_digest(req.request) if req else NULL_DIGEST
         pp = Signed(
-            PrePrepare(0, 1, d), 0, self.keys[sender].authenticator(PrePrepare(0, 1, d)), req
+            PrePrepareMsg(0, 1, d), 0, self.keys[sender].authenticator(PrePrepareMsg(0, 1, d)), req
         )
         fake = tuple(
-            Signed(Prepare(0, 1, d, j), j, self.keys[sender].authenticator(Prepare(0, 1, d, j)))
+            Signed(
+                PrepareMsg(0, 1, d, j), j, self.keys[sender].authenticator(PrepareMsg(0, 1, d, j))
+            )
             for j in range(1, self.n)
         )
         stable = StableProof(Snapshot(0, GENESIS, ()), ())
-        body = ViewChange(view, sender, stable, (PreparedCert(pp, fake),))
+        body = ViewChangeMsg(view, sender, stable, (PreparedCert(pp, fake),))
         return self.byzantine_send(sender, dests, body)
 
     def byzantine_new_view(
@@ -447,15 +451,17 @@ class Runtime:
         primary = view % self.n
         vcs = tuple(view_changes)
         bodies = tuple(v.body for v in vcs)
-        if not all(isinstance(b, ViewChange) for b in bodies):
+        if not all(isinstance(b, ViewChangeMsg) for b in bodies):
             return None
         _, o = compute_o(vcs)
         keys = self.keys[primary]
         pps = tuple(
-            Signed(PrePrepare(view, n, d), primary, keys.authenticator(PrePrepare(view, n, d)), r)
+            Signed(
+                PrePrepareMsg(view, n, d), primary, keys.authenticator(PrePrepareMsg(view, n, d)), r
+            )
             for n, d, r in o
         )
-        return self.byzantine_send(primary, dests, NewView(view, vcs, pps))
+        return self.byzantine_send(primary, dests, NewViewMsg(view, vcs, pps))
 
     def log_sizes(self) -> dict[int, int]:
         """Each honest replica's log size (messages held), for the memory bound."""

@@ -10,14 +10,16 @@ spec/FINDINGS.md W1-W9), over floats, for any number of agents. A handler is pur
 decision) through `impl.core`. A refused event is an `Error` naming the reason, and the
 caller keeps its session.
 
-## Tolerance
+## Tolerance and constants
 
-Numbers agree with the spec's exact ones within `TOLERANCE` = 1e-8 x max(1, |x|): the
-spec rounds x^0.7 and the entropy's logarithms toward zero to 10^-9, and float
-arithmetic adds rounding of its own (about 1e-15 relative). Comparisons where exact
-ties decide (the consensus bar, the cap, the scaling's breakpoints) use that tolerance,
-so that a tie the spec sees as a tie (`>=`) is one here too. Metrics are kept rounded to
-12 decimals, so that repeated performance feedback (+-0.2) stays on its grid.
+Numbers agree with the spec's exact ones within `impl.refinement.tolerance.TOLERANCE`
+(1e-8 x max(1, |x|), the reason there); comparisons where exact ties decide (the
+consensus bar, the cap) use it (`at_least`), so that a tie the spec sees as a tie (`>=`)
+is one here too. The scaling's breakpoints use a finer one, `BREAK_TOLERANCE`. Metrics
+are kept rounded to 12 decimals, so that repeated performance feedback (+-0.2) stays on
+its grid. The constants (weight bounds, the cap, the factor weights, the scaling, the
+average prior, the strategies) are the spec's, as floats (`impl.refinement` has the
+policy).
 
 ## Event data (the seed's field names)
 
@@ -39,26 +41,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any, NamedTuple, cast
 
 import attrs
 
 from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
 from impl.fields import Event, Field, Protocol, events
+from impl.refinement.tolerance import TOLERANCE, at_least
+from spec import weighted as spec
+from spec.core import params_of
 
-#: Relative tolerance against the spec's exact values (see the module docstring).
-TOLERANCE = 1e-8
-#: Tolerance of the scaling's breakpoints (metrics live on a grid of 1e-12).
+#: Tolerance of the scaling's breakpoints (metrics live on a grid of 1e-12, so a raw
+#: score 1e-12 below a breakpoint is the breakpoint, rounded).
 BREAK_TOLERANCE = 1e-12
 METRIC_DIGITS = 12
 
-MIN_WEIGHT = 0.1
-MAX_WEIGHT = 3.0
-MAX_SHARE = 0.5
+MIN_WEIGHT = float(spec.MIN_WEIGHT)
+MAX_WEIGHT = float(spec.MAX_WEIGHT)
+MAX_SHARE = float(spec.MAX_SHARE)
+NO_CONSENSUS = spec.NO_CONSENSUS
+#: The assessment strategies: the spec's `strategy` parameter's choices.
+STRATEGIES = next(p for p in params_of(spec.WeightedConfig) if p.name == "strategy").choices
+#: Past performance moves by this on each feedback (the spec's 1/5, written in its
+#: `performance_feedback` step, which names no constant for it).
 FEEDBACK_STEP = 0.2
-NO_CONSENSUS = "no_consensus"
-STRATEGIES = ("static", "dynamic", "adaptive")
 PROTOCOL = "weighted"
 
 
@@ -72,10 +78,13 @@ class Metrics(NamedTuple):
 
 
 #: The factor weights of the raw score: accuracy, consistency, domain knowledge, past
-#: performance (the spec's table; they sum to 1).
-FACTOR_WEIGHTS = Metrics(0.3, 0.2, 0.3, 0.2)
-#: The prior of an agent nobody has measured: average in every respect.
-AVERAGE = Metrics(0.5, 0.5, 0.5, 0.5)
+#: performance (the spec's; they sum to 1).
+FACTOR_WEIGHTS = Metrics(*map(float, spec.FACTOR_WEIGHTS))
+#: The prior of an agent nobody has measured: the spec's average profile.
+AVERAGE = Metrics(*map(float, spec.PROFILES[spec.PROFILE_NAMES.index("average")]))
+#: §2.4's scaling, highest piece first: (from raw, factor, exponent), the spec's
+#: `SCALING`.
+SCALING = tuple((float(p.low), float(p.factor), float(p.exponent)) for p in spec.SCALING)
 
 
 class Vote(NamedTuple):
@@ -92,16 +101,6 @@ class Vote(NamedTuple):
 # --- the numbers -----------------------------------------------------------------------
 
 
-def close(a: float, b: float) -> bool:
-    """Whether two numbers agree within `TOLERANCE` x max(1, |a|, |b|)."""
-    return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
-
-
-def at_least(x: float, bar: float) -> bool:
-    """x >= bar, where values within the tolerance count as equal."""
-    return x >= bar - TOLERANCE * max(1.0, abs(bar))
-
-
 def raw_score(m: Metrics) -> float:
     """§2.4's weighted sum of the four metrics (in [0, 1])."""
     return (
@@ -113,15 +112,12 @@ def raw_score(m: Metrics) -> float:
 
 
 def expertise_scaling(raw: float) -> float:
-    """§2.4's `apply_expertise_scaling`: >= 0.8: 2 raw^0.7; >= 0.6: 1.5 raw; >= 0.4:
-    1.2 raw; else raw (breakpoints within `BREAK_TOLERANCE`)."""
-    if raw >= 0.8 - BREAK_TOLERANCE:
-        return 2.0 * math.pow(raw, 0.7)
-    if raw >= 0.6 - BREAK_TOLERANCE:
-        return raw * 1.5
-    if raw >= 0.4 - BREAK_TOLERANCE:
-        return raw * 1.2
-    return raw
+    """§2.4's `apply_expertise_scaling` (`SCALING`): >= 0.8: 2 raw^0.7; >= 0.6: 1.5 raw;
+    >= 0.4: 1.2 raw; else raw (breakpoints within `BREAK_TOLERANCE`)."""
+    _, factor, exponent = next(
+        (piece for piece in SCALING if raw >= piece[0] - BREAK_TOLERANCE), SCALING[-1]
+    )
+    return factor * (raw if exponent == 1 else math.pow(raw, exponent))
 
 
 def expertise_weight(m: Metrics) -> float:
@@ -664,104 +660,3 @@ def handle_weighted_event(
         return _feedback(s, event_data)
     decided, effects = _decide(s, closing=event_type == "voting_deadline")
     return Ok(decided, effects)
-
-
-# --- the abstraction function ------------------------------------------------------------
-
-
-def snap(x: float) -> Fraction:
-    """A configuration or measurement value as the spec's fraction (denominator <= 10^6)."""
-    return Fraction(x).limit_denominator(10**6)
-
-
-def abstract(session: WeightedSession, assessments: int = 0, feedbacks: int = 0) -> Any:
-    """The `spec.weighted.WeightedState` this session stands for.
-
-    Agents become their positions, options their positions + 1 (the spec's options are
-    1..n), measured and configured values (metrics, confidences, the threshold) the
-    nearest fractions with denominators up to 10^6, and derived numbers (weights, totals,
-    statistics) their exact binary values, to be compared with the spec's within
-    `TOLERANCE` (`approx`). `assessments` and `feedbacks` are the model's bounds, of
-    which this session has used `session.assessments` and `session.feedbacks`.
-    """
-    from spec import weighted as w
-
-    s = session
-
-    def q(x: float) -> Fraction:
-        return Fraction(x)
-
-    def qs(xs: Sequence[float]) -> tuple[Fraction, ...]:
-        return tuple(Fraction(x) for x in xs)
-
-    def decision(d: str | int | None) -> int | str | None:
-        if d is None or d == NO_CONSENSUS:
-            return d
-        return s.options.index(d) + 1
-
-    votes = tuple(
-        None
-        if v is None
-        else w.Vote(v.option + 1, q(v.weight), snap(v.confidence), q(v.weighted_value))
-        for v in s.votes
-    )
-    final = decision(s.final_decision)
-    return w.WeightedState(
-        proposal="proposal",
-        options=tuple(range(1, len(s.options) + 1)),
-        consensus_threshold=snap(s.consensus_threshold),
-        assessment_strategy=s.assessment_strategy,
-        baseline_weights=qs(s.baseline_weights),
-        uncapped_weights=qs(s.uncapped_weights),
-        agent_weights=qs(s.agent_weights),
-        expertise_history=tuple(
-            tuple(w.Metrics(*(snap(x) for x in m)) for m in h) for h in s.expertise_history
-        ),
-        votes=votes,
-        votes_cast=s.votes_cast,
-        weighted_total=q(s.weighted_total),
-        max_possible_weight=q(s.max_possible_weight),
-        consensus_reached=s.consensus_reached,
-        final_decision=final,
-        first_decision=final if s.consensus_reached else None,
-        confidence_score=q(s.confidence_score),
-        gini_coefficient=q(s.gini_coefficient),
-        max_individual_weight=q(s.max_individual_weight),
-        weight_entropy=q(s.weight_entropy),
-        assessments_left=assessments - s.assessments,
-        feedbacks_left=feedbacks - s.feedbacks,
-        closed=s.closed,
-    )
-
-
-def approx(a: object, b: object) -> bool:
-    """Structural equality where numbers (Fractions, floats) agree within `TOLERANCE`.
-
-    Attrs instances compare on the fields of `b`'s class; tuples (and NamedTuples)
-    element by element; frozensets and everything else by equality.
-    """
-    numbers = (Fraction, float, int)
-    if isinstance(a, numbers) and isinstance(b, numbers):
-        if isinstance(a, bool) or isinstance(b, bool):
-            return isinstance(a, bool) and isinstance(b, bool) and a == b
-        return close(float(a), float(b))
-    if attrs.has(type(b)) and attrs.has(type(a)):
-        return all(
-            approx(getattr(a, f.name, None), getattr(b, f.name))
-            for f in attrs.fields(cast(Any, type(b)))
-        )
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(approx(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
-def differences(a: object, b: object, path: str = "") -> list[str]:
-    """Where `approx(a, b)` fails: the paths of the differing fields, for messages."""
-    if approx(a, b):
-        return []
-    if attrs.has(type(b)) and attrs.has(type(a)):
-        found: list[str] = []
-        for f in attrs.fields(cast(Any, type(b))):
-            found += differences(getattr(a, f.name, None), getattr(b, f.name), f"{path}.{f.name}")
-        return found
-    return [f"{path}: {a!r} != {b!r}"]

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from model_check import cli
 from model_check import conform_events as ce
-from model_check.cli import ImplAgent
+from model_check.cli import AdapterAgent
 from model_check.generate import generate, write
 from model_check.schemas import load, validate
+from spec import registry
 from spec.core import make_config
 
 Event = tuple[str, dict[str, Any]]
@@ -83,13 +84,20 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def impl_agent(protocol: str = "weighted") -> AdapterAgent:
+    """coordspec's implementation of `protocol`, through its registered adapter."""
+    adapter = registry.adapter(protocol)
+    assert adapter is not None
+    return AdapterAgent(adapter)
+
+
 def own_log(protocol: str) -> list[dict[str, Any]]:
     """A log of coordspec's own implementation, with the outcomes it gave."""
     start, events = {
         "weighted": (WEIGHTED_START, WEIGHTED_EVENTS),
         "iterative": (ITERATIVE_START, ITERATIVE_EVENTS),
     }[protocol]
-    return ce.record(ImplAgent(), protocol, start, events)
+    return ce.record(impl_agent(protocol), protocol, start, events)
 
 
 def save(path: Path, lines: Sequence[Mapping[str, Any]]) -> Path:
@@ -205,23 +213,23 @@ def test_the_first_changed_outcome_is_the_one_reported(
     events: list[Event], data: st.DataObject
 ) -> None:
     lines = own_log_of(events)
-    assert ce.replay(ce.parse_log(ce.dump_log(lines)), ImplAgent()).conforms
+    assert ce.replay(ce.parse_log(ce.dump_log(lines)), impl_agent()).conforms
     index = data.draw(st.integers(0, len(lines) - 1))
     how = data.draw(st.sampled_from(["flip", "guard", "telemetry", "decision"]))
     lines[index]["outcome"], fields = mutate(lines[index]["outcome"], how)
-    report = ce.replay(ce.parse_log(ce.dump_log(lines)), ImplAgent())
+    report = ce.replay(ce.parse_log(ce.dump_log(lines)), impl_agent())
     assert report.divergence is not None
     assert (report.divergence.index, list(report.divergence.fields)) == (index, fields)
     assert report.events == index + 1 == report.checked
 
 
 def own_log_of(events: list[Event]) -> list[dict[str, Any]]:
-    return ce.record(ImplAgent(), "weighted", WEIGHTED_START, events)
+    return ce.record(impl_agent(), "weighted", WEIGHTED_START, events)
 
 
 def test_a_refused_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     start = {**WEIGHTED_START, "config": {"consensus_threshold": 2}}
-    lines = ce.record(ImplAgent(), "weighted", start, WEIGHTED_EVENTS)
+    lines = ce.record(impl_agent(), "weighted", start, WEIGHTED_EVENTS)
     assert len(lines) == 1 and lines[0]["outcome"]["guard"] == "invalid_config"
     log = save(tmp_path / "refused.jsonl", lines)
     assert run(capsys, "conform", "weighted", str(log), "--events")[0] == 0
@@ -233,12 +241,12 @@ def test_a_refused_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_a_handler_that_raises_is_a_divergence() -> None:
-    class Broken(ImplAgent):
+    class Broken(AdapterAgent):
         def handle(self, event_type: str, data: Mapping[str, Any]) -> ce.Outcome:
             raise ValueError("boom")
 
     log = ce.parse_log(ce.dump_log(own_log("weighted")[:2]))
-    report = ce.replay(log, Broken())
+    report = ce.replay(log, Broken(impl_agent().adapter))
     assert report.divergence is not None
     assert report.divergence.got == ce.Outcome(False, "handler_raised", "ValueError: boom")
 

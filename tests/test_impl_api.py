@@ -170,7 +170,7 @@ def test_iterative_defaults_and_a_session() -> None:
     started = ok(api.start_iterative_consensus("plan a budget", ["a", "b"]))
     s = started.session
     assert isinstance(s, ii.IterativeSession)
-    assert (s.max_rounds, s.convergence_threshold, s.quality_threshold) == (5, 0.9, 0.8)
+    assert (s.max_rounds, s.convergence_threshold, s.quality_threshold) == (5, 0.9, 1.0)
     assert s.early_termination_enabled and s.convergence_method == "jaccard"
     assert [e.event for e in started.effects if isinstance(e, Telemetry)] == [
         "coordination_started"
@@ -210,17 +210,17 @@ def test_iterative_configs_are_validated(participants: object, config: object, s
     assert detail.startswith(starts), detail
 
 
-# --- byzantine --------------------------------------------------------------------------
+# --- pbft ----------------------------------------------------------------------------------
 
 
-def test_byzantine_primary_starts_with_a_pre_prepare() -> None:
+def test_pbft_primary_starts_with_a_pre_prepare() -> None:
     ids = ["r0", "r1", "r2", "r3"]
     started = ok(api.start_byzantine_consensus("op", ids, {"master_key": KEY}))
     s = started.session
-    assert isinstance(s, pbft.ByzantineSession) and s.replica == 0 and s.is_primary
+    assert isinstance(s, pbft.PbftSession) and s.replica == 0 and s.is_primary
     sends = [e for e in started.effects if isinstance(e, Send)]
     assert sends and all(isinstance(e.message, pbft.Signed) for e in sends)
-    assert any(isinstance(e.message.body, pbft.PrePrepare) for e in sends)  # type: ignore[attr-defined]
+    assert any(isinstance(e.message.body, pbft.PrePrepareMsg) for e in sends)  # type: ignore[attr-defined]
     backup = ok(api.start_byzantine_consensus(None, ids, {"master_key": KEY, "replica": "r2"}))
     assert backup.session.replica == 2 and backup.effects == ()
     refused(api.handle_event(backup.session, "vote_submission", {}), "unknown_byzantine_event")
@@ -242,7 +242,7 @@ def test_byzantine_primary_starts_with_a_pre_prepare() -> None:
         ("op", {"master_key": KEY, "base_timeout": 0}, "base_timeout: base_timeout must be"),
     ],
 )
-def test_byzantine_configs_are_validated(proposal: object, config: object, starts: str) -> None:
+def test_pbft_configs_are_validated(proposal: object, config: object, starts: str) -> None:
     detail = refused(api.start_byzantine_consensus(proposal, ["r0", "r1", "r2", "r3"], config))
     assert detail.startswith(starts), detail
 

@@ -28,7 +28,7 @@ from impl import weighted as iw
 from impl.auth import KeyRing
 from impl.core import CollectingSink, Error, Ok, Send, SetTimer
 from impl.fields import REQUIRED, Event, Field
-from impl.pbft import Checkpoint, Commit, Prepare, PrePrepare, Snapshot
+from impl.pbft import CheckpointMsg, CommitMsg, PrepareMsg, PrePrepareMsg, Snapshot
 from impl.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,7 +313,7 @@ def adversary(rt: Runtime, rng: random.Random, faulty: int, requests: list[Any])
         rt.fire_latest(rng.randrange(4))
     elif move in (15, 16) and rt.sent:
         m = rng.choice(rt.sent)
-        if isinstance(m.body, Prepare | Commit) and rng.random() < 0.5:
+        if isinstance(m.body, PrepareMsg | CommitMsg) and rng.random() < 0.5:
             rt.forge(m.sender, [rng.randrange(4)], m.body)
         else:
             rt.replay(m, [rng.randrange(4)])
@@ -321,8 +321,8 @@ def adversary(rt: Runtime, rng: random.Random, faulty: int, requests: list[Any])
         req = rng.choice(requests)
         d = pbft.request_digest(req.request)
         view, seq = rng.randrange(2), rng.choice([1, 2, 300])  # 300: above the watermark
-        rt.byzantine_send(faulty, [rng.randrange(4)], PrePrepare(view, seq, d), req)
-        kind = Commit if rng.random() < 0.5 else Prepare
+        rt.byzantine_send(faulty, [rng.randrange(4)], PrePrepareMsg(view, seq, d), req)
+        kind = CommitMsg if rng.random() < 0.5 else PrepareMsg
         rt.byzantine_vote(kind, view, seq, d, [rng.randrange(4)])
     elif move == 18:
         if rng.random() < 0.5:
@@ -331,7 +331,7 @@ def adversary(rt: Runtime, rng: random.Random, faulty: int, requests: list[Any])
             rt.byzantine_view_change(faulty, 1 + rng.randrange(2), [rng.randrange(4)])
     elif move == 19:
         snap = Snapshot(rng.randrange(1, 3), "made-up", ())
-        body = Checkpoint(snap.seq, pbft.snapshot_digest(snap), faulty)
+        body = CheckpointMsg(snap.seq, pbft.snapshot_digest(snap), faulty)
         rt.byzantine_send(faulty, [rng.randrange(4)], body, snap)
 
 

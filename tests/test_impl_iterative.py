@@ -12,7 +12,7 @@ departing from the implementation at a pinned step.
 How a step is checked: the implementation's session is mapped to a spec state by its
 abstraction function (`abstract`: positions for agents, the spec's fractions for
 measured values, exact binary values for derived numbers), and
-`tests.spec_helpers.refined_step` finds the spec state it matches within the tolerance;
+`tests.harness.specs.refined_step` finds the spec state it matches within the tolerance;
 the spec's invariants are evaluated on that (exact) state, since float-derived numbers
 satisfy exact equalities only within the tolerance.
 
@@ -22,15 +22,13 @@ satisfy exact equalities only within the tolerance.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -40,61 +38,24 @@ from hypothesis.stateful import (
     rule,
 )
 
-from impl import api
 from impl import iterative as ii
 from impl.core import CollectingSink, Decide, Error, Ok, emit
-from impl.weighted import approx, close, differences
+from impl.refinement.iterative import ADAPTER, abstract
+from impl.refinement.tolerance import approx, close, differences
 from model_check.engine import Options, check
 from model_check.itf import read_trace, write_trace
 from spec import iterative as it
-from spec.core import GuardError, action_name
+from spec import registry
+from spec.core import GuardError
+from tests.harness.iterative import REASONS, agent_id, event_of, project, start
+from tests.harness.profiles import machine_settings
+from tests.harness.specs import holds, refined_step, refused_by
 from tests.mutants.iterative import MUTANTS
-from tests.spec_helpers import MISFITS, refined_step
 
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 F = Fraction
 A, THE, CUT, LONG = it.TEXTS
 
-# --- translating between the spec and the implementation -------------------------------
-
-
-def agent_id(i: int) -> str:
-    return f"agent{i}"
-
-
-def start(config: it.IterativeConfig) -> ii.IterativeSession:
-    """The implementation's session for a spec configuration."""
-    result = api.start_iterative_consensus(
-        it.TEXTS[0],
-        [agent_id(i) for i in range(config.agents)],
-        {
-            "session_id": "s",
-            "max_rounds": config.max_rounds,
-            "convergence_threshold": float(config.convergence_threshold),
-            "quality_threshold": float(config.quality_threshold),
-            "early_termination": config.early_termination,
-            "convergence_method": config.method,
-        },
-    )
-    assert isinstance(result, Ok)
-    return result.session
-
-
-def event_of(action: it.Action) -> tuple[str, dict[str, Any]]:
-    """The seed event (with the seed's field names) that a spec action stands for."""
-    if isinstance(action, it.ProposalSubmission):
-        return "proposal_submission", {
-            "agent_id": agent_id(action.agent),
-            "proposal": action.proposal,
-            "confidence": float(action.confidence),
-        }
-    if isinstance(action, it.FeedbackSubmission):
-        return "feedback_submission", {
-            "from_agent": agent_id(action.from_agent),
-            "target_agent": agent_id(action.target_agent),
-            "feedback": {"quality_score": float(action.score)},
-        }
-    return action_name(action), {}
+# --- translating the implementation's events for the spec -----------------------------
 
 
 def _spec_agent(value: object, n: int) -> int:
@@ -146,26 +107,6 @@ def spec_event(
 
 #: The keys of the seed's `feedback_data`.
 FEEDBACK_KEYS = frozenset(f.name for f in ii.FEEDBACK_DATA)
-#: The implementation's names for the spec's guards, where they differ.
-REASONS: dict[str, tuple[str, ...]] = {"malformed_event": MISFITS}
-
-
-def project(state: it.IterativeState, n: int) -> it.IterativeState:
-    """A (mutant's) state as the spec's: its fields only, and the participants' slots."""
-    fields = {f.name: getattr(state, f.name) for f in attrs.fields(it.IterativeState)}
-    fields["round_proposals"] = fields["round_proposals"][:n]
-    fields["proposals_history"] = tuple(
-        r._replace(proposals=r.proposals[:n], feedback_summary=r.feedback_summary[:n])
-        for r in state.proposals_history
-    )
-    return it.IterativeState(**fields)
-
-
-def abstract(s: ii.IterativeSession) -> it.IterativeState:
-    state: it.IterativeState = ii.abstract(s)
-    return state
-
-
 # --- the numbers ------------------------------------------------------------------------
 
 texts = st.sampled_from([*it.TEXTS, "", "Plan, a BUDGET!", "budget_2 plan", "ümlaut plan"])
@@ -274,6 +215,23 @@ def test_convergence_and_early_termination() -> None:
     ended = send(t, it.EarlyTermination())
     assert ended.session.termination_reason == "consensus"
     assert ended.session.final_proposal == CUT  # quality 1/2 beats 3/8
+
+
+def test_quality_stops_a_session_at_the_threshold() -> None:
+    """CUT is selected (0.4 x 1/2 + 0.4 x 1/2 + 0.2 beats A's 0.55) with quality 1/2: at
+    a threshold of 1/2 the session stops there; at the default, 1, it goes on."""
+    round_one = (
+        it.ProposalSubmission(0, CUT, F(1)),
+        it.ProposalSubmission(1, A, F(1)),
+        it.PhaseTransition(),
+        it.QualityAssessment(),
+        it.RoundCompletion(),
+    )
+    for threshold, reason in ((F(1, 2), "quality"), (F(1), None)):
+        s = start(it.IterativeConfig(agents=2, max_rounds=3, texts=3, quality_threshold=threshold))
+        for action in round_one:
+            s = send(s, action).session
+        assert (s.current_proposal, s.termination_reason) == (CUT, reason)
 
 
 def test_ties_go_to_the_text_then_confidence() -> None:
@@ -400,6 +358,15 @@ def test_feedback_refusals_and_reasoning() -> None:
     assert isinstance(off, Error) and off.reason == "early_termination_enabled"
 
 
+def test_the_registered_adapter_drives_the_api() -> None:
+    assert registry.adapter("iterative") is ADAPTER and ADAPTER.abstract is abstract
+    assert ADAPTER.start is not None
+    refused = ADAPTER.start({"proposal": A, "participants": ["agent0"]})
+    assert isinstance(refused, Error) and refused.reason == "invalid_config"
+    with pytest.raises(ValueError, match="2 participants, the config has 3"):
+        abstract(start(it.IterativeConfig(agents=2)), it.IterativeConfig())
+
+
 # --- conformance: the adversary's events, checked step by step -------------------------
 
 CONFIGS = (
@@ -430,7 +397,7 @@ class IterativeConformance(RuleBasedStateMachine):
         self.model = it.Iterative(config)
         self.session = start(config)
         self.shadow = self.model.initial()[0]
-        assert approx(abstract(self.session), self.shadow)
+        assert approx(abstract(self.session, config), self.shadow)
 
     def deliver(self, event_type: str, data: object) -> None:
         before = self.session
@@ -439,13 +406,15 @@ class IterativeConformance(RuleBasedStateMachine):
         if reading is not None:
             try:
                 action = it.from_event(*reading)
-                self.model.guard(self.shadow, action)
-            except GuardError as err:
+                verdict = refused_by(self.model, self.shadow, action)
+            except GuardError as err:  # the event does not decode
                 verdict = err.guard
             if verdict is None and action not in self.model.candidates(self.shadow):
                 return  # outside the model's domains (a text, a confidence, a score)
         self.sent.append((event_type, data))
-        result = ii.handle_iterative_event(before, event_type, data)  # type: ignore[arg-type]
+        assert ADAPTER.handle is not None
+        odd: Any = data  # the adversary's data need not be a mapping
+        result: Ok[ii.IterativeSession] | Error = ADAPTER.handle(before, event_type, odd)
         if isinstance(result, Error):
             assert self.session == before
             if reading is not None:
@@ -453,7 +422,7 @@ class IterativeConformance(RuleBasedStateMachine):
                 assert result.reason in REASONS.get(verdict, (verdict,)), (verdict, result)
             return
         assert verdict is None, f"impl accepts {event_type} {data}, spec says {verdict}"
-        after = abstract(result.session)
+        after = abstract(result.session, self.config)
         matched = refined_step(self.model, self.shadow, after, approx, differences)
         self.session, self.shadow = result.session, matched
 
@@ -463,7 +432,8 @@ class IterativeConformance(RuleBasedStateMachine):
             assert inv.holds(self.shadow), inv.name
 
     def running(self) -> bool:
-        return self.session.termination_reason is None
+        """The session has not terminated: the spec's `after_termination` holds."""
+        return holds(self.model, self.shadow, it.ConvergenceCheck(), "after_termination")
 
     @precondition(running)
     @rule(agent=st.integers(0, 4), text=st.integers(0, 3), level=st.integers(0, 2))
@@ -545,12 +515,7 @@ class IterativeConformance(RuleBasedStateMachine):
         self.deliver(*self.sent[k % len(self.sent)])
 
 
-IterativeConformance.TestCase.settings = settings(
-    max_examples=10_000 if THOROUGH else 150,
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+IterativeConformance.TestCase.settings = machine_settings(150, 40)
 TestIterativeConformance = IterativeConformance.TestCase
 
 
@@ -565,14 +530,14 @@ def run_trace(
     None if it follows them all; and the session it ends with."""
     session = start(config)
     n = config.agents
-    if not approx(abstract(session), project(states[0], n)):
+    if not approx(abstract(session, config), project(states[0], n)):
         return 0, session
     for k, (action, state) in enumerate(zip(actions, states[1:], strict=True), start=1):
         result = ii.handle_iterative_event(session, *event_of(action))
         if isinstance(result, Error):
             return k, session
         session = result.session
-        if not approx(abstract(session), project(state, n)):
+        if not approx(abstract(session, config), project(state, n)):
             return k, session
     return None, session
 
@@ -631,6 +596,6 @@ def test_mutant_counterexamples_depart_from_the_implementation(mutant: Any) -> N
     invariants = {p.name: p for p in honest.invariants()}
     if mutant.property in invariants:
         assert not invariants[mutant.property].holds(project(states[-1], model.config.agents))
-        assert invariants[mutant.property].holds(abstract(session))
+        assert invariants[mutant.property].holds(abstract(session, model.config))
     else:  # `terminates`: the lasso never ends; the implementation has ended
         assert session.termination_reason == "max_rounds"

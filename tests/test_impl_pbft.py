@@ -5,40 +5,39 @@ adversarial schedules, replay of the checker's witness and mutant traces)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from impl import pbft
-from impl.abstraction_pbft import AbstractionError, abstract, names, spec_path, violated
 from impl.auth import NULL_DIGEST, KeyRing
 from impl.core import CollectingSink, Decide, Error, Ok, Telemetry
 from impl.pbft import (
-    Checkpoint,
-    Commit,
-    Prepare,
-    PrePrepare,
-    Signed,
-    ViewChange,
+    CheckpointMsg,
+    CommitMsg,
+    PrepareMsg,
+    PrePrepareMsg,
+    ViewChangeMsg,
     handle_byzantine_event,
     request_digest,
 )
-from impl.runtime import Packet, Runtime
+from impl.refinement.pbft import ADAPTER, AbstractionError, abstract, names, spec_path, violated
+from impl.runtime import Runtime
 from model_check.engine import Options, check
 from model_check.itf import read_trace, write_trace
 from model_check.result import CheckResult, Trace
 from spec import pbft as spec
+from spec import registry
 from spec.core import Model
+from tests.harness.pbft import Departure, conformance_runtime, follow
+from tests.harness.profiles import THOROUGH, machine_settings
 from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant
 
 MASTER = b"test-master"
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 
 
 def runtime(n: int = 4, faulty: tuple[int, ...] = (), **kw: Any) -> Runtime:
@@ -50,8 +49,8 @@ def _reason(result: Ok[Any] | Error) -> str | None:
     return result.reason if isinstance(result, Error) else None
 
 
-def session(i: int = 1, n: int = 4, **kw: Any) -> pbft.ByzantineSession:
-    started = pbft.start_byzantine("s", i, n, MASTER, **kw)
+def session(i: int = 1, n: int = 4, **kw: Any) -> pbft.PbftSession:
+    started = pbft.start_pbft("s", i, n, MASTER, **kw)
     assert isinstance(started, Ok)
     return started.session
 
@@ -70,7 +69,7 @@ def test_start_validates_the_config() -> None:
     ]:
         args: dict[str, Any] = {"replica": 1, "replicas": 4, **kw}
         replica, replicas = args.pop("replica"), args.pop("replicas")
-        result = pbft.start_byzantine("s", replica, replicas, MASTER, **args)
+        result = pbft.start_pbft("s", replica, replicas, MASTER, **args)
         assert isinstance(result, Error) and result.reason == "invalid_config"
         assert result.detail.startswith(field)
     s = session()
@@ -91,7 +90,7 @@ def test_unknown_and_malformed_events_are_refused() -> None:
     assert _reason(handle_byzantine_event(s, "prepare", late)) == "malformed_message"
     not_a_mapping: Any = "x"
     assert _reason(handle_byzantine_event(s, "prepare", not_a_mapping)) == "malformed_message"
-    bad = pbft.Signed(PrePrepare(0, 1, "d"), 0, ())
+    bad = pbft.Signed(PrePrepareMsg(0, 1, "d"), 0, ())
     assert _reason(handle_byzantine_event(s, "prepare", {"message": bad})) == "malformed_message"
     assert _reason(handle_byzantine_event(s, "proposal_submission", {"request": 1})) == (
         "bad_authenticator"
@@ -113,7 +112,7 @@ def test_normal_case_decides_with_a_proof_and_telemetry() -> None:
     for d in decisions:
         assert isinstance(d.value, pbft.Executed) and d.value.operation == 7
         senders = {c.sender for c in d.proof}  # type: ignore[attr-defined]
-        assert len(senders) == 3 and all(isinstance(c.body, Commit) for c in d.proof)  # type: ignore[attr-defined]
+        assert len(senders) == 3 and all(isinstance(c.body, CommitMsg) for c in d.proof)  # type: ignore[attr-defined]
     got = sink.names()
     assert got.count("pre_prepare_sent") == 1 and got.count("prepare_sent") == 3
     assert got.count("commit_sent") == 4 and got.count("consensus_reached") == 4
@@ -128,7 +127,7 @@ def _pre_prepare(rt: Runtime, view: int, seq: int, value: int, sender: int = 0) 
     req = rt.submit(value)
     d = request_digest(req.request)
     keys = KeyRing(f"replica:{sender}", rt.master, rt.n)
-    body = PrePrepare(view, seq, d)
+    body = PrePrepareMsg(view, seq, d)
     return pbft.Signed(body, sender, keys.authenticator(body), req)
 
 
@@ -164,13 +163,15 @@ def test_validation_names_each_reason_and_never_changes_the_session() -> None:
     # a prepare from the primary, and a conflicting prepare from a backup
     keys0 = KeyRing("replica:0", rt.master, 4)
     d = request_digest(good.extra.request)  # type: ignore[union-attr]
-    from_primary = pbft.Signed(Prepare(0, 1, d, 0), 0, keys0.authenticator(Prepare(0, 1, d, 0)))
+    from_primary = pbft.Signed(
+        PrepareMsg(0, 1, d, 0), 0, keys0.authenticator(PrepareMsg(0, 1, d, 0))
+    )
     assert _reason(handle_byzantine_event(s2, "prepare", {"message": from_primary})) == (
         "not_from_backup"
     )
     keys2 = KeyRing("replica:2", rt.master, 4)
-    p1 = pbft.Signed(Prepare(0, 1, d, 2), 2, keys2.authenticator(Prepare(0, 1, d, 2)))
-    p2 = pbft.Signed(Prepare(0, 1, "e", 2), 2, keys2.authenticator(Prepare(0, 1, "e", 2)))
+    p1 = pbft.Signed(PrepareMsg(0, 1, d, 2), 2, keys2.authenticator(PrepareMsg(0, 1, d, 2)))
+    p2 = pbft.Signed(PrepareMsg(0, 1, "e", 2), 2, keys2.authenticator(PrepareMsg(0, 1, "e", 2)))
     s3 = handle_byzantine_event(s2, "prepare", {"message": p1}).session  # type: ignore[union-attr]
     assert _reason(handle_byzantine_event(s3, "prepare", {"message": p1})) == "duplicate_message"
     flagged = handle_byzantine_event(s3, "prepare", {"message": p2})
@@ -186,8 +187,8 @@ def test_forged_and_altered_messages_are_rejected() -> None:
     rt = runtime(faulty=(3,), checkpoint_interval=0, log_size=4)
     rt.submit(1)
     d = request_digest(next(iter(rt.inflight)).data["request"].request)  # type: ignore[attr-defined]
-    rt.forge(2, [1], Prepare(0, 1, d, 2))
-    rt.forge(0, [1], Commit(0, 1, d, 0))
+    rt.forge(2, [1], PrepareMsg(0, 1, d, 2))
+    rt.forge(0, [1], CommitMsg(0, 1, d, 0))
     rt.run(timers=False)
     assert rt.rejected["bad_authenticator"] == 2
     assert rt.decided == {0: 1, 1: 1, 2: 1}
@@ -269,8 +270,8 @@ def test_a_flood_of_byzantine_messages_keeps_memory_bounded() -> None:
     rt.run(timers=False)
     for k in range(3000):
         seq, view = k % 40, k % 5
-        rt.byzantine_send(3, [0, 1, 2], Prepare(view, seq, f"{k:064x}", 3))
-        rt.byzantine_send(3, [0, 1, 2], Commit(view, seq, f"{k:064x}", 3))
+        rt.byzantine_send(3, [0, 1, 2], PrepareMsg(view, seq, f"{k:064x}", 3))
+        rt.byzantine_send(3, [0, 1, 2], CommitMsg(view, seq, f"{k:064x}", 3))
         if k % 100 == 0:
             rt.bogus_view_change(3, 1 + k // 100, [0, 1, 2])
     rt.run(timers=False)
@@ -307,18 +308,18 @@ def test_checkpoint_validation() -> None:
     rt = runtime(faulty=(3,), checkpoint_interval=2, log_size=4)
     s = rt.sessions[1]
     snap = pbft.Snapshot(2, "c", ())
-    good = _signed(rt, 3, pbft.Checkpoint(2, pbft.snapshot_digest(snap), 3), snap)
+    good = _signed(rt, 3, pbft.CheckpointMsg(2, pbft.snapshot_digest(snap), 3), snap)
     assert pbft.validate_checkpoint(s, good) is None
     cases = {
-        "outside_watermarks": _signed(rt, 3, pbft.Checkpoint(3, "d", 3), snap),
-        "digest_mismatch": _signed(rt, 3, pbft.Checkpoint(2, "d", 3), snap),
+        "outside_watermarks": _signed(rt, 3, pbft.CheckpointMsg(3, "d", 3), snap),
+        "digest_mismatch": _signed(rt, 3, pbft.CheckpointMsg(2, "d", 3), snap),
         "bad_authenticator": good._replace(sender=2),
     }
     moved = pbft.Snapshot(4, "c", ())
-    cases["malformed_message"] = _signed(rt, 3, Prepare(0, 2, "d", 3))
+    cases["malformed_message"] = _signed(rt, 3, PrepareMsg(0, 2, "d", 3))
     for reason, m in cases.items():
         assert pbft.validate_checkpoint(s, m) == reason, reason
-    wrong_seq = _signed(rt, 3, pbft.Checkpoint(2, pbft.snapshot_digest(moved), 3), moved)
+    wrong_seq = _signed(rt, 3, pbft.CheckpointMsg(2, pbft.snapshot_digest(moved), 3), moved)
     assert pbft.validate_checkpoint(s, wrong_seq) == "digest_mismatch"
     s2 = handle_byzantine_event(s, "checkpoint", {"message": good})
     assert isinstance(s2, Ok)
@@ -339,10 +340,10 @@ def test_view_change_and_new_view_validation() -> None:
     s = rt.sessions[2]
     assert s.h == 2 and s.state.seq == 3
     stable = s.stable
-    vc = _signed(rt, 3, pbft.ViewChange(1, 3, stable, ()))
+    vc = _signed(rt, 3, pbft.ViewChangeMsg(1, 3, stable, ()))
     assert pbft.validate_view_change(s, vc) is None
     cert = s.certs[3][0]
-    with_cert = _signed(rt, 3, pbft.ViewChange(1, 3, stable, (cert,)))
+    with_cert = _signed(rt, 3, pbft.ViewChangeMsg(1, 3, stable, (cert,)))
     assert pbft.validate_view_change(s, with_cert) is None
     pp = cert.pre_prepare
     genesis = pbft.GENESIS_PROOF
@@ -361,18 +362,18 @@ def test_view_change_and_new_view_validation() -> None:
         cert._replace(pre_prepare=pp._replace(sender=1)),
         cert._replace(pre_prepare=pp._replace(extra=None)),
         cert._replace(pre_prepare=_signed(rt, 0, pp.body, rt.submit(9))),
-        cert._replace(pre_prepare=_signed(rt, 0, pbft.Prepare(0, 3, "d", 0))),
+        cert._replace(pre_prepare=_signed(rt, 0, pbft.PrepareMsg(0, 3, "d", 0))),
         "nonsense",
     ]
     for bad in bad_stables:
-        m = _signed(rt, 3, pbft.ViewChange(1, 3, bad, ()))  # type: ignore[arg-type]
+        m = _signed(rt, 3, pbft.ViewChangeMsg(1, 3, bad, ()))  # type: ignore[arg-type]
         assert pbft.validate_view_change(s, m) == "invalid_view_change", bad
     for bad in bad_certs:
-        m = _signed(rt, 3, pbft.ViewChange(1, 3, stable, (bad,)))  # type: ignore[arg-type]
+        m = _signed(rt, 3, pbft.ViewChangeMsg(1, 3, stable, (bad,)))  # type: ignore[arg-type]
         assert pbft.validate_view_change(s, m) == "invalid_view_change", bad
-    old = _signed(rt, 3, pbft.ViewChange(1, 3, genesis, ()))
+    old = _signed(rt, 3, pbft.ViewChangeMsg(1, 3, genesis, ()))
     assert pbft.validate_view_change(s, old) is None  # an older checkpoint is still valid
-    assert pbft.validate_view_change(s, _signed(rt, 3, pbft.ViewChange(0, 3, stable, ()))) == (
+    assert pbft.validate_view_change(s, _signed(rt, 3, pbft.ViewChangeMsg(0, 3, stable, ()))) == (
         "wrong_view"
     )
     kept = handle_byzantine_event(s, "view_change", {"message": vc})
@@ -381,37 +382,37 @@ def test_view_change_and_new_view_validation() -> None:
         "duplicate_message"
     )
     # NEW-VIEW for view 1 (primary 1) from the view-changes of 1, 2 and 3
-    vcs = [_signed(rt, i, pbft.ViewChange(1, i, rt.sessions[i].stable, ())) for i in (1, 2)]
+    vcs = [_signed(rt, i, pbft.ViewChangeMsg(1, i, rt.sessions[i].stable, ())) for i in (1, 2)]
     vcs.append(vc)
     _, o = pbft.compute_o(tuple(vcs))
-    pps = tuple(_signed(rt, 1, PrePrepare(1, n, d), r) for n, d, r in o)
-    nv = _signed(rt, 1, pbft.NewView(1, tuple(vcs), pps))
+    pps = tuple(_signed(rt, 1, PrePrepareMsg(1, n, d), r) for n, d, r in o)
+    nv = _signed(rt, 1, pbft.NewViewMsg(1, tuple(vcs), pps))
     assert o == () and pbft.validate_new_view(s, nv) is None
-    extra_pp = (_signed(rt, 1, PrePrepare(1, 3, NULL_DIGEST)),)
+    extra_pp = (_signed(rt, 1, PrePrepareMsg(1, 3, NULL_DIGEST)),)
     bad_new_views = {
-        "not_from_primary": _signed(rt, 2, pbft.NewView(1, tuple(vcs), pps)),
-        "wrong_view": _signed(rt, 0, pbft.NewView(0, tuple(vcs), pps)),
-        "invalid_new_view": _signed(rt, 1, pbft.NewView(1, tuple(vcs[:2]), pps)),
+        "not_from_primary": _signed(rt, 2, pbft.NewViewMsg(1, tuple(vcs), pps)),
+        "wrong_view": _signed(rt, 0, pbft.NewViewMsg(0, tuple(vcs), pps)),
+        "invalid_new_view": _signed(rt, 1, pbft.NewViewMsg(1, tuple(vcs[:2]), pps)),
     }
     for reason, m in bad_new_views.items():
         assert pbft.validate_new_view(s, m) == reason, reason
     for view_changes, pre_prepares in [
         ((vcs[1], vcs[2], old), pps),  # the primary's own is missing
         ((vcs[0], vcs[0], vcs[2]), pps),  # a sender twice
-        ((vcs[0], vcs[1], _signed(rt, 3, pbft.ViewChange(2, 3, stable, ()))), pps),
+        ((vcs[0], vcs[1], _signed(rt, 3, pbft.ViewChangeMsg(2, 3, stable, ()))), pps),
         ((vcs[0], vcs[1], with_cert._replace(auth=vc.auth)), pps),
         (tuple(vcs), extra_pp),
     ]:
-        m = _signed(rt, 1, pbft.NewView(1, view_changes, pre_prepares))
+        m = _signed(rt, 1, pbft.NewViewMsg(1, view_changes, pre_prepares))
         assert pbft.validate_new_view(s, m) == "invalid_new_view"
     # O that does not match, or pre-prepares not from the primary
     vcs_c = [vcs[0], vcs[1], with_cert]
     _, o_c = pbft.compute_o(tuple(vcs_c))
     assert [(n, d == cert.pre_prepare.body.digest) for n, d, _ in o_c] == [(3, True)]  # type: ignore[union-attr]
-    wrong_o = (_signed(rt, 1, PrePrepare(1, 3, NULL_DIGEST)),)
-    forged_o = (_signed(rt, 2, PrePrepare(1, 3, o_c[0][1]), o_c[0][2]),)
+    wrong_o = (_signed(rt, 1, PrePrepareMsg(1, 3, NULL_DIGEST)),)
+    forged_o = (_signed(rt, 2, PrePrepareMsg(1, 3, o_c[0][1]), o_c[0][2]),)
     for pre_prepares in (wrong_o, forged_o):
-        m = _signed(rt, 1, pbft.NewView(1, tuple(vcs_c), pre_prepares))
+        m = _signed(rt, 1, pbft.NewViewMsg(1, tuple(vcs_c), pre_prepares))
         assert pbft.validate_new_view(s, m) == "invalid_new_view"
     assert _reason(handle_byzantine_event(s, "new_view", {"message": bad_new_views["wrong_view"]}))
     at_primary = rt.sessions[1]
@@ -424,7 +425,7 @@ def test_view_change_and_new_view_validation() -> None:
 def test_canonical_encoding_names_the_type() -> None:
     from impl.auth import canonical
 
-    assert canonical(Prepare(0, 1, "d", 2)) != canonical(Commit(0, 1, "d", 2))
+    assert canonical(PrepareMsg(0, 1, "d", 2)) != canonical(CommitMsg(0, 1, "d", 2))
     assert canonical("x") == b"'x'"
 
 
@@ -448,6 +449,12 @@ class Conformance:
         assert not violated(self.model, after)
         self.steps.append(tuple(names(path)))
         self.state = after
+
+
+def test_the_registered_adapter_is_the_abstraction_only() -> None:
+    """PBFT's events are authenticated messages: no session form for `conform --events`."""
+    assert registry.adapter("pbft") is ADAPTER
+    assert (ADAPTER.start, ADAPTER.handle, ADAPTER.abstract) == (None, None, abstract)
 
 
 def test_abstraction_refuses_runs_it_cannot_map() -> None:
@@ -525,10 +532,17 @@ class PbftAdversary(RuleBasedStateMachine):
                 return d
         return None
 
-    @precondition(lambda self: self.c is not None and len(self.rt.requests) < 2)
+    def sendable(self) -> list[int]:
+        """The requests the spec's guards of `Request` let the client send now."""
+        assert self.c is not None
+        c = self.c
+        values = range(1, c.config.requests + 1)
+        return [v for v in values if c.model.is_enabled(c.state, spec.Request(v))]
+
+    @precondition(lambda self: self.c is not None and bool(self.sendable()))
     @rule(value=st.integers(1, 2))
     def submit(self, value: int) -> None:
-        if self._req(value) is None:
+        if value in self.sendable():
             self.rt.submit(value)
 
     @precondition(lambda self: self.c is not None and bool(self.rt.inflight))
@@ -577,7 +591,7 @@ class PbftAdversary(RuleBasedStateMachine):
     def byzantine_pre_prepare(self, value: int, dests: set[int], seq: int) -> None:
         d = self._req(value)
         if d is not None and self.faulty == 0:
-            self.rt.byzantine_send(0, sorted(dests), PrePrepare(0, seq, d), self.rt.requests[d])
+            self.rt.byzantine_send(0, sorted(dests), PrePrepareMsg(0, seq, d), self.rt.requests[d])
 
     @rule(
         commit=st.booleans(),
@@ -589,7 +603,7 @@ class PbftAdversary(RuleBasedStateMachine):
     def byzantine_vote(self, commit: bool, view: int, seq: int, value: int, dest: int) -> None:
         d = NULL_DIGEST if value == 0 else self._req(value)
         if d is not None:
-            kind = Commit if commit else Prepare
+            kind = CommitMsg if commit else PrepareMsg
             self.rt.byzantine_vote(kind, view, seq, d, [dest])
 
     @rule(dest=st.integers(0, 3), bogus=st.booleans(), want=st.integers(0, 2))
@@ -608,19 +622,19 @@ class PbftAdversary(RuleBasedStateMachine):
             return
         d = self._req(want)
         own = self.rt.byzantine_view_change(1, 1, [], [(1, d)] if d is not None else [])
-        honest = [m for m in self.rt.sent if isinstance(m.body, ViewChange) and m.body.view == 1]
+        honest = [m for m in self.rt.sent if isinstance(m.body, ViewChangeMsg) and m.body.view == 1]
         self.rt.byzantine_new_view(1, sorted(dests), [own, *honest][:3])
 
     @rule(k=st.integers(0, 10**6), dest=st.integers(0, 3), bogus=st.booleans())
     def byzantine_checkpoint(self, k: int, dest: int, bogus: bool) -> None:
         """The faulty replica vouches for an honest checkpoint, or for a made-up state."""
-        honest = [m for m in self.rt.sent if isinstance(m.body, Checkpoint)]
+        honest = [m for m in self.rt.sent if isinstance(m.body, CheckpointMsg)]
         if not honest:
             return
         m = honest[k % len(honest)]
-        assert isinstance(m.body, Checkpoint) and isinstance(m.extra, pbft.Snapshot)
+        assert isinstance(m.body, CheckpointMsg) and isinstance(m.extra, pbft.Snapshot)
         snap = m.extra._replace(chain="forged") if bogus else m.extra
-        body = Checkpoint(m.body.seq, pbft.snapshot_digest(snap), self.faulty)
+        body = CheckpointMsg(m.body.seq, pbft.snapshot_digest(snap), self.faulty)
         self.rt.byzantine_send(self.faulty, [dest], body, snap)
 
     @rule(k=st.integers(0, 10**6), dest=st.integers(0, 3), forge=st.booleans())
@@ -629,7 +643,7 @@ class PbftAdversary(RuleBasedStateMachine):
         if not seen:
             return
         m = seen[k % len(seen)]
-        if forge and isinstance(m.body, Prepare | Commit):
+        if forge and isinstance(m.body, PrepareMsg | CommitMsg):
             self.rt.forge(m.sender, [dest], m.body)
         else:
             self.rt.replay(m, [dest])
@@ -640,275 +654,14 @@ class PbftAdversary(RuleBasedStateMachine):
             self.c.check()
 
 
-settings.register_profile(
-    "thorough",
-    max_examples=10_000,
-    stateful_step_count=60,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-PbftAdversary.TestCase.settings = (
-    settings.get_profile("thorough")
-    if THOROUGH
-    else settings(
-        max_examples=100,
-        stateful_step_count=50,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-)
+PbftAdversary.TestCase.settings = machine_settings(100, 50, thorough_steps=60)
 TestPbftAdversary = PbftAdversary.TestCase
 
 
 # --- replay of the checker's traces ---------------------------------------------------------
 
-# Drive the PBFT runtime along a spec trace, checking the abstraction after every step.
-#
-# Each spec action is mapped to what makes an honest replica take it in the impl: deliver
-# the message it reacts to (PrePrepare: the request to the primary; Prepare: the
-# pre-prepare to the backup; Commit / Execute: prepares / commits to the replica until it
-# is prepared / committed-local; Timeout: its timer; NewView: view-changes to the new
-# primary; AcceptNewView: the NEW-VIEW to the backup; StableCheckpoint: checkpoints), with
-# the faulty replicas' part played by the adversary (a faulty primary's pre-prepare or
-# NEW-VIEW, the faulty replicas' votes and view-changes), which is what the spec's
-# implicit Byzantine support stands for. `follow` reports the first step at which the
-# impl departs from the trace: it cannot take the step (and why), or its abstraction is
-# not the trace's state.
-
-
-def conformance_runtime(config: spec.PbftConfig, seed: int = 0) -> Runtime:
-    """A runtime inside the spec configuration's bounds, recording for the abstraction."""
-    return Runtime(
-        config.replicas,
-        config.faulty,
-        seed=seed,
-        checkpoint_interval=config.checkpoint_interval,
-        log_size=config.log_size if config.checkpoint_interval else config.max_seq,
-        seq_limit=config.max_seq,
-        max_view=config.max_view,
-        record=True,
-        base_timeout=10,
-    )
-
-
-@attrs.frozen
-class Departure:
-    """Where the impl left a trace: the step index (1-based), its action and why."""
-
-    step: int
-    action: str
-    how: str
-
-
-class Driver:
-    """Makes the impl take spec actions, one at a time."""
-
-    def __init__(self, config: spec.PbftConfig) -> None:
-        self.config = config
-        self.rt = conformance_runtime(config)
-        self.faulty = sorted(config.faulty)
-
-    def digest(self, value: int) -> str:
-        """The impl digest of spec request `value`."""
-        if value == spec.NULL:
-            return NULL_DIGEST
-        for d, req in self.rt.requests.items():
-            if req.request.operation == value:
-                return d
-        raise KeyError(value)
-
-    def state(self) -> spec.PbftState:
-        """The abstraction of the runtime now."""
-        return abstract(self.rt, self.config)
-
-    def deliver_first(self, wanted: Callable[[Packet], bool]) -> str | None:
-        """Deliver the first packet in flight that `wanted` picks; the refusal reason."""
-        for k, packet in enumerate(self.rt.inflight):
-            if wanted(packet):
-                return refusal(self.rt.deliver(k))
-        return "no such message in flight"
-
-    def body_to(self, i: int, kind: type, key: tuple[object, ...]) -> Callable[[Packet], bool]:
-        def pick(p: Packet) -> bool:
-            m = p.data.get("message")
-            return (
-                p.dest == i
-                and isinstance(m, Signed)
-                and isinstance(m.body, kind)
-                and tuple(m.body)[: len(key)] == key
-            )
-
-        return pick
-
-    def until(
-        self,
-        done: Callable[[], bool],
-        i: int,
-        kind: type[Prepare] | type[Commit],
-        key: tuple[int, int, str],
-    ) -> str | None:
-        """Deliver matching votes to i (the adversary's last) until `done`."""
-        helped = False
-        while not done():
-            if self.deliver_first(self.body_to(i, kind, key)) is None:
-                continue
-            if helped or not self.faulty:
-                return f"{kind.__name__.lower()} quorum not reached"
-            self.rt.byzantine_vote(kind, *key, [i])
-            helped = True
-        return None
-
-    def perform(self, a: Any) -> str | None:
-        """Make the impl take spec action `a`; None, or why it cannot."""
-        rt, n = self.rt, self.config.replicas
-        if isinstance(a, spec.Request):
-            rt.submit(a.value)
-            return None
-        if isinstance(a, spec.PrePrepare):
-            value = a.digest
-            return self.deliver_first(
-                lambda p: (
-                    p.dest == a.replica
-                    and p.event == "proposal_submission"
-                    and getattr(p.data["request"], "request", None) is not None
-                    and p.data["request"].request.operation == value  # type: ignore[attr-defined]
-                )
-            )
-        d = self.digest(a.digest) if hasattr(a, "digest") else ""
-        if isinstance(a, spec.Prepare):
-            primary = a.view % n
-            if primary in self.config.faulty:
-                req = rt.requests[d]
-                rt.byzantine_send(primary, [a.replica], PrePrepare(a.view, a.seq, d), req)
-            return self.deliver_first(self.body_to(a.replica, PrePrepare, (a.view, a.seq, d)))
-        if isinstance(a, spec.Commit):
-            key = (a.view, a.seq, d)
-            target = spec.CommitMsg(a.view, a.seq, a.digest, a.replica)
-            return self.until(lambda: target in self.state().commits, a.replica, Prepare, key)
-        if isinstance(a, spec.Execute):
-            key = (a.view, a.seq, d)
-            i = a.replica
-            return self.until(lambda: rt.sessions[i].state.seq >= a.seq, i, Commit, key)
-        if isinstance(a, spec.Timeout):
-            if rt.latest_timer(a.replica) is None:
-                self.deliver_first(
-                    lambda p: p.dest == a.replica and p.event == "proposal_submission"
-                )
-            result = rt.fire_latest(a.replica)
-            return refusal(result) if result is not None else "no timer"
-        if isinstance(a, spec.NewView):
-            return self.new_view(a)
-        if isinstance(a, spec.AcceptNewView):
-            return self.accept_new_view(a)
-        assert isinstance(a, spec.StableCheckpoint)
-        i = a.replica
-        return self.until_checkpoint(i, a.seq)
-
-    def new_view(self, a: spec.NewView) -> str | None:
-        rt, i = self.rt, a.replica
-        wanted = [(n, self.digest(x)) for n, x in sorted(a.pre_prepares) if x != spec.NULL]
-        helped = False
-        while rt.sessions[i].changing:
-            if self.deliver_first(self.body_to(i, ViewChange, (a.view,))) is None:
-                continue
-            if helped or not self.faulty:
-                return "view-change quorum not reached"
-            rt.byzantine_view_change(self.faulty[0], a.view, [i], wanted)
-            helped = True
-        return None
-
-    def accept_new_view(self, a: spec.AcceptNewView) -> str | None:
-        rt = self.rt
-        primary = a.view % self.config.replicas
-        if primary in self.config.faulty:
-            wanted = [(n, self.digest(x)) for n, x in sorted(a.pre_prepares) if x != spec.NULL]
-            own = rt.byzantine_view_change(primary, a.view, [], wanted)
-            honest = [
-                m for m in rt.sent if isinstance(m.body, ViewChange) and m.body.view == a.view
-            ]
-            quorum = next(iter(rt.sessions.values())).params.q_view_change
-            rt.byzantine_new_view(a.view, [a.replica], [own, *honest][:quorum])
-        return self.deliver_first(lambda p: p.dest == a.replica and p.event == "new_view")
-
-    def until_checkpoint(self, i: int, seq: int) -> str | None:
-        helped = False
-        while self.rt.sessions[i].h < seq:
-            if self.deliver_first(self.body_to(i, Checkpoint, (seq,))) is None:
-                continue
-            honest = [
-                m for m in self.rt.sent if isinstance(m.body, Checkpoint) and m.body.seq == seq
-            ]
-            if helped or not self.faulty or not honest:
-                return "checkpoint quorum not reached"
-            for j in self.faulty:
-                body = Checkpoint(seq, honest[0].body.state_digest, j)  # type: ignore[union-attr]
-                self.rt.byzantine_send(j, [i], body, honest[0].extra)
-            helped = True
-        return None
-
-
-def refusal(result: Ok[Any] | Error | None) -> str | None:
-    """Why the impl did not take a message: the Error's reason, or the reason of the
-    `message_rejected` telemetry of an accepted-as-evidence message."""
-    if isinstance(result, Error):
-        return result.reason
-    if isinstance(result, Ok):
-        for e in result.effects:
-            if isinstance(e, Telemetry) and e.event == "message_rejected":
-                return str(e.metadata["reason"])
-    return None
-
-
-def follow(
-    config: spec.PbftConfig, trace: Trace, model: spec.Pbft | None = None
-) -> tuple[Driver, Departure | None, list[int]]:
-    """Replay `trace` through the impl: the driver, the first departure (if any), and
-    the steps at which the impl ran ahead of the trace.
-
-    The impl follows step k when it takes the action, its abstraction moved by a path of
-    correct spec steps (`model`, by default `spec.Pbft(config)`) to a state where every
-    invariant of the correct spec holds, and it agrees with the trace's state on every
-    replica's variables and holds at least its messages: one impl
-    event may take more spec steps than the trace (a primary that receives a request
-    pre-prepares it at once), and those steps are the impl running ahead.
-    """
-    model = model or spec.Pbft(config)
-    driver = Driver(config)
-    ahead: list[int] = []
-    before = driver.state()
-    assert before == trace.steps[0].state
-    for k, step in enumerate(trace.steps[1:], start=1):
-        name = type(step.action).__name__
-        if contains(before, step.state):
-            ahead.append(k)  # the impl took this step already
-            continue
-        reason = driver.perform(step.action)
-        if reason is not None:
-            return driver, Departure(k, name, f"refused: {reason}"), ahead
-        now = driver.state()
-        if spec_path(model, before, now) is None:
-            return driver, Departure(k, name, "not a spec step"), ahead
-        broken = violated(model, now)
-        if broken:
-            return driver, Departure(k, name, "violates " + ", ".join(broken)), ahead
-        if now != step.state:
-            if not contains(now, step.state):
-                return driver, Departure(k, name, "abstraction differs"), ahead
-            ahead.append(k)
-        before = now
-    return driver, None, ahead
-
-
-def contains(big: spec.PbftState, small: spec.PbftState) -> bool:
-    """Same per-replica variables, and every message of `small` is in `big`."""
-    same = ("view", "changing", "executed", "stable")
-    if any(getattr(big, f) != getattr(small, f) for f in same):
-        return False
-    return all(
-        getattr(small, a.name) <= getattr(big, a.name)
-        for a in attrs.fields(spec.PbftState)
-        if a.name not in same
-    )
+# The impl follows the checker's witness and counterexample traces, driven by
+# `tests.harness.pbft.follow` (its module docstring: how each spec action is taken).
 
 
 def predicate_departure(

@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from impl.core import CollectingSink, Error, Ok
-from impl.pbft import Commit, NewView, Prepare, PrePrepare, Signed, ViewChange, request_digest
+from impl.pbft import (
+    CommitMsg,
+    NewViewMsg,
+    PrepareMsg,
+    PrePrepareMsg,
+    Signed,
+    ViewChangeMsg,
+    request_digest,
+)
 from impl.runtime import Runtime
 
 
@@ -162,7 +170,7 @@ def test_forged_messages_fail_authentication() -> None:
     rt = runtime(faulty=(3,))
     req = rt.submit(1)
     d = request_digest(req.request)
-    rt.forge(0, [1, 2], PrePrepare(0, 1, d))
+    rt.forge(0, [1, 2], PrePrepareMsg(0, 1, d))
     forged = rt.inflight[-1].data["message"]
     assert isinstance(forged, Signed) and forged.sender == 0
     for _ in range(2):
@@ -170,7 +178,7 @@ def test_forged_messages_fail_authentication() -> None:
         assert isinstance(result, Error) and result.reason == "bad_authenticator"
     # with no faulty replica the adversary has no keys at all
     clean = runtime()
-    clean.forge(1, [2], Prepare(0, 1, d, 1))
+    clean.forge(1, [2], PrepareMsg(0, 1, d, 1))
     assert clean.deliver(0).reason == "bad_authenticator"  # type: ignore[union-attr]
 
 
@@ -179,8 +187,8 @@ def test_byzantine_votes_count_only_once() -> None:
     req = rt.submit(1)
     d = request_digest(req.request)
     rt.run(timers=False)
-    rt.byzantine_vote(Commit, 0, 1, d, [0, 1, 2])
-    rt.byzantine_vote(Commit, 0, 1, d, [0])
+    rt.byzantine_vote(CommitMsg, 0, 1, d, [0, 1, 2])
+    rt.byzantine_vote(CommitMsg, 0, 1, d, [0])
     rt.run(timers=False)
     assert rt.rejected["duplicate_message"] >= 1
     assert rt.decided == {0: 1, 1: 1, 2: 1}
@@ -195,15 +203,15 @@ def test_byzantine_view_change_and_new_view() -> None:
     for i in (2, 3):
         rt._handle(i, "proposal_submission", {"request": req})
         rt.fire_latest(i)
-    honest = [m for m in rt.sent if isinstance(m.body, ViewChange)]
+    honest = [m for m in rt.sent if isinstance(m.body, ViewChangeMsg)]
     own = rt.byzantine_view_change(1, 1, [], [(1, d)])
     rt.inflight.clear()
     nv = rt.byzantine_new_view(1, [0, 2, 3], [own, *honest])
-    assert nv is not None and isinstance(nv.body, NewView)
+    assert nv is not None and isinstance(nv.body, NewViewMsg)
     rt.run(timers=False)
     assert {i: s.view for i, s in rt.sessions.items()} == {0: 1, 2: 1, 3: 1}
     assert not any(s.changing for s in rt.sessions.values())
-    pre_prepare = rt.byzantine_send(1, [], PrePrepare(1, 1, d), req)
+    pre_prepare = rt.byzantine_send(1, [], PrePrepareMsg(1, 1, d), req)
     assert rt.byzantine_new_view(1, [0], [pre_prepare]) is None
 
 
@@ -211,10 +219,10 @@ def test_certificates_from_seen_messages() -> None:
     rt = runtime(faulty=(0,), record=True)
     req = rt.submit(1)
     d = request_digest(req.request)
-    rt.byzantine_send(0, [1, 2, 3], PrePrepare(0, 1, d), req)
+    rt.byzantine_send(0, [1, 2, 3], PrePrepareMsg(0, 1, d), req)
     rt.run(timers=False)
     certs = rt.certificates(1)
-    assert list(certs) == [1] and certs[1][0].pre_prepare.body == PrePrepare(0, 1, d)
+    assert list(certs) == [1] and certs[1][0].pre_prepare.body == PrePrepareMsg(0, 1, d)
     assert rt.certificates(0) == {}
 
 

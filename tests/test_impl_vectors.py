@@ -1,8 +1,8 @@
 """The implementation replays every test vector that `coordspec generate` writes (issue 8).
 
 A module-scoped fixture runs `model_check.generate.generate` and `write` for each
-protocol into a temporary directory, at the bounds of `tests/test_generate.py`'s
-`STATES` (600 / 2,700 / 2,200 states for weighted / iterative / pbft): the least
+protocol into a temporary directory, at the bounds of `tests.harness.vectors.STATES`
+(600 / 2,700 / 2,200 states for weighted / iterative / pbft): the least
 multiple of 100 states in which the search finds every case it finds in the whole state
 space at the default bounds, so the vectors are those of `coordspec generate PROTOCOL`
 (1-2 s of CPU each here, against 10 s / 16 s / 9 s for the default bound's 50,000-state
@@ -21,14 +21,18 @@ Every case directory is then replayed through the implementation:
   state checked, the final event refused.
 
 Weighted voting and iterative refinement take the seed's `event` form through their
-handlers (`handle_weighted_event`, `handle_iterative_event`), translated to the seed's
-field names by `weighted_event` / `iterative_event`. PBFT has no event form in the spec:
-its actions are taken through the runtime by `tests.test_impl_pbft.Driver`, as the
-existing trace replays do (see `PBFT_*` below for how its states and refusals compare).
+registered adapters (`impl.refinement.weighted.ADAPTER`, `...iterative.ADAPTER`),
+translated to the seed's field names by `weighted_event` / `iterative_event`. PBFT has
+no event form in the spec: its actions are taken through the runtime by
+`tests.harness.pbft.Driver`, as the trace replays do (see `PBFT_*` below for how its
+states and refusals compare).
 
-Cases the implementation cannot express are listed with the reason (`NOT_REFUSED`,
-`PBFT_INEXPRESSIBLE`) and their number asserted; no case is skipped silently: the
-per-protocol tallies must add up to the manifest's case count.
+An event that a guard the spec declares as a model bound (`Guard.bound`) rejects is
+accepted by the implementation, which has no such bound (impl/weighted.py: "no bound on
+re-votes, assessments or feedbacks"); the test asserts that it is. Cases the
+implementation cannot express are listed with the reason (`PBFT_INEXPRESSIBLE`) and
+their number asserted; no case is skipped silently: the per-protocol tallies must add up
+to the manifest's case count.
 """
 
 from __future__ import annotations
@@ -43,47 +47,32 @@ from typing import Any
 import attrs
 import pytest
 
-from impl import iterative as ii
 from impl import weighted as iw
-from impl.abstraction_pbft import spec_path, violated
 from impl.core import Error, Ok
+from impl.refinement.pbft import spec_path, violated
+from impl.refinement.tolerance import differences
 from model_check.generate import EVENTS_DIR, MULTI_STEP, generate, write
 from model_check.itf import decode_action, decode_state, read_trace, state_type
 from model_check.result import Trace
 from spec import pbft as spec_pbft
+from spec import registry
 from spec import weighted as w
 from spec.core import Model
-from tests.test_generate import STATES, build
-from tests.test_impl_iterative import REASONS as ITERATIVE_REASONS
-from tests.test_impl_iterative import event_of as iterative_event_of
-from tests.test_impl_iterative import start as iterative_start
-from tests.test_impl_pbft import Driver, contains, follow
-from tests.test_impl_weighted import REASONS as WEIGHTED_REASONS
-from tests.test_impl_weighted import event_of as weighted_event_of
-from tests.test_impl_weighted import floats
-from tests.test_impl_weighted import start as weighted_start
+from tests.harness import iterative as hi
+from tests.harness import weighted as hw
+from tests.harness.pbft import Driver, contains, follow
+from tests.harness.specs import model_bounds
+from tests.harness.vectors import STATES, build
 
 Json = Any
 
 #: The implementation's names for each spec guard that it names differently (the
 #: weighted impl reads metrics, not the model's profile numbers; the spec's
 #: `malformed_event` for data that does not fit the action is the impl's `unknown_field`
-#: or `missing_field`; see test_impl_weighted and test_impl_iterative).
+#: or `missing_field`; `tests.harness.weighted` and `.iterative`).
 REASONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "weighted": dict(WEIGHTED_REASONS),
-    "iterative": dict(ITERATIVE_REASONS),
-}
-
-#: Spec guards that are the model's bounds, not the protocol's rules: the implementation
-#: has no such bound (impl/weighted.py: "no bound on re-votes, assessments or
-#: feedbacks"), so it accepts these events; the test asserts that it does.
-NOT_REFUSED: dict[str, dict[str, str]] = {
-    "weighted": {
-        "vote_bound": "the model bounds re-votes (max_votes); the impl does not",
-        "assessment_bound": "the model bounds expertise assessments; the impl does not",
-        "feedback_bound": "the model bounds performance feedbacks; the impl does not",
-    },
-    "iterative": {},
+    "weighted": dict(hw.REASONS),
+    "iterative": dict(hi.REASONS),
 }
 
 
@@ -175,7 +164,7 @@ def weighted_event(event: Mapping[str, Json]) -> tuple[str, dict[str, Json]]:
             data["confidence"] = _number(value)
         elif key == "profile":
             if isinstance(value, int) and 0 <= value < len(w.PROFILES):
-                data.update(floats(w.PROFILES[value]))
+                data.update(hw.floats(w.PROFILES[value]))
             else:
                 data.update({name: -1.0 for name in iw.Metrics._fields})
         else:
@@ -214,7 +203,7 @@ def test_event_translation_passes_what_it_cannot_read_unchanged() -> None:
         "extra": 1,
         **{name: -1.0 for name in iw.Metrics._fields},
     }
-    session = weighted_start(w.WeightedConfig())
+    session = hw.start(w.WeightedConfig())
     # the keys a vote does not have are refused by name, the first of them in order
     refused = iw.handle_weighted_event(session, event_type, data)
     assert refused == Error(
@@ -243,36 +232,38 @@ def test_event_translation_passes_what_it_cannot_read_unchanged() -> None:
 
 @attrs.frozen
 class Events:
-    """How a protocol with the seed's event form is driven and compared."""
+    """How a protocol with the seed's event form is driven (its registered adapter)
+    and compared (its abstraction, within the tolerance)."""
 
     protocol: str
 
+    @property
+    def adapter(self) -> registry.Adapter:
+        found = registry.adapter(self.protocol)
+        assert found is not None and found.handle is not None
+        return found
+
     def start(self, config: Any) -> Any:
         if self.protocol == "weighted":
-            return weighted_start(config)
-        return iterative_start(config)
+            return hw.start(config)
+        return hi.start(config)
 
     def handle(self, session: Any, event_type: str, data: Mapping[str, Json]) -> Ok[Any] | Error:
-        if self.protocol == "weighted":
-            return iw.handle_weighted_event(session, event_type, data)
-        return ii.handle_iterative_event(session, event_type, data)
+        assert self.adapter.handle is not None
+        result: Ok[Any] | Error = self.adapter.handle(session, event_type, data)
+        return result
 
     def event(self, event: Mapping[str, Json]) -> tuple[str, dict[str, Json]]:
         return weighted_event(event) if self.protocol == "weighted" else iterative_event(event)
 
     def event_of(self, action: Any) -> tuple[str, dict[str, Json]]:
         if self.protocol == "weighted":
-            return weighted_event_of(action)
-        return iterative_event_of(action)
-
-    def abstract(self, session: Any, config: Any) -> Any:
-        if self.protocol == "weighted":
-            return iw.abstract(session, config.assessments, config.feedbacks)
-        return ii.abstract(session)
+            return hw.event_of(action)
+        return hi.event_of(action)
 
     def differences(self, session: Any, config: Any, state: Any) -> list[str]:
         """Where the abstraction of `session` departs from `state` ([] within tolerance)."""
-        return iw.differences(self.abstract(session, config), state)
+        return differences(self.adapter.abstract(session, config), state)
 
 
 def replay(adapter: Events, written: Written, trace: Trace, where: str) -> Any:
@@ -311,7 +302,7 @@ def judge(
         assert not diff, f"{where}: the state after the event differs from post: {diff}"
         return "accepted", result.session
     guard = entry["guard"]
-    if guard in NOT_REFUSED[protocol]:
+    if guard in model_bounds(written.model):
         assert isinstance(result, Ok), f"{where}: {guard} is a model bound; impl: {result}"
         return "not_refused", session
     assert isinstance(result, Error), f"{where}: the impl accepts an event {guard} rejects"
@@ -366,7 +357,7 @@ def test_single_step_vectors_replay_through_the_handlers(
     assert tally(outcomes) == EVENT_TALLIES[protocol]
     bound_cases = sorted(p for p, o in outcomes if o == "not_refused")
     expected = sorted(
-        c["path"] for c in written.cases("single_step") if c["guard"] in NOT_REFUSED[protocol]
+        c["path"] for c in written.cases("single_step") if c["guard"] in model_bounds(written.model)
     )
     assert bound_cases == expected
 
@@ -429,7 +420,7 @@ def test_multi_step_vectors_replay_through_the_handlers(
         assert [e["event_type"] for e in events] == [s["event"]["event_type"] for s in steps]
         seen[where.rpartition("/")[2]] = steps[-1].get("guard")
         assert outcome == (
-            "not_refused" if steps[-1]["guard"] in NOT_REFUSED[protocol] else "refused"
+            "not_refused" if steps[-1]["guard"] in model_bounds(written.model) else "refused"
         )
     assert seen == MULTI[protocol]
 
@@ -437,7 +428,7 @@ def test_multi_step_vectors_replay_through_the_handlers(
 # --- PBFT: spec actions through the runtime ------------------------------------------------
 #
 # The spec's PBFT actions are the steps of replicas (and of the client), not events one
-# hands to a replica: `tests.test_impl_pbft.Driver.perform` makes the runtime take one
+# hands to a replica: `tests.harness.pbft.Driver.perform` makes the runtime take one
 # by delivering the messages (and firing the timer) that lead an honest replica to it,
 # with the Byzantine replica's help where the spec counts it implicitly. One impl event
 # may take several spec steps (a primary pre-prepares a request as it receives it), so
@@ -492,12 +483,11 @@ PBFT_REFUSALS: dict[tuple[str, str], str] = {
     ("timeout", "next_view"): "no timer",
 }
 
-#: PBFT guards of the model's bounds, which the impl does not have: it takes the action,
-#: and the abstraction leaves the model's domain (the invariant named).
-PBFT_NOT_REFUSED: dict[tuple[str, str], str] = {
-    # the model's requests are 1..requests; any operation is a request to the impl
-    ("request", "is_value"): "type_ok",
-}
+#: What the impl breaks when it takes an action that a guard the spec declares a model
+#: bound rejects (it has no such bound): the abstraction leaves the model's domain, and
+#: this invariant of it names how. (`is_value`: the model's requests are 1..requests;
+#: any operation is a request to the impl.)
+PBFT_BEYOND_BOUNDS: dict[str, str] = {"is_value": "type_ok"}
 
 #: Cases the impl cannot express, with the reason. The spec lets a replica's view-change
 #: timer expire at any time; the impl runs the timer only while a request waits at the
@@ -562,10 +552,10 @@ def pbft_case(written: Written, path: str) -> str:
     key = (entry["mbt::actionTaken"], entry["guard"])
     reason = attempt(driver, action)
     after = driver.state()
-    if key in PBFT_NOT_REFUSED:
+    if entry["guard"] in model_bounds(model):
         assert reason is None, f"{path}: {reason}"
-        assert violated(model, after) == [PBFT_NOT_REFUSED[key]], path
-        return f"not_refused: {PBFT_NOT_REFUSED[key]}"
+        assert violated(model, after) == [PBFT_BEYOND_BOUNDS[entry["guard"]]], path
+        return f"not_refused: {PBFT_BEYOND_BOUNDS[entry['guard']]}"
     taken = spec_path(model, before, after)
     assert taken is not None, f"{path}: the attempt left the spec"
     assert action not in taken, f"{path}: the impl took the rejected action"
@@ -594,13 +584,15 @@ def test_pbft_single_step_vectors_replay_through_the_runtime(vectors: dict[str, 
         == written.manifest["counts"]["valid"] + (written.manifest["counts"]["rejected"])
     )
     # every rejection the generator wrote is either declined as pinned, a model bound,
-    # or inexpressible: the table has no entry the vectors do not use
+    # or inexpressible: the tables have no entry the vectors do not use
     used = {
         (c["action"], c["guard"])
         for c in cases
         if not c["valid"] and c["path"] not in PBFT_INEXPRESSIBLE
     }
-    assert sorted(used) == sorted({*PBFT_REFUSALS, *PBFT_NOT_REFUSED})
+    bounds = model_bounds(written.model)
+    assert sorted(k for k in used if k[1] not in bounds) == sorted(PBFT_REFUSALS)
+    assert sorted({g for _, g in used if g in bounds}) == sorted(PBFT_BEYOND_BOUNDS)
 
 
 def test_pbft_multi_step_vectors_replay_through_the_runtime(vectors: dict[str, Written]) -> None:

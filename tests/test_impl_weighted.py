@@ -12,7 +12,7 @@ departing from the implementation at a pinned step.
 How a step is checked: the implementation's session is mapped to a spec state by its
 abstraction function (`abstract`: positions for agents, the spec's fractions for
 measured values, exact binary values for derived numbers), and
-`tests.spec_helpers.refined_step` finds the spec state it matches within the tolerance;
+`tests.harness.specs.refined_step` finds the spec state it matches within the tolerance;
 the spec's invariants are evaluated on that (exact) state, since float-derived numbers
 satisfy exact equalities only within the tolerance.
 
@@ -22,7 +22,6 @@ satisfy exact equalities only within the tolerance.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -40,78 +39,23 @@ from hypothesis.stateful import (
     rule,
 )
 
-from impl import api
 from impl import weighted as iw
 from impl.core import CollectingSink, Decide, Error, Ok, emit
+from impl.refinement.tolerance import TOLERANCE, approx, close, differences
+from impl.refinement.weighted import ADAPTER, abstract
 from model_check.engine import Options, check
 from model_check.itf import read_trace, write_trace
+from spec import registry
 from spec import weighted as w
 from spec.core import GuardError
+from tests.harness.profiles import machine_settings
+from tests.harness.specs import holds, model_bounds, refined_step, refused_by
+from tests.harness.weighted import REASONS, agent_id, event_of, floats, option_name, start
 from tests.mutants.weighted import MUTANTS, SECONDARY
-from tests.spec_helpers import MISFITS, refined_step
 
-THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 F = Fraction
 
-# --- translating between the spec and the implementation -------------------------------
-
-
-def agent_id(i: int) -> str:
-    return f"agent{i}"
-
-
-def option_name(k: int) -> str:
-    return f"option{k}"
-
-
-def floats(m: w.Metrics) -> dict[str, float]:
-    return {name: float(x) for name, x in zip(iw.Metrics._fields, m, strict=True)}
-
-
-def start(config: w.WeightedConfig) -> iw.WeightedSession:
-    """The implementation's session for a spec configuration."""
-    ids = [agent_id(i) for i in range(config.agents)]
-    result = api.start_weighted_consensus(
-        "proposal",
-        ids,
-        {
-            "session_id": "s",
-            "options": [option_name(k) for k in range(1, config.options + 1)],
-            "consensus_threshold": float(config.consensus_threshold),
-            "assessment_strategy": config.strategy,
-            "expertise": {
-                a: floats(w.PROFILES[p]) for a, p in zip(ids, config.profiles, strict=True)
-            },
-        },
-    )
-    assert isinstance(result, Ok)
-    return result.session
-
-
-def event_of(action: w.Action) -> tuple[str, dict[str, Any]]:
-    """The seed event (with the seed's field names) that a spec action stands for."""
-    if isinstance(action, w.VoteSubmission):
-        return "vote_submission", {
-            "agent_id": agent_id(action.agent),
-            "vote": option_name(action.vote),
-            "confidence": float(action.confidence),
-        }
-    if isinstance(action, w.ExpertiseAssessment):
-        return "expertise_assessment", {
-            "agent_id": agent_id(action.agent),
-            **floats(w.PROFILES[action.profile]),
-        }
-    if isinstance(action, w.PerformanceFeedback):
-        return "performance_feedback", {
-            "agent_id": agent_id(action.agent),
-            "correct": action.correct,
-        }
-    names = {
-        w.WeightUpdateRequest: "weight_update_request",
-        w.ConsensusCheck: "consensus_check",
-        w.VotingDeadline: "voting_deadline",
-    }
-    return names[type(action)], {}
+# --- translating the implementation's events for the spec -----------------------------
 
 
 def _spec_agent(value: object, n: int) -> int:
@@ -164,20 +108,6 @@ def spec_event(
     return event_type, out
 
 
-#: The implementation's names for the spec's guards, where they differ.
-REASONS: dict[str, tuple[str, ...]] = {
-    "unknown_profile": ("invalid_metrics",),
-    "malformed_event": MISFITS,
-}
-#: Guards of the model's bounds: events past them are outside what the model covers.
-BOUNDS = ("vote_bound", "assessment_bound", "feedback_bound")
-
-
-def abstract(s: iw.WeightedSession, config: w.WeightedConfig) -> w.WeightedState:
-    state: w.WeightedState = iw.abstract(s, config.assessments, config.feedbacks)
-    return state
-
-
 # --- the numbers ------------------------------------------------------------------------
 
 
@@ -190,7 +120,7 @@ def test_expertise_weights_agree_with_the_spec_on_the_feedback_grid() -> None:
             m = profile._replace(past_performance=F(k, 5))
             exact = w.expertise_weight(m)
             got = iw.expertise_weight(iw.Metrics(*(float(x) for x in m)))
-            assert iw.close(got, float(exact)), (m, got, exact)
+            assert close(got, float(exact)), (m, got, exact)
             seen += 1
     assert seen == 18
     # the average agent with past performance 1: raw exactly 0.6, the 1.5 branch
@@ -207,7 +137,7 @@ def test_expertise_weight_agrees_with_the_spec(values: tuple[Fraction, ...]) -> 
     got = iw.expertise_weight(iw.Metrics(*(float(x) for x in values)))
     raw = w.raw_score(w.Metrics(*values))
     if min(abs(raw - b) for b in (F(2, 5), F(3, 5), F(4, 5))) > F(1, 10**9):
-        assert iw.close(got, float(exact))
+        assert close(got, float(exact))
 
 
 weights = st.lists(st.integers(0, 300).map(lambda k: F(k, 100)), min_size=1, max_size=9)
@@ -222,25 +152,23 @@ def test_cap_weights_agrees_with_the_spec_water_fill(
     exact = w.cap_weights(tuple(values), share)
     got = iw.cap_weights([float(x) for x in values], float(share))
     assert len(got) == len(exact)
-    assert all(iw.close(g, float(e)) for g, e in zip(got, exact, strict=True)), (got, exact)
+    assert all(close(g, float(e)) for g, e in zip(got, exact, strict=True)), (got, exact)
 
 
 @given(weights)
 def test_distribution_statistics_agree_with_the_spec(values: list[Fraction]) -> None:
     as_floats = [float(x) for x in values]
-    assert iw.close(iw.gini(as_floats), float(w.gini(tuple(values))))
-    assert iw.close(
-        iw.max_individual_share(as_floats), float(w.max_individual_share(tuple(values)))
-    )
-    assert iw.close(iw.normalised_entropy(as_floats), float(w.normalised_entropy(tuple(values))))
+    assert close(iw.gini(as_floats), float(w.gini(tuple(values))))
+    assert close(iw.max_individual_share(as_floats), float(w.max_individual_share(tuple(values))))
+    assert close(iw.normalised_entropy(as_floats), float(w.normalised_entropy(tuple(values))))
 
 
 @given(st.lists(st.floats(0.1, 3.0), min_size=2, max_size=400))
 def test_cap_keeps_total_and_order_and_bounds_every_share(values: list[float]) -> None:
     capped = iw.cap_weights(values)
     total = math.fsum(values)
-    assert math.isclose(math.fsum(capped), total, rel_tol=1e-9)
-    assert max(capped) <= 0.5 * total * (1 + 1e-8)
+    assert close(math.fsum(capped), total)
+    assert max(capped) <= 0.5 * total * (1 + TOLERANCE)
     for i in range(min(len(values), 40)):
         for j in range(min(len(values), 40)):
             if values[i] <= values[j]:
@@ -434,13 +362,20 @@ def test_reasoning_is_kept_with_the_vote() -> None:
 def test_approx_and_differences() -> None:
     state = abstract(default(), w.WeightedConfig())
     model = w.Weighted(w.WeightedConfig())
-    assert iw.approx(state, model.initial()[0])
+    assert approx(state, model.initial()[0])
     moved = attrs.evolve(state, weighted_total=F(1))
-    assert iw.differences(moved, model.initial()[0]) == [
+    assert differences(moved, model.initial()[0]) == [
         ".weighted_total: Fraction(1, 1) != Fraction(0, 1)"
     ]
-    assert iw.approx(True, True) and not iw.approx(True, 1)
-    assert not iw.approx((1, 2), (1,))
+    assert approx(True, True) and not approx(True, 1)
+    assert not approx((1, 2), (1,))
+
+
+def test_the_registered_adapter_drives_the_api() -> None:
+    assert registry.adapter("weighted") is ADAPTER and ADAPTER.abstract is abstract
+    assert ADAPTER.start is not None
+    refused = ADAPTER.start({"proposal": "p", "participants": []})
+    assert isinstance(refused, Error) and refused.reason == "invalid_config"
 
 
 # --- conformance: the adversary's events, checked step by step -------------------------
@@ -475,9 +410,21 @@ class WeightedConformance(RuleBasedStateMachine):
         self.model = w.Weighted(config)
         self.session = start(config)
         self.shadow = self.model.initial()[0]
-        assert iw.approx(abstract(self.session, config), self.shadow)
+        assert approx(abstract(self.session, config), self.shadow)
 
     # -- the refinement check ---------------------------------------------------------
+
+    def handle(self, event_type: str, data: object) -> Ok[iw.WeightedSession] | Error:
+        """The event through the registered adapter (`impl.api.handle_event`)."""
+        assert ADAPTER.handle is not None
+        odd: Any = data  # the adversary's data need not be a mapping
+        result: Ok[iw.WeightedSession] | Error = ADAPTER.handle(self.session, event_type, odd)
+        return result
+
+    def is_open(self) -> bool:
+        """The session has not ended: the spec's guards that refuse every event once it
+        has (`spec.weighted.OPEN`) hold."""
+        return holds(self.model, self.shadow, w.ConsensusCheck(), *(g.name for g in w.OPEN))
 
     def deliver(self, event_type: str, data: object) -> None:
         before = self.session
@@ -486,16 +433,16 @@ class WeightedConformance(RuleBasedStateMachine):
         if reading is not None:
             try:
                 action = w.from_event(*reading)
-                self.model.guard(self.shadow, action)
-            except GuardError as err:
+                verdict = refused_by(self.model, self.shadow, action)
+            except GuardError as err:  # the event does not decode
                 verdict = err.guard
-            if verdict in BOUNDS or (
+            if verdict in model_bounds(self.model) or (
                 verdict is None and action not in self.model.candidates(self.shadow)
             ):
                 self.skipped += 1
                 return  # past the model's bounds or outside its domains (a confidence)
         self.sent.append((event_type, data))
-        result = iw.handle_weighted_event(before, event_type, data)  # type: ignore[arg-type]
+        result = self.handle(event_type, data)
         if isinstance(result, Error):
             assert self.session == before
             if reading is not None:
@@ -504,7 +451,7 @@ class WeightedConformance(RuleBasedStateMachine):
             return
         assert verdict is None, f"impl accepts {event_type} {data}, spec says {verdict}"
         after = abstract(result.session, self.config)
-        matched = refined_step(self.model, self.shadow, after, iw.approx, iw.differences)
+        matched = refined_step(self.model, self.shadow, after, approx, differences)
         self.session, self.shadow = result.session, matched
         emit(result.effects, CollectingSink())
 
@@ -517,14 +464,14 @@ class WeightedConformance(RuleBasedStateMachine):
     def implementation_keeps_the_cap(self) -> None:
         s = self.session
         if len(s.agents) > 1:
-            assert max(s.agent_weights) <= 0.5 * s.max_possible_weight * (1 + iw.TOLERANCE)
-        assert iw.close(s.weighted_total, iw.total_over(s.agent_weights, s.votes))
+            assert max(s.agent_weights) <= 0.5 * s.max_possible_weight * (1 + TOLERANCE)
+        assert close(s.weighted_total, iw.total_over(s.agent_weights, s.votes))
 
     # -- the adversary's rules --------------------------------------------------------
 
     agents = st.integers(0, 4).map(lambda i: agent_id(i) if i < 4 else "mallory")
 
-    @precondition(lambda self: not self.session.closed)
+    @precondition(is_open)
     @rule(agent=st.integers(0, 5), option=st.integers(1, 3), level=st.integers(0, 1))
     def vote_submission(self, agent: int, option: int, level: int) -> None:
         """A vote the model can express (an agent may still be an outsider, an option
@@ -546,12 +493,12 @@ class WeightedConformance(RuleBasedStateMachine):
             data["confidence"] = confidence
         self.deliver("vote_submission", data)
 
-    @precondition(lambda self: not self.session.closed)
+    @precondition(is_open)
     @rule()
     def weight_update_request(self) -> None:
         self.deliver("weight_update_request", {})
 
-    @precondition(lambda self: not self.session.closed)
+    @precondition(is_open)
     @rule(agent=agents, profile=st.integers(-1, 2))
     def expertise_assessment(self, agent: str, profile: int) -> None:
         metrics = floats(w.PROFILES[profile if profile >= 0 else 0])
@@ -559,17 +506,17 @@ class WeightedConformance(RuleBasedStateMachine):
             metrics["accuracy"] = 1.5
         self.deliver("expertise_assessment", {"agent_id": agent, **metrics})
 
-    @precondition(lambda self: not self.session.closed)
+    @precondition(is_open)
     @rule()
     def consensus_check(self) -> None:
         self.deliver("consensus_check", {})
 
-    @precondition(lambda self: len(self.sent) >= 8 and not self.session.closed)
+    @precondition(lambda self: len(self.sent) >= 8 and self.is_open())
     @rule()
     def voting_deadline(self) -> None:
         self.deliver("voting_deadline", {})
 
-    @precondition(lambda self: not self.session.closed)
+    @precondition(is_open)
     @rule(agent=agents, correct=st.sampled_from([True, False, "yes"]))
     def performance_feedback(self, agent: str, correct: object) -> None:
         self.deliver("performance_feedback", {"agent_id": agent, "correct": correct})
@@ -578,7 +525,7 @@ class WeightedConformance(RuleBasedStateMachine):
     def odd_event(self, name: str, data: object) -> None:
         self.deliver(name, data)
 
-    @precondition(lambda self: not self.session.closed)
+    @precondition(is_open)
     @rule(k=st.integers(0, 10_000))
     def enabled_event(self, k: int) -> None:
         """One of the events the spec enables now (the adversary lets the protocol on)."""
@@ -593,12 +540,7 @@ class WeightedConformance(RuleBasedStateMachine):
         self.deliver(*self.sent[k % len(self.sent)])
 
 
-WeightedConformance.TestCase.settings = settings(
-    max_examples=10_000 if THOROUGH else 120,
-    stateful_step_count=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+WeightedConformance.TestCase.settings = machine_settings(120, 25)
 TestWeightedConformance = WeightedConformance.TestCase
 
 
@@ -612,14 +554,14 @@ def run_trace(
     where it departs from `states` (refuses the event, or reaches another state), or
     None if it follows them all."""
     session = start(config)
-    if not iw.approx(abstract(session, config), states[0]):
+    if not approx(abstract(session, config), states[0]):
         return 0
     for k, (action, state) in enumerate(zip(actions, states[1:], strict=True), start=1):
         result = iw.handle_weighted_event(session, *event_of(action))
         if isinstance(result, Error):
             return k
         session = result.session
-        if not iw.approx(abstract(session, config), state):
+        if not approx(abstract(session, config), state):
             return k
     return None
 

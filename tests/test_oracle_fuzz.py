@@ -27,8 +27,9 @@ from model_check import cli, itf
 from model_check.conform import param_texts
 from model_check.engine import Options, simulate
 from model_check.itf import encode_trace
+from spec import registry
 
-PROTOCOLS = ("pbft", "weighted", "iterative")
+PROTOCOLS = registry.names()
 EXAMPLES = int(os.environ.get("COORDSPEC_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -39,7 +40,7 @@ FUZZ = settings(
 
 def _base(name: str) -> dict[str, Any]:
     """A trace of the protocol that conforms: a simulated witness at the default config."""
-    spec = cli.registered()[name]
+    spec = registry.specification(name)
     model = spec.model()
     result = simulate(model, 20, 30, 11, Options(progress=None))
     trace = max((t for _, t in result.witness_traces), key=len)

@@ -1,4 +1,4 @@
-"""The abstraction function of the PBFT implementation: runtime configuration -> spec state.
+"""The PBFT implementation's refinement of `spec.pbft`: runtime configuration -> spec state.
 
 Conformance is checked, not assumed: `abstract` maps a `Runtime` (every honest replica's
 session, the requests clients submitted, and every message an honest replica has sent,
@@ -36,7 +36,14 @@ the reply cache shows as executed already (a no-op).
 
 Requests' operations must be the spec's request values (ints 1..requests), each
 submitted by a different client (so the reply cache and the spec's "already executed"
-agree).
+agree). The spec's null request is the value `spec.pbft.NULL` (0); the implementation's
+is the digest `impl.auth.NULL_DIGEST`: two representations of one request, which
+`abstract` maps onto each other.
+
+`ADAPTER` has no `start` or `handle`: a PBFT session is one replica's, and its events
+are authenticated messages (MACs under the deployment's key), which a JSON session log
+cannot carry, so `conform --events` does not replay PBFT logs; the runtime and the
+driver of the tests take the spec's actions instead.
 """
 
 from __future__ import annotations
@@ -48,17 +55,18 @@ import attrs
 
 from impl.auth import NULL_DIGEST
 from impl.pbft import (
-    Checkpoint,
-    Commit,
-    NewView,
-    Prepare,
-    PrePrepare,
+    CheckpointMsg,
+    CommitMsg,
+    NewViewMsg,
+    PrepareMsg,
+    PrePrepareMsg,
     Snapshot,
-    ViewChange,
+    ViewChangeMsg,
     compute_o,
 )
 from impl.runtime import Runtime
 from spec import pbft as spec
+from spec.registry import Adapter
 
 #: The longest path of spec steps one impl step may take (see the module docstring).
 MAX_PATH = 8
@@ -104,22 +112,22 @@ def abstract(rt: Runtime, config: spec.PbftConfig) -> spec.PbftState:
     checkpoints, view_changes, new_views = set(), set(), set()
     for m in rt.sent:
         b = m.body
-        if isinstance(b, PrePrepare):
+        if isinstance(b, PrePrepareMsg):
             pre_prepares.add(spec.PrePrepareMsg(b.view, b.seq, _value(rt, b.digest)))
-        elif isinstance(b, Prepare):
+        elif isinstance(b, PrepareMsg):
             prepares.add(spec.PrepareMsg(b.view, b.seq, _value(rt, b.digest), b.replica))
-        elif isinstance(b, Commit):
+        elif isinstance(b, CommitMsg):
             commits.add(spec.CommitMsg(b.view, b.seq, _value(rt, b.digest), b.replica))
-        elif isinstance(b, Checkpoint):
+        elif isinstance(b, CheckpointMsg):
             assert isinstance(m.extra, Snapshot)
             state = _history(rt, m.extra.chain, m.extra.seq)
             checkpoints.add(spec.CheckpointMsg(b.seq, state, b.replica))
-        elif isinstance(b, ViewChange):
+        elif isinstance(b, ViewChangeMsg):
             snap = b.stable.snapshot
             certs = frozenset(
                 spec.Cert(pp.seq, _value(rt, pp.digest), pp.view)
                 for c in b.prepared
-                if isinstance(pp := c.pre_prepare.body, PrePrepare)
+                if isinstance(pp := c.pre_prepare.body, PrePrepareMsg)
             )
             view_changes.add(
                 spec.ViewChangeMsg(
@@ -127,7 +135,7 @@ def abstract(rt: Runtime, config: spec.PbftConfig) -> spec.PbftState:
                 )
             )
         else:
-            assert isinstance(b, NewView)
+            assert isinstance(b, NewViewMsg)
             proof, o = compute_o(b.view_changes)
             snap = proof.snapshot
             pairs = frozenset((seq, _value(rt, d)) for seq, d, _ in o)
@@ -202,3 +210,8 @@ def violated(model: spec.Pbft, state: spec.PbftState) -> list[str]:
 def names(actions: Iterable[Any]) -> list[str]:
     """Action names, for messages."""
     return [type(a).__name__ for a in actions]
+
+
+#: How the oracle drives the PBFT implementation: by the abstraction only (no session
+#: form; the module docstring says why).
+ADAPTER = Adapter(start=None, handle=None, abstract=abstract)

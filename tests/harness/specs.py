@@ -1,14 +1,13 @@
-"""Helpers the protocol tests share: verdicts by name, and replaying a trace."""
+"""Helpers for any protocol's tests: verdicts by name, replaying a trace, the refinement
+step of the implementation tests, and the guards a spec declares."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, settings
-
 from model_check.result import CheckResult, Trace
-from spec.core import Model
+from spec.core import GuardedModel, Model, declared_guards
 
 #: The implementation's names for the spec's `malformed_event` (data that does not fit the
 #: action's fields): a key the event does not have, or a required one that is absent
@@ -31,14 +30,24 @@ def replay(model: Model[Any, Any], trace: Trace) -> None:
         assert state == step.state
 
 
-def walk_settings(steps: int) -> settings:
-    """Settings of the random-schedule state machines: 25 walks of `steps` steps."""
-    return settings(
-        max_examples=25,
-        stateful_step_count=steps,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+def model_bounds(model: object) -> frozenset[str]:
+    """The names of the guards the spec declares as the model's bounds (`Guard.bound`):
+    what an implementation, which has no such bound, accepts."""
+    return frozenset(g.name for g in declared_guards(model) if g.bound)
+
+
+def refused_by(model: GuardedModel[Any, Any], state: Any, action: Any) -> str | None:
+    """The name of the first of the action's declared guards that is false in `state`
+    (the spec's refusal), or None when the spec enables it."""
+    failed = model.failed_guard(state, action)
+    return None if failed is None else failed.name
+
+
+def holds(model: GuardedModel[Any, Any], state: Any, action: Any, *names: str) -> bool:
+    """Whether the action's declared guards of these names all hold in `state`."""
+    found = [g for g in model.guards_of(action) if g.name in names]
+    assert sorted({g.name for g in found}) == sorted(set(names)), (names, found)
+    return all(g.holds(model, state, action) for g in found)
 
 
 def refined_step(
