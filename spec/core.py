@@ -751,16 +751,6 @@ class GuardedModel(Model[S, A]):
             raise GuardError(action_name(action), failed.name, failed.explain(self, state, action))
 
     def honest_actions(self, state: S) -> list[A]:
-        if not self.guards:  # TRANSITION: a model still raising from its own `guard`
-            result = []
-            for a in self.candidates(state):
-                try:
-                    self.guard(state, a)
-                except GuardError:
-                    continue
-                result.append(a)
-            self._listed = (state, result, {id(a) for a in result})
-            return result
         result = [a for a in self.candidates(state) if self.is_enabled(state, a)]
         # Kept with the actions themselves, so that their ids stay theirs.
         self._listed = (state, result, {id(a) for a in result})

@@ -55,7 +55,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
-from itertools import permutations
 from typing import NamedTuple, TypeVar
 
 import attrs
@@ -63,20 +62,23 @@ import attrs
 from spec.core import (
     Config,
     Eventually,
+    Guard,
     GuardedModel,
-    GuardError,
     Invariant,
+    Preset,
     Specification,
     Witness,
     action_name,
     action_names,
     decode_event,
     eventually,
+    guard,
     invariant,
     param,
     relabel,
     witness,
 )
+from spec.symmetry import Symmetry, agent_maps
 
 T = TypeVar("T")
 
@@ -273,6 +275,11 @@ def from_event(event_type: str, data: Mapping[str, object]) -> Action:
     return action
 
 
+def _subs(values: tuple[Submission | None, ...]) -> tuple[tuple[object, ...], ...]:
+    """Submissions as comparable tuples (an empty slot is `()`)."""
+    return tuple(() if v is None else tuple(v) for v in values)
+
+
 def composite(quality_score: Fraction, feedback: Fraction, confidence: Fraction) -> Fraction:
     """§3.4: "base_quality * 0.4 + feedback_score * 0.4 + confidence_score * 0.2"."""
     return (
@@ -280,10 +287,210 @@ def composite(quality_score: Fraction, feedback: Fraction, confidence: Fraction)
     )
 
 
+# --- guards: when an event is accepted ------------------------------------------------------
+#
+# The seed's `validate_proposal_submission` and `validate_feedback_submission` are
+# unspecified; these are the spec's rules (FINDINGS I1, I2, I6-I8), checked in this
+# order: the first that fails is the one a refusal names.
+
+
+@guard(
+    quote="seed §3.2: `termination_reason: :max_rounds | :convergence | :quality | "
+    ":consensus | nil`; silent on events after it is set: our decision, spec/FINDINGS.md I7",
+    reason="the session has terminated",
+)
+def after_termination(m: Iterative, s: IterativeState, a: Action) -> bool:
+    """The session has not terminated."""
+    return s.termination_reason is None
+
+
+def in_phase(expected: str, quote: str) -> Guard:
+    """The guard `wrong_phase`: the session is in phase `expected` (§3.2's
+    `current_phase`)."""
+
+    def holds(m: Iterative, s: IterativeState, a: Action) -> bool:
+        return s.current_phase == expected
+
+    def reason(m: Iterative, s: IterativeState, a: Action) -> str:
+        return f"{action_name(a)} needs {expected}, not {s.current_phase}"
+
+    return Guard("wrong_phase", quote, holds, reason)
+
+
+#: The seed's phases, which every `wrong_phase` guard checks.
+_PHASES = (
+    "seed §3.2: `current_phase: :proposal_collection | :feedback_collection | :analysis "
+    "| :transition`"
+)
+
+
+@guard(
+    "wrong_phase",
+    quote="seed: the phase leaves proposal_collection only by `transition_to_feedback_phase` "
+    "when all have submitted; feedback and transition close by event: our decision, "
+    "spec/FINDINGS.md I6",
+    reason="no transition out of {s.current_phase} by event",
+)
+def transition_phase(m: Iterative, s: IterativeState, a: PhaseTransition) -> bool:
+    """The session is in a phase that `phase_transition` closes."""
+    return s.current_phase in ("feedback_collection", "transition")
+
+
+@guard(
+    quote='seed: `validate_proposal_submission(agent_id, iterative_state)`, "Validate '
+    'submission timing and agent eligibility" (unspecified); spec/FINDINGS.md I1',
+    reason="agent {a.agent} does not participate",
+)
+def not_participant(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
+    """The proposer is a participant."""
+    return a.agent in m.participants
+
+
+def _outsider(m: Iterative, a: FeedbackSubmission) -> int | None:
+    """The first of the feedback's two agents that is not a participant, if any."""
+    for who in (a.from_agent, a.target_agent):
+        if who not in m.participants:
+            return who
+    return None
+
+
+@guard(
+    "not_participant",
+    quote="seed: `validate_feedback_submission(from_agent, target_agent, feedback, "
+    "iterative_state)` (unspecified); both ends are participants: spec/FINDINGS.md I1",
+    reason=lambda m, s, a: f"agent {_outsider(m, a)} does not participate",
+)
+def feedback_participants(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
+    """Both the scorer and the scored agent are participants."""
+    return _outsider(m, a) is None
+
+
+@guard(
+    quote="seed: `Map.put(iterative_state.round_proposals, agent_id, submission)` "
+    "replaces an earlier one; rejected instead: our decision, spec/FINDINGS.md I7",
+    reason="agent {a.agent} submitted this round",
+)
+def already_submitted(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
+    """The agent has not submitted this round."""
+    return s.round_proposals[a.agent] is None
+
+
+@guard(
+    quote="seed: `confidence = event_data[:confidence] || 0.5`, unchecked; our decision, "
+    "spec/FINDINGS.md I7",
+    reason="confidence {a.confidence!r}",
+)
+def confidence_out_of_range(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
+    """The confidence is a Fraction or an int in [0, 1]."""
+    return isinstance(a.confidence, Fraction | int) and 0 <= a.confidence <= 1
+
+
+@guard(
+    quote="seed §3.2: `proposal: term()`; the model's proposals are texts (their word "
+    "sets are compared, §3.4): our decision, spec/FINDINGS.md I7",
+    reason="a proposal is a text",
+)
+def malformed_proposal(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
+    """The proposal is a text."""
+    return isinstance(a.proposal, str)
+
+
+@guard(
+    quote='seed §3.4, `select_best_proposal`: "Feedback score (average of feedback from '
+    'other agents)"; rejected, not only left out: spec/FINDINGS.md I2',
+    reason="an agent may not score its own proposal",
+)
+def self_feedback(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
+    """The scorer is not the scored agent."""
+    return a.from_agent != a.target_agent
+
+
+@guard(
+    quote="seed §3.2, `feedback_data`: `quality_score: float(), # 0.0 to 1.0`",
+    reason="score {a.score!r}",
+)
+def score_out_of_range(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
+    """The score is a Fraction or an int in [0, 1]."""
+    return isinstance(a.score, Fraction | int) and 0 <= a.score <= 1
+
+
+@guard(
+    quote="seed: `Map.put(from_agent_feedback, target_agent, feedback)` replaces an "
+    "earlier one; rejected instead: our decision, spec/FINDINGS.md I7",
+    reason="this feedback was already given",
+)
+def already_given(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
+    """The scorer has not yet scored this target this round."""
+    return not any(f == a.from_agent and t == a.target_agent for f, t, _ in s.feedback_collection)
+
+
+@guard(
+    quote="seed silent (`handle_iterative_quality_assessment` is not given): one "
+    "assessment per round, our decision, spec/FINDINGS.md I8",
+    reason="this round is assessed",
+)
+def already_assessed(m: Iterative, s: IterativeState, a: QualityAssessment) -> bool:
+    """The round's proposals are not assessed yet."""
+    return s.quality_scores is None
+
+
+@guard(
+    quote="seed §3.4: `select_best_proposal` reads `Map.get(quality_scores, agent_id, "
+    "0.5)`; assessed first, so the default never applies: spec/FINDINGS.md I8",
+    reason="the round's quality is not assessed yet",
+)
+def assessed(m: Iterative, s: IterativeState, a: RoundCompletion) -> bool:
+    """The round's proposals are assessed."""
+    return s.quality_scores is not None
+
+
+@guard(
+    quote="seed §3.2: `early_termination_enabled: boolean()`",
+    reason="early termination is off",
+)
+def early_termination_enabled(m: Iterative, s: IterativeState, a: EarlyTermination) -> bool:
+    """Early termination is enabled."""
+    return s.early_termination_enabled
+
+
+#: The guards of each event, in the order they are checked.
+GUARDS: Mapping[type, tuple[Guard, ...]] = {
+    ProposalSubmission: (
+        after_termination,
+        not_participant,
+        in_phase(
+            "proposal_collection",
+            'seed: `validate_proposal_submission`, "Validate submission timing"; ' + _PHASES,
+        ),
+        already_submitted,
+        confidence_out_of_range,
+        malformed_proposal,
+    ),
+    FeedbackSubmission: (
+        after_termination,
+        feedback_participants,
+        in_phase("feedback_collection", _PHASES),
+        self_feedback,
+        score_out_of_range,
+        already_given,
+    ),
+    QualityAssessment: (after_termination, in_phase("analysis", _PHASES), already_assessed),
+    RoundCompletion: (after_termination, in_phase("analysis", _PHASES), assessed),
+    ConvergenceCheck: (after_termination, in_phase("transition", _PHASES)),
+    PhaseTransition: (after_termination, transition_phase),
+    EarlyTermination: (
+        after_termination,
+        in_phase("transition", _PHASES),
+        early_termination_enabled,
+    ),
+}
+
+
 class Iterative(GuardedModel[IterativeState, Action]):
     """Iterative refinement over one configuration: see the module docstring."""
 
     symmetry_default = True
+    guards = GUARDS
 
     def __init__(self, config: IterativeConfig) -> None:
         self.config = config
@@ -295,7 +502,7 @@ class Iterative(GuardedModel[IterativeState, Action]):
         )
         self.scores = (Fraction(1), Fraction(0), Fraction(1, 2))[: config.feedback_levels]
         self.similarity = METHODS[config.method]
-        self._symmetries = [tuple(p) for p in permutations(self.participants)]
+        self.symmetry = self.declared_symmetry()
 
     # -- derived values ----------------------------------------------------------------
 
@@ -358,61 +565,6 @@ class Iterative(GuardedModel[IterativeState, Action]):
     def all_submitted(self, s: IterativeState) -> bool:
         """Every participant has submitted this round."""
         return all(sub is not None for sub in s.round_proposals)
-
-    # -- guards ------------------------------------------------------------------------
-
-    def guard(self, s: IterativeState, a: Action) -> None:
-        """Raise `GuardError` with the named reason the event is rejected for."""
-        name = action_name(a)
-        if s.termination_reason is not None:
-            raise GuardError(name, "after_termination", "the session has terminated")
-
-        def phase(expected: str) -> None:
-            if s.current_phase != expected:
-                raise GuardError(
-                    name, "wrong_phase", f"{name} needs {expected}, not {s.current_phase}"
-                )
-
-        if isinstance(a, ProposalSubmission):
-            if a.agent not in self.participants:
-                raise GuardError(name, "not_participant", f"agent {a.agent} does not participate")
-            phase("proposal_collection")
-            if s.round_proposals[a.agent] is not None:
-                raise GuardError(name, "already_submitted", f"agent {a.agent} submitted this round")
-            if not isinstance(a.confidence, Fraction | int) or not 0 <= a.confidence <= 1:
-                raise GuardError(name, "confidence_out_of_range", f"confidence {a.confidence!r}")
-            if not isinstance(a.proposal, str):
-                raise GuardError(name, "malformed_proposal", "a proposal is a text")
-        elif isinstance(a, FeedbackSubmission):
-            for who in (a.from_agent, a.target_agent):
-                if who not in self.participants:
-                    raise GuardError(name, "not_participant", f"agent {who} does not participate")
-            phase("feedback_collection")
-            if a.from_agent == a.target_agent:
-                raise GuardError(name, "self_feedback", "an agent may not score its own proposal")
-            if not isinstance(a.score, Fraction | int) or not 0 <= a.score <= 1:
-                raise GuardError(name, "score_out_of_range", f"score {a.score!r}")
-            if any(f == a.from_agent and t == a.target_agent for f, t, _ in s.feedback_collection):
-                raise GuardError(name, "already_given", "this feedback was already given")
-        elif isinstance(a, QualityAssessment):
-            phase("analysis")
-            if s.quality_scores is not None:
-                raise GuardError(name, "already_assessed", "this round is assessed")
-        elif isinstance(a, RoundCompletion):
-            phase("analysis")
-            if s.quality_scores is None:
-                raise GuardError(name, "assessed", "the round's quality is not assessed yet")
-        elif isinstance(a, ConvergenceCheck):
-            phase("transition")
-        elif isinstance(a, PhaseTransition):
-            if s.current_phase not in ("feedback_collection", "transition"):
-                raise GuardError(
-                    name, "wrong_phase", f"no transition out of {s.current_phase} by event"
-                )
-        elif isinstance(a, EarlyTermination):
-            phase("transition")
-            if not s.early_termination_enabled:
-                raise GuardError(name, "early_termination_enabled", "early termination is off")
 
     # -- the contract ---------------------------------------------------------------------
 
@@ -576,19 +728,29 @@ class Iterative(GuardedModel[IterativeState, Action]):
     @staticmethod
     def order_key(s: IterativeState) -> tuple[object, ...]:
         """A total order on the fields a permutation moves."""
-
-        def subs(values: tuple[Submission | None, ...]) -> tuple[object, ...]:
-            return tuple(() if v is None else tuple(v) for v in values)
-
         return (
-            subs(s.round_proposals),
+            _subs(s.round_proposals),
             sorted(s.feedback_collection),
             s.quality_scores or (),
             tuple(
-                (subs(r.proposals), r.selected_agent, r.feedback_summary)
+                (_subs(r.proposals), r.selected_agent, r.feedback_summary)
                 for r in s.proposals_history
             ),
         )
+
+    def renamings(self) -> tuple[tuple[int, ...], ...]:
+        """Every permutation of the participants, the identity first."""
+        return agent_maps(len(self.participants), self.participants)
+
+    def declared_symmetry(self) -> Symmetry[IterativeState, tuple[int, ...]]:
+        """`renamings` acting by `permute`, ordered by `order_key`; an image whose
+        round proposals (the key's first entry) are already greater than the best's is
+        dropped unbuilt."""
+
+        def proposals_first(s: IterativeState, p: tuple[int, ...]) -> tuple[object, ...]:
+            return (relabel(_subs(s.round_proposals), p),)
+
+        return Symmetry(self.renamings(), self.permute, self.order_key, proposals_first, 1)
 
     def canonical(self, state: IterativeState) -> IterativeState:
         """The least image of the state under the permutations of participants.
@@ -603,22 +765,7 @@ class Iterative(GuardedModel[IterativeState, Action]):
         (A tie-break by id alone is not: the images of one state would select different
         texts, and the reduced search would miss reachable states.)
         """
-        best, best_key = state, self.order_key(state)
-        first = best_key[0]
-        assert isinstance(first, tuple)
-        for p in self._symmetries[1:]:
-            # The key starts with this round's proposals: an image already greater there
-            # is dropped before it is built.
-            moved = list(first)
-            for i, sub in enumerate(first):
-                moved[p[i]] = sub
-            if tuple(moved) > first:
-                continue
-            image = self.permute(state, p)
-            key = self.order_key(image)
-            if key < best_key:
-                best, best_key = image, key
-        return best
+        return self.symmetry.representative(state)
 
     # -- properties -----------------------------------------------------------------------
 
@@ -742,9 +889,41 @@ class Iterative(GuardedModel[IterativeState, Action]):
         return [terminates]
 
 
+#: The named configurations (`coordspec check iterative --preset NAME`). The default
+#: decides every property, `terminates` included, so no separate liveness bound.
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "default",
+        "3 agents, 2 rounds, 2 texts: every property decided (convergence before "
+        "max_rounds needs 3 rounds: see converged_early)",
+    ),
+    Preset(
+        "converged_early",
+        "2 agents, 3 rounds, 2 texts: a session also ends by convergence before "
+        "max_rounds (the witness converged_early)",
+        {"agents": "2", "max_rounds": "3", "texts": "2"},
+    ),
+    Preset(
+        "i3_symmetry_classes",
+        "FINDINGS I3: 3 agents, 1 round, where the reduced run visits exactly the 418 "
+        "symmetry classes of the 2,059 reachable states (up to the selected_agent of a "
+        "tie between identical submissions)",
+        {"max_rounds": "1"},
+    ),
+    Preset(
+        "small",
+        "2 agents, 1 round, 1 text: every witness reached in a few hundred states, for "
+        "quick conformance runs",
+        {"agents": "2", "max_rounds": "1", "texts": "1"},
+    ),
+)
+
 SPEC = Specification(
     name="iterative",
     summary="iterative proposal refinement with Jaccard convergence (seed Part 3)",
     config_type=IterativeConfig,
     build=Iterative,
+    events=EVENTS,
+    decode=from_event,
+    presets=PRESETS,
 )

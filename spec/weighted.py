@@ -63,7 +63,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
-from itertools import permutations
+from itertools import permutations, product
 from typing import NamedTuple, TypeVar
 
 import attrs
@@ -72,22 +72,27 @@ from spec.core import (
     Config,
     ConfigError,
     Eventually,
+    Guard,
     GuardedModel,
-    GuardError,
     Invariant,
+    Preset,
     Specification,
     Witness,
-    action_name,
     action_names,
     decode_event,
     eventually,
+    guard,
     invariant,
     param,
     relabel,
     witness,
 )
+from spec.symmetry import Symmetry, agent_maps
 
 T = TypeVar("T")
+
+#: A renaming: agent i becomes agents[i], option o becomes options[o].
+Renaming = tuple[tuple[int, ...], tuple[int, ...]]
 
 #: Irrational results (x^0.7, logarithms) are rounded toward zero to this many parts.
 PRECISION = 10**9
@@ -398,8 +403,128 @@ def from_event(event_type: str, data: Mapping[str, object]) -> Action:
     return action
 
 
+# --- guards: when an event is accepted ------------------------------------------------------
+#
+# The seed's vote handler validates nothing (`agent_weight = Map.get(weighted_state.
+# agent_weights, agent_id, 1.0)`, `confidence = event_data[:confidence] || 1.0`); these
+# are the spec's rules (FINDINGS W7), checked in this order, and the model's bounds.
+
+
+@guard(
+    quote='seed §2.1: "Early Consensus Detection: Stop voting when threshold reached"',
+    reason="the session has ended",
+)
+def after_decision(m: Weighted, s: WeightedState, a: Action) -> bool:
+    """The session has not ended with a decision."""
+    return not (s.closed and s.consensus_reached)
+
+
+@guard(
+    quote='seed §2.2: "voting_deadline: DateTime.t(), # When voting closes"',
+    reason="the session has ended",
+)
+def after_deadline(m: Weighted, s: WeightedState, a: Action) -> bool:
+    """The session has not ended at the deadline."""
+    return not (s.closed and not s.consensus_reached)
+
+
+@guard(
+    quote="seed silent: its handler takes any agent_id, `Map.get(weighted_state."
+    "agent_weights, agent_id, 1.0)`; our decision, spec/FINDINGS.md W7",
+    reason="agent {a.agent} does not participate",
+)
+def not_participant(
+    m: Weighted, s: WeightedState, a: VoteSubmission | ExpertiseAssessment | PerformanceFeedback
+) -> bool:
+    """The agent is a participant (an int, not a bool, in 0..agents-1)."""
+    return isinstance(a.agent, int) and not isinstance(a.agent, bool) and a.agent in m.agents
+
+
+@guard(
+    quote="seed silent: `vote: term()`, any value; our decision, spec/FINDINGS.md W7",
+    reason="option {a.vote!r} is not listed",
+)
+def unknown_option(m: Weighted, s: WeightedState, a: VoteSubmission) -> bool:
+    """The vote names a listed option."""
+    return a.vote in s.options
+
+
+@guard(
+    quote="seed: `confidence = event_data[:confidence] || 1.0`, unchecked; our decision, "
+    "spec/FINDINGS.md W7",
+    reason="confidence {a.confidence!r}",
+)
+def confidence_out_of_range(m: Weighted, s: WeightedState, a: VoteSubmission) -> bool:
+    """The confidence is a Fraction or an int (not a bool) in [0, 1]."""
+    c = a.confidence
+    return not isinstance(c, bool) and isinstance(c, Fraction | int) and 0 <= c <= 1
+
+
+@guard(
+    quote="the model's bound max_votes (the seed bounds no re-votes)",
+    reason="the model's bound on votes is reached",
+    bound=True,
+)
+def vote_bound(m: Weighted, s: WeightedState, a: VoteSubmission) -> bool:
+    """The agent has votes left under `max_votes`."""
+    return s.votes_cast[a.agent] < m.config.max_votes
+
+
+@guard(
+    quote="seed silent: `expertise_metric` is any measurement; the model's metric "
+    "profiles (PROFILES) are what an assessment may report",
+    reason="no metric profile {a.profile!r}",
+)
+def unknown_profile(m: Weighted, s: WeightedState, a: ExpertiseAssessment) -> bool:
+    """The assessment names one of the metric profiles."""
+    return isinstance(a.profile, int) and a.profile in range(len(PROFILES))
+
+
+@guard(
+    quote="the model's bound assessments (the seed bounds none)",
+    reason="the model's bound is reached",
+    bound=True,
+)
+def assessment_bound(m: Weighted, s: WeightedState, a: ExpertiseAssessment) -> bool:
+    """Assessments are left under the model's bound."""
+    return s.assessments_left > 0
+
+
+@guard(
+    quote="the model's bound feedbacks (the seed bounds none)",
+    reason="the model's bound is reached",
+    bound=True,
+)
+def feedback_bound(m: Weighted, s: WeightedState, a: PerformanceFeedback) -> bool:
+    """Feedbacks are left under the model's bound."""
+    return s.feedbacks_left > 0
+
+
+#: Every event is refused once the session has ended (the first two guards).
+OPEN = (after_decision, after_deadline)
+
+#: The guards of each event, in the order they are checked: the first that fails is
+#: the one a refusal names.
+GUARDS: Mapping[type, tuple[Guard, ...]] = {
+    VoteSubmission: (
+        *OPEN,
+        not_participant,
+        unknown_option,
+        confidence_out_of_range,
+        vote_bound,
+    ),
+    WeightUpdateRequest: OPEN,
+    ExpertiseAssessment: (*OPEN, not_participant, unknown_profile, assessment_bound),
+    ConsensusCheck: OPEN,
+    VotingDeadline: OPEN,
+    PerformanceFeedback: (*OPEN, not_participant, feedback_bound),
+}
+
+
 class Weighted(GuardedModel[WeightedState, Action]):
     """Weighted voting over one configuration: see the module docstring."""
+
+    guards = GUARDS
 
     def __init__(self, config: WeightedConfig) -> None:
         self.config = config
@@ -408,7 +533,7 @@ class Weighted(GuardedModel[WeightedState, Action]):
             Fraction(k, config.confidence_levels) for k in range(1, config.confidence_levels + 1)
         )
         self._tally_of: tuple[WeightedState | None, dict[int, Fraction]] = (None, {})
-        self._symmetries = self.symmetries()
+        self.symmetry = self.declared_symmetry()
 
     # -- derived values ----------------------------------------------------------------
 
@@ -473,37 +598,6 @@ class Weighted(GuardedModel[WeightedState, Action]):
         if closing:
             return attrs.evolve(s, final_decision=NO_CONSENSUS, closed=True)
         return s
-
-    # -- guards -------------------------------------------------------------------------
-
-    def guard(self, s: WeightedState, a: Action) -> None:
-        """Raise `GuardError` with the named reason the action is rejected for."""
-        name = action_name(a)
-        if s.closed:
-            reason = "after_decision" if s.consensus_reached else "after_deadline"
-            raise GuardError(name, reason, "the session has ended")
-        if isinstance(a, VoteSubmission | ExpertiseAssessment | PerformanceFeedback) and (
-            not isinstance(a.agent, int) or isinstance(a.agent, bool) or a.agent not in self.agents
-        ):
-            raise GuardError(name, "not_participant", f"agent {a.agent} does not participate")
-        if isinstance(a, VoteSubmission):
-            if a.vote not in s.options:
-                raise GuardError(name, "unknown_option", f"option {a.vote!r} is not listed")
-            if (
-                isinstance(a.confidence, bool)
-                or not isinstance(a.confidence, Fraction | int)
-                or not 0 <= a.confidence <= 1
-            ):
-                raise GuardError(name, "confidence_out_of_range", f"confidence {a.confidence!r}")
-            if s.votes_cast[a.agent] >= self.config.max_votes:
-                raise GuardError(name, "vote_bound", "the model's bound on votes is reached")
-        if isinstance(a, ExpertiseAssessment):
-            if not isinstance(a.profile, int) or a.profile not in range(len(PROFILES)):
-                raise GuardError(name, "unknown_profile", f"no metric profile {a.profile!r}")
-            if s.assessments_left <= 0:
-                raise GuardError(name, "assessment_bound", "the model's bound is reached")
-        if isinstance(a, PerformanceFeedback) and s.feedbacks_left <= 0:
-            raise GuardError(name, "feedback_bound", "the model's bound is reached")
 
     # -- the contract ---------------------------------------------------------------------
 
@@ -614,25 +708,37 @@ class Weighted(GuardedModel[WeightedState, Action]):
     #: 56,368, every verdict the same, about 3x faster: on by default.
     symmetry_default = True
 
-    def symmetries(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-        """(agent map, option map) pairs: agents with one initial profile play identical
-        roles, and so do the options (option o is renamed omap[o]; 0 is unused)."""
+    def symmetries(self) -> tuple[Renaming, ...]:
+        """(agent map, option map) pairs, the identity first: agents with one initial
+        profile play identical roles, and so do the options (option o is renamed
+        omap[o]; 0 is unused)."""
+        n = self.config.agents
         groups: dict[int, list[int]] = {}
         for i, p in enumerate(self.config.profiles):
             groups.setdefault(p, []).append(i)
-        agent_maps: list[list[int]] = [list(range(self.config.agents))]
-        for members in groups.values():
-            extended = []
-            for amap in agent_maps:
-                for image in permutations(members):
-                    new = list(amap)
-                    for src, dst in zip(members, image, strict=True):
-                        new[src] = dst
-                    extended.append(new)
-            agent_maps = extended
+        agent_group = []
+        for parts in product(*(agent_maps(n, members) for members in groups.values())):
+            mapping = list(range(n))
+            for part, members in zip(parts, groups.values(), strict=True):
+                for i in members:
+                    mapping[i] = part[i]
+            agent_group.append(tuple(mapping))
         options = range(1, self.config.options + 1)
         option_maps = [(0, *image) for image in permutations(options)]
-        return [(tuple(a), o) for a in agent_maps for o in option_maps]
+        return tuple((a, o) for a in agent_group for o in option_maps)
+
+    def declared_symmetry(self) -> Symmetry[WeightedState, Renaming]:
+        """`symmetries` acting by `permute`, ordered by `order_key`; an image whose
+        permuted uncapped weights (the key's first entry) are already greater than the
+        best's is dropped unbuilt."""
+
+        def act(s: WeightedState, p: Renaming) -> WeightedState:
+            return self.permute(s, *p)
+
+        def weights_first(s: WeightedState, p: Renaming) -> tuple[object, ...]:
+            return (relabel(s.uncapped_weights, p[0]),)
+
+        return Symmetry(self.symmetries(), act, self.order_key, weights_first, 1)
 
     def permute(self, s: WeightedState, a: tuple[int, ...], o: tuple[int, ...]) -> WeightedState:
         """The state with agent i renamed a[i] and option x renamed o[x]."""
@@ -674,23 +780,8 @@ class Weighted(GuardedModel[WeightedState, Action]):
         )
 
     def canonical(self, state: WeightedState) -> WeightedState:
-        """The least image of the state (by `order_key`) under `symmetries`.
-
-        The images' keys are compared first (they start with the weights, which most
-        images already differ in); only the least image is built as a state.
-        """
-        best, best_key = self._symmetries[0], self.order_key(state)
-        weights = state.uncapped_weights
-        for a, o in self._symmetries[1:]:
-            moved = [weights[0]] * len(weights)
-            for i, w in enumerate(weights):
-                moved[a[i]] = w
-            if tuple(moved) > best_key[0]:  # type: ignore[operator]
-                continue
-            key = self.order_key(self.permute(state, a, o))
-            if key < best_key:
-                best, best_key = (a, o), key
-        return state if best is self._symmetries[0] else self.permute(state, *best)
+        """The least image of the state (by `order_key`) under `symmetries`."""
+        return self.symmetry.representative(state)
 
     def terminal_ok(self, state: WeightedState) -> bool:
         """A closed session is a proper end."""
@@ -843,9 +934,36 @@ class Weighted(GuardedModel[WeightedState, Action]):
         return [session_ends]
 
 
+#: The named configurations (`coordspec check weighted --preset NAME`). The default
+#: decides every property, `session_ends` included, so no separate liveness bound; the
+#: Z3 theorems (proofs/weights.py) are over symbolic weights of up to 10 agents, beyond
+#: any configuration the checker enumerates, so no proof bound either.
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "default",
+        "3 agents (an expert and two average), 2 options, 2 confidences, one re-vote, "
+        "one assessment: every property decided",
+    ),
+    Preset(
+        "w2_low_threshold",
+        "FINDINGS W2: at threshold 2/5 a weight update lifts two options over the bar "
+        "at once; no check decides and the deadline says no_consensus",
+        {"consensus_threshold": "2/5", "profiles": "1,1,1"},
+    ),
+    Preset(
+        "small",
+        "2 agents (an expert and an average one), one vote each: every witness reached in "
+        "a few hundred states, for quick conformance runs",
+        {"agents": "2", "profiles": "2,1", "max_votes": "1"},
+    ),
+)
+
 SPEC = Specification(
     name="weighted",
     summary="expertise-weighted voting with a 50% fairness cap (seed Part 2)",
     config_type=WeightedConfig,
     build=Weighted,
+    events=EVENTS,
+    decode=from_event,
+    presets=PRESETS,
 )

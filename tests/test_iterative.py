@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -16,7 +16,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from model_check.engine import Options, check
 from model_check.result import CheckResult
 from spec import iterative as it
-from spec.core import ConfigError, GuardError, action_name, make_config
+from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
+from tests.harness.profiles import walk_settings
+from tests.harness.specs import replay, statuses
 from tests.mutants.iterative import (
     ASSUMPTIONS,
     MUTANTS,
@@ -24,8 +26,8 @@ from tests.mutants.iterative import (
     Mutant,
     NoMaxRounds,
     SeedAllSubmitted,
+    SelfFeedbackCounted,
 )
-from tests.spec_helpers import replay, statuses, walk_settings
 
 A, THE, CUT, LONG = it.TEXTS  # "plan a budget", "plan the budget", ...
 ONE, HALF, ZERO = Fraction(1), Fraction(1, 2), Fraction(0)
@@ -142,9 +144,12 @@ def blank(s: it.IterativeState) -> it.IterativeState:
 def test_permutation_is_an_automorphism() -> None:
     """Renaming participants commutes with `step` (up to the id that decides between two
     identical submissions), keeps every property and has one canonical form."""
-    model = it.Iterative(config(agents=3, max_rounds=1))
+    model = cast(it.Iterative, it.SPEC.model(it.SPEC.preset("i3_symmetry_classes").params))
+    assert model.config == config(agents=3, max_rounds=1)
     states = reachable(model)
     assert len(states) == 2059
+    assert check(model, Options()).distinct_states == 418  # FINDINGS I3: one per class
+    assert len({blank(model.canonical(s)) for s in states}) == 418  # up to `selected_agent`
     properties = [
         *(i.holds for i in model.invariants()),
         *(w.reached for w in model.witnesses()),
@@ -154,7 +159,9 @@ def test_permutation_is_an_automorphism() -> None:
     for state in states:
         successors = [model.step(state, a) for a in model.honest_actions(state)]
         verdicts = [holds(state) for holds in properties]
-        for p in model._symmetries:
+        least = min((model.permute(state, p) for p in model.symmetry.group), key=model.order_key)
+        assert model.canonical(state) == least
+        for p in model.symmetry.group:
             image = model.permute(state, p)
             assert model.canonical(image) == model.canonical(state)
             assert [holds(image) for holds in properties] == verdicts
@@ -210,7 +217,8 @@ def test_witness_traces_replay(values: dict[str, int], lengths: dict[str, int]) 
 
 
 def test_witness_converged_early_is_a_real_convergence() -> None:
-    model = it.Iterative(config(agents=2, max_rounds=3, texts=2))
+    model = cast(it.Iterative, it.SPEC.model(it.SPEC.preset("converged_early").params))
+    assert model.config == config(agents=2, max_rounds=3, texts=2)
     result = check(model, Options())
     trace = dict(result.witness_traces)["converged_early"]
     final = trace.steps[-1].state
@@ -286,6 +294,61 @@ def test_seed_all_submitted_moves_on_without_a_participant() -> None:
     with pytest.raises(GuardError) as caught:  # the spec rejects the outsider
         run(it.Iterative(model.config), it.ProposalSubmission(2, A, ONE))
     assert caught.value.guard == "not_participant"
+
+
+def test_seed_all_submitted_checks_only_phase_and_duplicates_of_outsiders() -> None:
+    """I1's validation, as the mutant's guard table declares it: an outsider's proposal
+    is refused only out of phase (terminated too) and as a second one; a participant's
+    passes every guard of the spec."""
+    model = SeedAllSubmitted(config(agents=2, outsiders=1, max_rounds=1, texts=1))
+    once = run(model, it.ProposalSubmission(2, A, ONE))
+    refusals = [
+        (once, it.ProposalSubmission(2, A, ONE), "already_submitted", "a second one"),
+        (once, it.ProposalSubmission(0, A, Fraction(2)), "confidence_out_of_range", None),
+        (once, it.ProposalSubmission(3, A, ONE), "not_participant", None),
+    ]
+    full = run(model, it.ProposalSubmission(0, A, ONE), it.ProposalSubmission(2, A, ONE))
+    refusals.append((full, it.ProposalSubmission(2, A, ONE), "wrong_phase", "not collecting"))
+    ended = attrs.evolve(once, termination_reason="max_rounds")
+    refusals.append((ended, it.ProposalSubmission(2, A, ONE), "wrong_phase", "not collecting"))
+    refusals.append((ended, it.ProposalSubmission(0, A, ONE), "after_termination", None))
+    for state, action, guard, reason in refusals:
+        with pytest.raises(GuardError) as caught:
+            model.step(state, action)
+        assert caught.value.guard == guard
+        assert reason is None or caught.value.reason == reason
+    # an outsider's odd confidence passes: the seed checks nothing else
+    assert model.step(run(model), it.ProposalSubmission(2, A, Fraction(2))).round_proposals[2]
+
+
+def test_self_feedback_counted_skips_the_later_guards() -> None:
+    """I2's mutant accepts a self-feedback outright: neither its score's range nor a
+    repeat is checked, as before the guards were a table; others' feedback still is."""
+    model = SelfFeedbackCounted(config(agents=2, max_rounds=1, texts=1))
+    state = run(model, *propose(A, A), it.FeedbackSubmission(0, 0, ONE))
+    again = model.step(state, it.FeedbackSubmission(0, 0, Fraction(2)))
+    assert (0, 0, Fraction(2)) in again.feedback_collection
+    assert model.step(state, it.FeedbackSubmission(0, 0, ONE)) == state
+    with pytest.raises(GuardError) as caught:
+        model.step(state, it.FeedbackSubmission(0, 1, Fraction(2)))
+    assert caught.value.guard == "score_out_of_range"
+
+
+def test_presets() -> None:
+    """The default preset is the defaults; the others are the configurations they name."""
+    names = [p.name for p in it.SPEC.all_presets()]
+    assert names == ["default", "converged_early", "i3_symmetry_classes"]
+    assert it.SPEC.preset("default").params == {}
+    for preset in it.SPEC.all_presets():
+        assert isinstance(it.SPEC.model(preset.params), it.Iterative)
+    assert (it.SPEC.events, it.SPEC.decode) == (it.EVENTS, it.from_event)
+
+
+def test_guard_table() -> None:
+    """Every action class has its guards, `after_termination` first; none is a bound."""
+    assert set(it.GUARDS) == set(it.EVENTS.values())
+    assert all(g[0] is it.after_termination for g in it.GUARDS.values())
+    assert not any(g.bound for g in declared_guards(it.Iterative(config())))
 
 
 def test_no_max_rounds_runs_forever() -> None:

@@ -18,10 +18,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from model_check.engine import Options, check
 from model_check.result import CheckResult
 from spec import weighted as w
-from spec.core import ConfigError, GuardError, action_name, make_config
+from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
+from tests.harness.profiles import walk_settings
+from tests.harness.specs import replay, statuses
 from tests.mutants.pbft import Mutant
 from tests.mutants.weighted import MUTANTS, SECONDARY
-from tests.spec_helpers import replay, statuses, walk_settings
 
 F = Fraction
 EXPERT, AVERAGE, NOVICE = w.PROFILES[2], w.PROFILES[1], w.PROFILES[0]
@@ -408,7 +409,8 @@ def test_performance_feedback_moves_past_performance() -> None:
 def test_two_options_reaching_a_low_threshold_is_no_consensus() -> None:
     """Threshold 2/5: a weight update lets both options reach it at once; no check
     decides, and the deadline says `no_consensus`."""
-    model = w.Weighted(w.WeightedConfig(consensus_threshold=F(2, 5), profiles=(1, 1, 1)))
+    model = cast(w.Weighted, w.SPEC.model(w.SPEC.preset("w2_low_threshold").params))
+    assert model.config == w.WeightedConfig(consensus_threshold=F(2, 5), profiles=(1, 1, 1))
     state = run(
         model,
         w.VoteSubmission(0, 1, F(1)),
@@ -421,6 +423,23 @@ def test_two_options_reaching_a_low_threshold_is_no_consensus() -> None:
     closed = model.step(state, w.VotingDeadline())
     assert closed.final_decision == w.NO_CONSENSUS and not closed.consensus_reached
     assert all(i.holds(closed) for i in model.invariants())
+
+
+def test_presets() -> None:
+    """The default preset is the defaults; every preset is a valid configuration."""
+    assert [p.name for p in w.SPEC.all_presets()] == ["default", "w2_low_threshold"]
+    assert w.SPEC.preset("default").params == {}
+    for preset in w.SPEC.all_presets():
+        assert isinstance(w.SPEC.model(preset.params), w.Weighted)
+    assert (w.SPEC.events, w.SPEC.decode) == (w.EVENTS, w.from_event)
+
+
+def test_guard_table() -> None:
+    """Every action class has its guards; the model's bounds are marked as such."""
+    assert set(w.GUARDS) == set(w.EVENTS.values())
+    assert all(g[:2] == w.OPEN for g in w.GUARDS.values())
+    bounds = {g.name for g in declared_guards(default_model()) if g.bound}
+    assert bounds == {"vote_bound", "assessment_bound", "feedback_bound"}
 
 
 def decided_state() -> tuple[w.Weighted, w.WeightedState]:
@@ -565,6 +584,10 @@ def test_permutation_is_an_automorphism() -> None:
     model = default_model()
     assert model.symmetries()[0] == ((0, 1, 2), (0, 1, 2))
     for state in sample_states(model):
+        least = min(
+            (model.permute(state, a, o) for a, o in model.symmetries()), key=model.order_key
+        )
+        assert model.canonical(state) == least
         for a, o in model.symmetries():
             image = model.permute(state, a, o)
             assert model.canonical(image) == model.canonical(state)
@@ -585,7 +608,7 @@ def test_symmetries_of_other_profiles() -> None:
     agent_maps = {a for a, _ in model.symmetries()}
     assert len(model.symmetries()) == 6 * 6 and all(a[1] == 1 for a in agent_maps)
     lone = w.Weighted(w.WeightedConfig(options=1, profiles=(0, 1, 2)))
-    assert lone.symmetries() == [((0, 1, 2), (0, 1))]
+    assert lone.symmetries() == (((0, 1, 2), (0, 1)),)
 
 
 # --- random walks beyond the exhaustive bounds ------------------------------------------------

@@ -1,11 +1,12 @@
 """Iterative-refinement variants: deliberately broken rules the checker must catch.
 
 Each mutant changes one rule of `spec.iterative` through the smallest hook the spec
-exposes (`guard`, `all_submitted`, `feedback_scores`, `stopping_reason`, `select`), in
-the smallest configuration where the break can show. The first four reproduce the
-seed's own rules (Part 3, §3.3 and §3.4; spec/FINDINGS.md I1-I4). `MUTANTS` pins what
-the checker must report: the property that breaks and the length of the shortest
-counterexample (breadth-first, with the model's default symmetry).
+exposes (the guard table `guards`, `all_submitted`, `feedback_scores`,
+`stopping_reason`, `select`), in the smallest configuration where the break can show.
+The first four reproduce the seed's own rules (Part 3, §3.3 and §3.4; spec/FINDINGS.md
+I1-I4). `MUTANTS` pins what the checker must report: the property that breaks and the
+length of the shortest counterexample (breadth-first, with the model's default
+symmetry).
 
 `ASSUMPTIONS` holds a variant that is not a broken rule but a broken environment
 assumption: a participant that never proposes (finding I6).
@@ -16,12 +17,44 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from typing import ClassVar
 
 import attrs
 
 from spec import iterative as it
-from spec.core import GuardError, Invariant, Witness
+from spec.core import Guard, Invariant, Witness, without
+from spec.symmetry import agent_maps
 from spec.variants import Variant
+
+
+def _collecting(m: SeedAllSubmitted, s: it.IterativeState, a: it.ProposalSubmission) -> bool:
+    return s.termination_reason is None and s.current_phase == "proposal_collection"
+
+
+def _passes(m: SeedAllSubmitted, s: it.IterativeState, a: it.ProposalSubmission) -> bool:
+    return True
+
+
+#: What the seed's validation is taken to check of a non-participant's proposal, by the
+#: spec's guard names: the phase ("not collecting", also once terminated) and a
+#: duplicate ("a second one"); every other guard lets it through.
+_OUTSIDER_RULES: dict[str, tuple[Callable[..., bool], str]] = {
+    "wrong_phase": (_collecting, "not collecting"),
+    "already_submitted": (it.already_submitted.holds, "a second one"),
+}
+
+
+def _for_outsiders(g: Guard) -> Guard:
+    """`g` for a participant's proposal; for an outsider's, its `_OUTSIDER_RULES`."""
+    outsider_holds, said = _OUTSIDER_RULES.get(g.name, (_passes, ""))
+
+    def holds(m: SeedAllSubmitted, s: it.IterativeState, a: it.ProposalSubmission) -> bool:
+        return outsider_holds(m, s, a) if a.agent in m.outsiders else g.holds(m, s, a)
+
+    def reason(m: SeedAllSubmitted, s: it.IterativeState, a: it.ProposalSubmission) -> str:
+        return said if a.agent in m.outsiders else g.explain(m, s, a)
+
+    return attrs.evolve(g, holds=holds, reason=reason)
 
 
 class SeedAllSubmitted(it.Iterative):
@@ -37,23 +70,22 @@ class SeedAllSubmitted(it.Iterative):
     the participants' slots only, as the spec's do.
     """
 
+    guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = {
+        **it.GUARDS,
+        it.ProposalSubmission: tuple(_for_outsiders(g) for g in it.GUARDS[it.ProposalSubmission]),
+    }
+
     def __init__(self, config: it.IterativeConfig) -> None:
-        super().__init__(config)
         self.outsiders = tuple(range(config.agents, config.agents + config.outsiders))
-        self._symmetries = [p + self.outsiders for p in self._symmetries]
+        super().__init__(config)
+
+    def renamings(self) -> tuple[tuple[int, ...], ...]:
+        """The permutations of the participants, the outsiders' slots left in place."""
+        return agent_maps(len(self.ids), self.participants)
 
     def initial(self) -> Sequence[it.IterativeState]:
         slots = (None,) * len(self.ids)
         return [attrs.evolve(s, round_proposals=slots) for s in super().initial()]
-
-    def guard(self, s: it.IterativeState, a: it.Action) -> None:
-        if isinstance(a, it.ProposalSubmission) and a.agent in self.outsiders:
-            if s.termination_reason is not None or s.current_phase != "proposal_collection":
-                raise GuardError("proposal_submission", "wrong_phase", "not collecting")
-            if s.round_proposals[a.agent] is not None:
-                raise GuardError("proposal_submission", "already_submitted", "a second one")
-            return
-        super().guard(s, a)
 
     def all_submitted(self, s: it.IterativeState) -> bool:
         return sum(sub is not None for sub in s.round_proposals) >= len(self.participants)
@@ -82,18 +114,35 @@ class SeedAllSubmitted(it.Iterative):
         ]
 
 
+#: The feedback guards after `self_feedback`: the seed's validation, taken to accept a
+#: self-feedback outright, checks none of them for one.
+_AFTER_SELF_FEEDBACK = ("score_out_of_range", "already_given")
+
+
+def _unless_self(g: Guard) -> Guard:
+    """`g`, except that a guard checked after `self_feedback` lets a self-feedback pass."""
+    if g.name not in _AFTER_SELF_FEEDBACK:
+        return g
+
+    def holds(m: it.Iterative, s: it.IterativeState, a: it.FeedbackSubmission) -> bool:
+        return a.from_agent == a.target_agent or g.holds(m, s, a)
+
+    return attrs.evolve(g, holds=holds)
+
+
 class SelfFeedbackCounted(it.Iterative):
     """I2: feedback on one's own proposal is accepted and counted in the feedback score
     (the seed's `validate_feedback_submission` is unspecified, and its
     `calculate_average_feedback_score(agent_id, feedback_collection)` says "from other
-    agents" in a comment only)."""
+    agents" in a comment only). The guard `self_feedback` is dropped, and the guards
+    checked after it let a self-feedback through unchecked."""
 
-    def guard(self, s: it.IterativeState, a: it.Action) -> None:
-        try:
-            super().guard(s, a)
-        except GuardError as err:
-            if err.guard != "self_feedback":
-                raise
+    guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = {
+        **it.GUARDS,
+        it.FeedbackSubmission: tuple(
+            _unless_self(g) for g in without(it.GUARDS[it.FeedbackSubmission], "self_feedback")
+        ),
+    }
 
     def feedback_scores(self, s: it.IterativeState) -> tuple[Fraction, ...]:
         result = []

@@ -1,23 +1,26 @@
 """Weighted-voting variants: deliberately broken rules the checker must catch.
 
 Each mutant changes one rule of `spec.weighted` through the smallest hook the spec
-exposes (`apply`, `with_weights`, `reached`, `guard`), in the smallest configuration
-where the break can show. The `seed_` mutants reproduce the seed's own rules (Part 2,
-§2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the checker reports first:
-the property that breaks and the length of the shortest counterexample (breadth-first,
-symmetry on, as the model's default); `SECONDARY` pins further properties the same
-rules break, each with its own shortest counterexample (found with `--continue` where
-another property breaks first). `coordspec check weighted --variant NAME` checks one.
+exposes (`apply`, `with_weights`, `reached`, the guard table `guards`), in the smallest
+configuration where the break can show. The `seed_` mutants reproduce the seed's own
+rules (Part 2, §2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the checker
+reports first: the property that breaks and the length of the shortest counterexample
+(breadth-first, symmetry on, as the model's default); `SECONDARY` pins further
+properties the same rules break, each with its own shortest counterexample (found with
+`--continue` where another property breaks first). `coordspec check weighted --variant
+NAME` checks one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import ClassVar
 
 import attrs
 
 from spec import weighted as w
-from spec.core import GuardError
+from spec.core import Guard, without
 from spec.variants import MUTANT, Variant
 
 
@@ -68,15 +71,14 @@ class OptionBlindConsensus(w.Weighted):
 
 
 class VotesAfterDecision(w.Weighted):
-    """A vote submitted after the decision is accepted (and may decide again)."""
+    """A vote submitted after the decision is accepted (and may decide again): the vote's
+    guard `after_decision` is dropped (`after_deadline` still refuses a vote after a
+    deadline without a decision)."""
 
-    def guard(self, s: w.WeightedState, a: w.Action) -> None:
-        try:
-            super().guard(s, a)
-        except GuardError as err:
-            if err.guard != "after_decision" or not isinstance(a, w.VoteSubmission):
-                raise
-            super().guard(attrs.evolve(s, closed=False), a)
+    guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = {
+        **w.GUARDS,
+        w.VoteSubmission: without(w.GUARDS[w.VoteSubmission], "after_decision"),
+    }
 
 
 class TallyAtVoteTime(w.Weighted):
