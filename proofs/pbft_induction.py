@@ -45,7 +45,8 @@ Z3's model into the spec's own terms: the conjuncts that break, the action as a
 
 ## The configuration and its bounds
 
-`CONFIG`: n = 4 replicas, replica 0 Byzantine (the primary of view 0, so a primary that
+`CONFIG` (the spec's `proof` preset, `coordspec check pbft --preset proof`): n = 4
+replicas, replica 0 Byzantine (the primary of view 0, so a primary that
 equivocates is covered), the Byzantine adversary, client requests 1..2, views 0..1,
 sequence numbers 1..2, no checkpoints (`checkpoint_interval = 0`).
 `THEOREM_TWO_VIEW_CHANGES` is the same at views 0..2 (a value committed in view 0 must
@@ -56,7 +57,7 @@ f and every quorum size are read from the spec at run time (`pbft.max_faulty`,
 `pbft.committed_quorum`), so that changing one of them changes what is proved
 (tests/test_proof_pbft.py weakens two).
 
-## The encoding (state variables; `Next` transcribes `Pbft.guard` and `Pbft.apply`)
+## The encoding (state variables; `Next` transcribes `Pbft.guards` and `Pbft.apply`)
 
 - Per replica: `view` (Int), `changing` (Bool), the executed log as its length `len`
   (Int) and one Int digest per position (0 beyond the length).
@@ -135,18 +136,10 @@ import z3
 from model_check.report import changes, fields_of, show, show_action
 from proofs import core
 from spec import pbft
-from spec.core import action_name
+from spec.core import action_name, make_config
 
-#: The bounds of the proof (see the module docstring).
-CONFIG = pbft.PbftConfig(
-    replicas=4,
-    faulty=(0,),
-    requests=2,
-    max_view=1,
-    max_seq=2,
-    checkpoint_interval=0,
-    adversary="byzantine",
-)
+#: The bounds of the proof (see the module docstring): the spec's `proof` preset.
+CONFIG: pbft.PbftConfig = make_config(pbft.PbftConfig, pbft.SPEC.preset("proof").params)
 
 Key: TypeAlias = tuple[str | int, ...]
 Formula: TypeAlias = z3.BoolRef

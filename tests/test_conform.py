@@ -16,6 +16,7 @@ from model_check.engine import Options, check, simulate
 from model_check.itf import encode_trace, write_trace
 from model_check.report import show_action
 from model_check.result import Trace, TraceStep
+from spec import registry
 from spec.core import Config, ConfigError, GuardError, Model, Specification, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,14 +86,11 @@ def test_command_line_overrides_the_trace_params(
 
 
 def _small(name: str) -> dict[str, str]:
-    return {
-        "pbft": {"requests": "1"},
-        "weighted": {"agents": "2", "profiles": "2,1", "max_votes": "1"},
-        "iterative": {"agents": "2", "max_rounds": "1", "texts": "1"},
-    }[name]
+    """The protocol's `small` preset: every witness reached in a few hundred states."""
+    return dict(registry.specification(name).preset("small").params)
 
 
-@pytest.mark.parametrize("name", ["pbft", "weighted", "iterative"])
+@pytest.mark.parametrize("name", registry.names())
 def test_protocol_witnesses_conform(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
 ) -> None:
@@ -317,7 +315,7 @@ def test_state_diff_lines() -> None:
 
 def _mutants() -> list[Any]:
     out = []
-    for family in ("pbft", "weighted", "iterative"):
+    for family in registry.names():
         module = importlib.import_module(f"tests.mutants.{family}")
         out += [pytest.param(family, m, id=m.name) for m in module.MUTANTS]
     return out

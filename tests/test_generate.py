@@ -28,6 +28,7 @@ from model_check.generate import (
     write,
 )
 from model_check.itf import ItfError, decode_action, decode_state, decode_trace, state_type
+from spec import registry
 from spec.core import (
     GuardedModel,
     GuardError,
@@ -38,18 +39,18 @@ from spec.core import (
     declared_guards,
     guard,
 )
-from tests.harness.vectors import STATES, build
+from tests.harness.vectors import build, states
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module", params=["pbft", "weighted", "iterative"])
+@pytest.fixture(scope="module", params=registry.names())
 def written(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Model[Any, Any], Vectors, Path]:
     protocol: str = request.param
     model, config = build(protocol)
-    vectors = generate(protocol, model, config, max_states=STATES[protocol])
+    vectors = generate(protocol, model, config, max_states=states(protocol))
     out = tmp_path_factory.mktemp(protocol)
     write(vectors, model, out)
     return model, vectors, out

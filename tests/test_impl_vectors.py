@@ -62,7 +62,7 @@ from tests.harness import iterative as hi
 from tests.harness import weighted as hw
 from tests.harness.pbft import Driver, contains, follow
 from tests.harness.specs import model_bounds
-from tests.harness.vectors import STATES, build
+from tests.harness.vectors import build, states
 
 Json = Any
 
@@ -98,9 +98,9 @@ class Written:
 def vectors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Written]:
     """`coordspec generate` for every protocol, written under one temporary directory."""
     result = {}
-    for protocol in ("weighted", "iterative", "pbft"):
+    for protocol in registry.names():
         model, config = build(protocol)
-        found = generate(protocol, model, config, max_states=STATES[protocol])
+        found = generate(protocol, model, config, max_states=states(protocol))
         out = tmp_path_factory.mktemp(f"vectors_{protocol}")
         write(found, model, out)
         manifest = load(out / "manifest.json")
@@ -631,9 +631,9 @@ def test_pbft_multi_step_vectors_replay_through_the_runtime(vectors: dict[str, W
     not os.environ.get("COORDSPEC_VECTORS_DEFAULT"),
     reason="45 s of CPU: set COORDSPEC_VECTORS_DEFAULT=1",
 )
-@pytest.mark.parametrize("protocol", ["weighted", "iterative", "pbft"])
+@pytest.mark.parametrize("protocol", registry.names())
 def test_the_bounds_give_the_default_cases(protocol: str) -> None:
     model, config = build(protocol)
-    bounded = generate(protocol, model, config, max_states=STATES[protocol])
+    bounded = generate(protocol, model, config, max_states=states(protocol))
     default = generate(protocol, model, config)
     assert bounded.cases == default.cases

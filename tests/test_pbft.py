@@ -12,9 +12,24 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from model_check.engine import Options, check
 from model_check.result import CheckResult
 from spec import pbft
-from spec.core import ConfigError, GuardError, action_name, make_config
-from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant, SeedPrepareRule
-from tests.spec_helpers import replay, statuses, walk_settings
+from spec.core import (
+    ConfigError,
+    GuardError,
+    action_name,
+    action_name_of,
+    action_names,
+    declared_guards,
+    make_config,
+)
+from tests.harness.profiles import walk_settings
+from tests.harness.specs import replay, statuses
+from tests.mutants.pbft import (
+    MUTANTS,
+    SEED_MUTANTS,
+    AcceptsTwoPrePrepares,
+    Mutant,
+    SeedPrepareRule,
+)
 
 
 @pytest.fixture(scope="module")
@@ -394,3 +409,147 @@ def test_actor_names_a_replica_by_id_only_where_no_symmetry_moves_it() -> None:
     assert model.actor(pbft.Prepare(1, 0, 1, 1)) == "replica 1"
     assert model.actor(pbft.Prepare(2, 0, 1, 1)) == model.actor(pbft.Prepare(3, 0, 1, 1))
     assert model.actor(pbft.Prepare(3, 0, 1, 1)) == "backup"
+
+
+# --- the package's declarations: constants, guards, predicates, presets ----------------
+
+
+def test_the_constants_table_gives_each_quorum_with_its_reason() -> None:
+    names = [c.name for c in pbft.CONSTANTS]
+    assert names == [
+        "f",
+        "quorum q",
+        "prepare quorum",
+        "commit quorum",
+        "view-change quorum",
+        "checkpoint quorum",
+        "committed",
+    ]
+    assert all(c.formula and c.why for c in pbft.CONSTANTS)
+    assert [c.at(4) for c in pbft.CONSTANTS] == [1, 3, 2, 3, 3, 3, 2]
+    assert [c.at(5) for c in pbft.CONSTANTS] == [1, 4, 3, 4, 4, 4, 2]  # P8
+    model = pbft.Pbft(pbft.PbftConfig(replicas=5, max_view=0))
+    used = (model.f, model.q_prepare, model.q_commit, model.q_view_change, model.q_checkpoint)
+    assert used == (1, 3, 4, 4, 4) and model.q_committed == 2
+
+
+#: Each action's guards, in the order they are checked (the first that fails is what
+#: the vectors and the oracle name): the names are those of the vector files.
+GUARD_ORDER = {
+    "request": ("is_value", "not_sent"),
+    "pre_prepare": (
+        "is_replica",
+        "is_honest",
+        "in_view",
+        "is_primary",
+        "requested",
+        "next_seq",
+        "in_watermarks",
+        "not_assigned",
+        "not_executed",
+    ),
+    "prepare": (
+        "is_replica",
+        "is_honest",
+        "in_view",
+        "is_backup",
+        "has_pre_prepare",
+        "in_watermarks",
+        "no_conflicting_pre_prepare",
+    ),
+    "commit": ("is_replica", "is_honest", "in_view", "in_watermarks", "not_sent", "prepared"),
+    "execute": ("is_replica", "is_honest", "in_view", "in_order", "committed_local"),
+    "stable_checkpoint": ("is_replica", "is_honest", "newer", "has_proof"),
+    "timeout": ("is_replica", "is_honest", "next_view"),
+    "new_view": ("is_replica", "is_honest_primary", "view_changing", "valid_o"),
+    "accept_new_view": ("is_replica", "is_honest_backup", "newer_view", "valid_new_view"),
+}
+
+
+def test_guards_are_declared_per_action_in_the_order_they_are_checked() -> None:
+    model = pbft.Pbft(pbft.PbftConfig())
+    table = {action_name_of(cls): tuple(g.name for g in gs) for cls, gs in model.guards.items()}
+    assert table == GUARD_ORDER
+    assert tuple(table) == action_names(pbft.Action)
+    assert all(g.quote for gs in model.guards.values() for g in gs)
+    assert all("§4" in g.quote or "model" in g.quote for gs in model.guards.values() for g in gs)
+    # only the model's bound on client requests is no rule of the protocol
+    assert [g.name for g in declared_guards(model) if g.bound] == ["is_value"]
+
+
+def test_accepts_two_pre_prepares_drops_one_guard_of_the_table() -> None:
+    mutant = AcceptsTwoPrePrepares.guards
+    assert {cls: gs for cls, gs in mutant.items() if cls is not pbft.Prepare} == {
+        cls: gs for cls, gs in pbft.Pbft.guards.items() if cls is not pbft.Prepare
+    }
+    prepare = tuple(g.name for g in mutant[pbft.Prepare])
+    assert prepare == GUARD_ORDER["prepare"][:-1]
+
+
+def test_the_water_marks_and_the_checkpoint_proof() -> None:
+    """h, H (§4.3) and C: with K = 1 and L = 1, a stable checkpoint at 1 moves both."""
+    model = pbft.Pbft(pbft.PbftConfig(faulty=(3,), checkpoint_interval=1, log_size=1, max_seq=2))
+    (s0,) = model.initial()
+    assert (model.h(s0, 2), model.H(s0, 2), list(model.window(s0, 2))) == (0, 1, [1])
+    assert model.C(s0, 0, ()) and not model.C(s0, 1, (1,))
+    assert model.stable_checkpoint(s0, 2) == (0, ())
+    steps: list[pbft.Action] = [
+        pbft.Request(1),
+        pbft.PrePrepare(0, 0, 1, 1),
+        pbft.Prepare(1, 0, 1, 1),
+        pbft.Prepare(2, 0, 1, 1),
+        pbft.Commit(0, 0, 1, 1),
+        pbft.Commit(1, 0, 1, 1),
+        pbft.Execute(0, 0, 1, 1),
+        pbft.Execute(1, 0, 1, 1),
+    ]
+    state = model.step(_state(model, *steps), pbft.StableCheckpoint(2, 1, (1,)))
+    assert model.C(state, 1, (1,)) and not model.C(state, 1, (2,))
+    assert (model.h(state, 2), model.H(state, 2), list(model.window(state, 2))) == (1, 2, [2])
+    assert model.stable_checkpoint(state, 2) == (1, (1,))
+    without = pbft.Pbft(pbft.PbftConfig(max_seq=3))
+    assert without.H(without.initial()[0], 1) == 3  # no checkpoints: H is max_seq
+
+
+def test_every_view_change_in_v_is_valid() -> None:
+    """The honest view-changes sent and the faulty ones each V completes are valid
+    (§4.4): their checkpoint has a proof C and their P valid certificates."""
+    model = pbft.Pbft(pbft.PbftConfig(faulty=(3,), checkpoint_interval=1, max_seq=2))
+    seen: list[Any] = []
+    check(
+        model,
+        Options(
+            on_edge=lambda s, a, byz, t: seen.append(t),
+            check_liveness=False,
+            max_states=3000,
+        ),
+    )
+    vcs = forged = 0
+    for s in seen:
+        for m in s.view_changes:
+            assert model.valid_view_change(s, m.view, (m.stable, m.state, m.prepared))
+            vcs += 1
+        for v in range(1, model.config.max_view + 1):
+            for members, k, faulty in model.V(s, v, None):
+                assert len(members) == model.q_view_change - k + (k > 0)
+                if faulty is not None:
+                    assert model.valid_view_change(s, v, faulty)
+                    forged += 1
+    assert vcs and forged
+    (s0,) = model.initial()
+    assert not model.valid_view_change(s0, 1, (1, (1,), frozenset()))  # no proof C
+    assert not model.valid_view_change(s0, 1, (0, (), frozenset({pbft.Cert(1, 1, 0)})))
+
+
+def test_presets_are_named_configurations_of_the_spec() -> None:
+    names = [p.name for p in pbft.SPEC.all_presets()]
+    assert names == ["default", "liveness", "proof", "checkpoints", "n5", "small"]
+    for preset in pbft.SPEC.all_presets():
+        assert preset.summary
+        make_config(pbft.PbftConfig, preset.params)  # each is a valid configuration
+    liveness = check(pbft.SPEC.model(pbft.SPEC.preset("liveness").params), Options())
+    assert liveness.result == "ok" and liveness.distinct_states == 1070
+    assert {p.name for p in liveness.properties if p.kind in ("eventually", "leads_to")} == {
+        "all_execute",
+        "requests_executed",
+    }

@@ -115,6 +115,24 @@ def test_encoding_size_and_conjuncts() -> None:
     assert (enc.q_prepare, enc.q_commit, enc.q_view_change, enc.q_committed) == (2, 3, 3, 2)
 
 
+def test_the_proof_bound_is_the_specs_proof_preset() -> None:
+    """One source: `CONFIG` is `coordspec check pbft --preset proof`, and it is the bound
+    the module docstring states."""
+    assert pbft.SPEC.preset("proof").params == {"max_seq": "2"}
+    assert (
+        pbft.PbftConfig(
+            replicas=4,
+            faulty=(0,),
+            requests=2,
+            max_view=1,
+            max_seq=2,
+            checkpoint_interval=0,
+            adversary="byzantine",
+        )
+        == p.CONFIG
+    )
+
+
 def test_init_holds_exactly_on_the_initial_state() -> None:
     enc = encoding()
     (initial,) = pbft.Pbft(p.CONFIG).initial()

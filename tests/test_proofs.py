@@ -62,7 +62,8 @@ def test_set_proof_covers_the_seeds_range() -> None:
 
 def test_the_seeds_quorum_of_2f_plus_1_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
     """P8: with 2f + 1 at every n, Z3 finds two quorums sharing only a faulty replica."""
-    monkeypatch.setattr(pbft, "quorum", lambda n, f: 2 * f + 1)
+    # the quorum sizes are computed from `quorum` in the constants table's module
+    monkeypatch.setattr(pbft.config, "quorum", lambda n, f: 2 * f + 1)
     assert core.run(quorum.INTERSECTION).status == "refuted"
     sets = core.run(quorum.INTERSECTION_SETS)
     assert sets.status == "refuted"
@@ -204,7 +205,8 @@ def test_prove_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_prove_reports_a_broken_formula(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(pbft, "quorum", lambda n, f: 2 * f + 1)
+    # the quorum sizes are computed from `quorum` in the constants table's module
+    monkeypatch.setattr(pbft.config, "quorum", lambda n, f: 2 * f + 1)
     assert main(["prove", "quorum_intersection"]) == 1
     out = capsys.readouterr().out
     assert "expected proved" in out and "counterexample:" in out and "Result: FAILED" in out

@@ -1,6 +1,6 @@
 """coordspec's own PBFT spec, transcribed to TLA+, gives TLC's state space exactly.
 
-`tests/fixtures/tlc/pbft/PBFT.tla` is `spec/pbft.py` written one-to-one in TLA+ (one
+`tests/fixtures/tlc/pbft/PBFT.tla` is `spec/pbft/` written one-to-one in TLA+ (one
 variable per field of `PbftState`, one action per action class, the same guards, the
 Byzantine replicas' messages implicit in the quorum counts as in the Python), and
 `PBFT.cfg` is the default configuration (n = 4, replica 0 Byzantine, two requests,

@@ -1,7 +1,7 @@
 """PBFT variants: deliberately broken rules and configurations the checker must catch.
 
 Each mutant changes one rule of `spec.pbft` through the hooks the spec exposes (its
-quorum sizes, a named guard, `compute_o`, `prepared_set`, `support`), in the smallest
+quorum sizes, its guard table, `compute_o`, `prepared_set`, `support`), in the smallest
 configuration where the break can show; `two_faulty_of_four` is the spec itself with
 more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
 `SEED_MUTANTS` (the seed's own rules, spec/FINDINGS.md P3 and P4) pin what the checker
@@ -11,13 +11,13 @@ must report: the property that breaks and the length of the shortest counterexam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import attrs
 
 from spec import pbft
-from spec.core import GuardError
+from spec.core import Guard, without
 from spec.variants import MUTANT, Variant
 
 
@@ -48,14 +48,13 @@ class PrepareQuorum2fMinus1(pbft.Pbft):
 
 
 class AcceptsTwoPrePrepares(pbft.Pbft):
-    """A backup accepts a second pre-prepare for a view and sequence number it has one for."""
+    """A backup accepts a second pre-prepare for a view and sequence number it has one for
+    (§4.2's condition 3 dropped)."""
 
-    def guard(self, s: pbft.PbftState, a: pbft.Action) -> None:
-        try:
-            super().guard(s, a)
-        except GuardError as err:
-            if err.guard != "no_conflicting_pre_prepare":
-                raise
+    guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = {
+        **pbft.Pbft.guards,
+        pbft.Prepare: without(pbft.Pbft.guards[pbft.Prepare], "no_conflicting_pre_prepare"),
+    }
 
 
 class NewViewIgnoresP(pbft.Pbft):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from model_check.generate import DEFAULT_MAX_STATES
 from spec import registry
 from spec.core import Model, make_config
 
@@ -11,6 +12,12 @@ from spec.core import Model, make_config
 #: states (plus a margin) in which the search finds everything it finds in the whole
 #: state space at the default bounds.
 STATES = {"pbft": 2200, "weighted": 600, "iterative": 2700}
+
+
+def states(protocol: str) -> int:
+    """The test bound of a protocol's vector search (`STATES`; the generator's default
+    for a protocol not listed there)."""
+    return STATES.get(protocol, DEFAULT_MAX_STATES)
 
 
 def build(protocol: str, **params: str) -> tuple[Model[Any, Any], Any]:

@@ -1,0 +1,230 @@
+"""PBFT's properties: invariants (always), witnesses (sometimes) and liveness, each one
+claim (Castro & Liskov OSDI'99 §4.2, §4.4; the seed's Part 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spec.core import (
+    Eventually,
+    Invariant,
+    Witness,
+    action_names,
+    eventually,
+    invariant,
+    leads_to,
+    witness,
+)
+from spec.pbft.messages import NULL, Action, PbftState
+from spec.pbft.predicates import Predicates
+
+
+class Properties(Predicates):
+    """The named properties the checker verifies."""
+
+    def terminal_ok(self, state: PbftState) -> bool:
+        """Quiescence is a proper end: with bounded views and requests, PBFT stops."""
+        return True
+
+    def committed_local_digests(self, s: PbftState, i: int) -> set[tuple[int, int]]:
+        """(seq, digest) pairs committed-local at honest replica i, in any view."""
+        return {
+            (n, d) for v, n, d in set(self.accepted(s, i)) if self.committed_local(s, i, v, n, d)
+        }
+
+    def invariants(self) -> Sequence[Invariant[PbftState]]:
+        honest, n_max = self.honest, self.config.max_seq
+
+        @invariant
+        def type_ok(s: PbftState) -> bool:
+            """Every variable holds a value of its type and within its bounds."""
+            return (
+                all(0 <= s.view[i] <= self.config.max_view for i in range(self.n))
+                and all(len(s.executed[i]) <= n_max for i in range(self.n))
+                and all(0 <= s.stable[i] <= len(s.executed[i]) or s.stable[i] == 0 for i in honest)
+                and s.requests <= frozenset(self.values)
+                and all(1 <= p.seq <= n_max for p in s.pre_prepares)
+            )
+
+        @invariant
+        def agreement(s: PbftState) -> bool:
+            """No two honest replicas commit-local or execute different requests at one n.
+
+            §4.2: "the non-faulty replicas agree on the sequence numbers of requests that
+            commit locally"; and so on what they execute.
+            """
+            chosen: dict[int, int] = {}
+            for i in honest:
+                for n, d in self.committed_local_digests(s, i):
+                    if chosen.setdefault(n, d) != d:
+                        return False
+            logs = [s.executed[i] for i in honest]
+            for a in logs:
+                for b in logs:
+                    k = min(len(a), len(b))
+                    if a[:k] != b[:k]:
+                        return False
+            return True
+
+        @invariant
+        def prepared_unique(s: PbftState) -> bool:
+            """§4.2's invariant: prepared at one honest replica excludes another digest.
+
+            "if prepared(m, v, n, i) is true then prepared(m', v, n, j) is false for any
+            non-faulty replica j (including i = j) and any m' such that D(m') != D(m)."
+            """
+            seen: dict[tuple[int, int], int] = {}
+            for i in honest:
+                for v, n, d in set(self.accepted(s, i)):
+                    if self.prepared(s, i, v, n, d) and seen.setdefault((v, n), d) != d:
+                        return False
+            return True
+
+        @invariant
+        def committed_local_implies_committed(s: PbftState) -> bool:
+            """committed-local at an honest replica implies committed (§4.2).
+
+            "if committed-local(m, v, n, i) is true for some non-faulty i then
+            committed(m, v, n) is true."
+            """
+            for i in honest:
+                for v, n, d in set(self.accepted(s, i)):
+                    if self.committed_local(s, i, v, n, d) and not self.committed(s, v, n, d):
+                        return False
+            return True
+
+        @invariant
+        def validity(s: PbftState) -> bool:
+            """What an honest replica executes was requested by a client, or is null."""
+            return all(d == NULL or d in s.requests for i in honest for d in s.executed[i])
+
+        @invariant
+        def integrity(s: PbftState) -> bool:
+            """Each request executes at most once at each honest replica, in order.
+
+            Order is the log's index (sequence number n at position n - 1); a request
+            assigned two numbers executes at the first and is a no-op (null) after.
+            """
+            for i in honest:
+                real = [d for d in s.executed[i] if d != NULL]
+                if len(real) != len(set(real)) or len(s.executed[i]) > n_max:
+                    return False
+            return True
+
+        return [
+            type_ok,
+            agreement,
+            prepared_unique,
+            committed_local_implies_committed,
+            validity,
+            integrity,
+        ]
+
+    def witnesses(self) -> Sequence[Witness[PbftState]]:
+        """What must be reachable; each witness is claimed only where the bounds allow it
+        (a later view needs max_view >= 1; equivocation needs a faulty primary of a view
+        below max_view, a Byzantine adversary and two requests)."""
+        honest = self.honest
+
+        @witness
+        def executed_in_view_0(s: PbftState) -> bool:
+            """An honest replica executes a client request in view 0."""
+            return any(s.view[i] == 0 and any(d != NULL for d in s.executed[i]) for i in honest)
+
+        @witness
+        def executed_after_view_change(s: PbftState) -> bool:
+            """An honest replica executes a request that committed locally in a later view."""
+            for i in honest:
+                for n, d in enumerate(s.executed[i], start=1):
+                    for v in range(1, s.view[i] + 1):
+                        if d != NULL and self.committed_local(s, i, v, n, d):
+                            return True
+            return False
+
+        @witness
+        def view_change_despite_equivocation(s: PbftState) -> bool:
+            """A view change completes after a faulty primary equivocated.
+
+            Two honest backups prepared different digests for one view and sequence number
+            (only a faulty primary's equivocating pre-prepares allow that), and an honest
+            replica has since entered a later view through NEW-VIEW.
+            """
+            digests: dict[tuple[int, int], set[int]] = {}
+            for p in s.prepares:
+                digests.setdefault((p.view, p.seq), set()).add(p.digest)
+            equivocated = [k for k, ds in digests.items() if len(ds) > 1]
+            return any(s.view[i] > v and not s.changing[i] for v, _ in equivocated for i in honest)
+
+        found: list[Witness[PbftState]] = [executed_in_view_0]
+        config = self.config
+        if config.max_view >= 1:
+            found.append(executed_after_view_change)
+        equivocating = any(self.primary(v) in self.faulty for v in range(config.max_view))
+        if self.byzantine and equivocating and config.requests >= 2:
+            found.append(view_change_despite_equivocation)
+        return found
+
+    def action_classes(self) -> Sequence[str]:
+        """The fairness classes: one per kind of action, named as the action."""
+        return action_names(Action)
+
+    def eventually(self) -> Sequence[Eventually[PbftState]]:
+        """Liveness, claimed only when the primary of the last view is honest."""
+        if self.primary(self.config.max_view) in self.faulty:
+            return []
+        target = min(self.config.max_seq, self.config.requests)
+        honest = self.honest
+
+        @eventually(
+            "request",
+            "pre_prepare",
+            "prepare",
+            "commit",
+            "execute",
+            "stable_checkpoint",
+            "timeout",
+            "new_view",
+            "accept_new_view",
+        )
+        def all_execute(s: PbftState) -> bool:
+            """Every honest replica eventually executes sequence numbers 1..min(max_seq, requests).
+
+            Fairness: weak fairness of every honest action, timeouts included. Timeouts are
+            bounded by max_view, so on every fair behaviour they stop once every honest
+            replica reaches max_view, whose primary is honest (the property is not claimed
+            otherwise); from then on, "once timeouts stop with an honest primary", the
+            requests must execute. The adversary is never obliged to act.
+            """
+            return all(len(s.executed[i]) >= target for i in honest)
+
+        faulty = self.faulty
+        primary = self.primary
+        max_seq = self.config.max_seq
+
+        def honest_primary_with_request(s: PbftState) -> bool:
+            """A request has been sent, and every honest replica is in one view, not
+            changing views, whose primary is honest."""
+            views = {s.view[i] for i in honest}
+            return (
+                bool(s.requests)
+                and len(views) == 1
+                and primary(next(iter(views))) not in faulty
+                and not any(s.changing[i] for i in honest)
+            )
+
+        @leads_to(honest_primary_with_request, *all_execute.fairness)
+        def requests_executed(s: PbftState) -> bool:
+            """A request sent while the primary is honest leads to its execution.
+
+            `honest_primary_with_request ~> requests_executed`: once a request is sent
+            while every honest replica is in a view with an honest primary, every honest
+            replica executes every request sent, or uses up all max_seq sequence numbers
+            (the bounded model has max_seq of them for all the requests). Stated for all
+            the requests at once, so that the symmetry that permutes requests keeps it.
+            Fairness as for all_execute.
+            """
+            return all(
+                s.requests <= set(s.executed[i]) or len(s.executed[i]) >= max_seq for i in honest
+            )
+
+        return [all_execute, requests_executed]
