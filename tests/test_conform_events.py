@@ -108,7 +108,7 @@ def save(path: Path, lines: Sequence[Mapping[str, Any]]) -> Path:
 # --- logs of our own implementation conform ----------------------------------------------
 
 
-@pytest.mark.parametrize("protocol", ["weighted", "iterative"])
+@pytest.mark.parametrize("protocol", cli.session_protocols())
 def test_own_log_conforms(
     protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -337,7 +337,7 @@ def test_self_feedback_counted_skips_the_later_guards() -> None:
 def test_presets() -> None:
     """The default preset is the defaults; the others are the configurations they name."""
     names = [p.name for p in it.SPEC.all_presets()]
-    assert names == ["default", "converged_early", "i3_symmetry_classes"]
+    assert names == ["default", "converged_early", "i3_symmetry_classes", "small"]
     assert it.SPEC.preset("default").params == {}
     for preset in it.SPEC.all_presets():
         assert isinstance(it.SPEC.model(preset.params), it.Iterative)

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model_check import itf
-from model_check.cli import PROTOCOL_MODULES
 from model_check.engine import Options, check, simulate
 from model_check.itf import (
     FrozenMap,
@@ -39,6 +38,7 @@ from model_check.itf import (
     write_trace,
 )
 from model_check.result import CheckResult, Trace, TraceStep
+from spec import registry
 from spec.core import Model
 
 MODELS = ("diehard", "mutex", "rumor", "tcommit", "tokens")
@@ -159,11 +159,11 @@ def _assert_round_trip(model: Model[Any, Any], traces: list[Trace]) -> None:
         assert _json(encode_trace(decode_trace(encoded, model))) == encoded
 
 
-@pytest.mark.parametrize("module", PROTOCOL_MODULES)
+@pytest.mark.parametrize("protocol", registry.names())
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
-def test_protocol_simulations_round_trip(module: str, seed: int) -> None:
-    model = importlib.import_module(module).SPEC.model()
+def test_protocol_simulations_round_trip(protocol: str, seed: int) -> None:
+    model = registry.specification(protocol).model()
     result = simulate(model, 3, 25, seed, Options(progress=None))
     _assert_round_trip(model, [*_traces(result), _walk(model, seed, 25)])
 

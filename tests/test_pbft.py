@@ -254,19 +254,24 @@ def test_bad_configs(values: dict[str, str], fragment: str) -> None:
     assert fragment in str(caught.value)
 
 
+#: Request 1 is pre-prepared by 0, prepared by 1 and 2, committed and executed by 0 and 1
+#: (replica 2 lags; 3 is faulty).
+EXECUTED_BY_0_AND_1: tuple[pbft.Action, ...] = (
+    pbft.Request(1),
+    pbft.PrePrepare(0, 0, 1, 1),
+    pbft.Prepare(1, 0, 1, 1),
+    pbft.Prepare(2, 0, 1, 1),
+    pbft.Commit(0, 0, 1, 1),
+    pbft.Commit(1, 0, 1, 1),
+    pbft.Execute(0, 0, 1, 1),
+    pbft.Execute(1, 0, 1, 1),
+)
+
+
 def test_checkpoints_and_state_transfer() -> None:
     """With K = 1 a lagging replica adopts a stable checkpoint's state (§4.3)."""
     model = pbft.Pbft(pbft.PbftConfig(faulty=(3,), checkpoint_interval=1, log_size=1))
-    steps: list[pbft.Action] = [
-        pbft.Request(1),
-        pbft.PrePrepare(0, 0, 1, 1),
-        pbft.Prepare(1, 0, 1, 1),
-        pbft.Prepare(2, 0, 1, 1),
-        pbft.Commit(0, 0, 1, 1),
-        pbft.Commit(1, 0, 1, 1),
-        pbft.Execute(0, 0, 1, 1),
-        pbft.Execute(1, 0, 1, 1),
-    ]
+    steps = EXECUTED_BY_0_AND_1
     state = _state(model, *steps)
     assert {c.replica for c in state.checkpoints} == {0, 1}
     assert model.stable_proofs(state) >= {(1, (1,))}
@@ -493,16 +498,7 @@ def test_the_water_marks_and_the_checkpoint_proof() -> None:
     assert (model.h(s0, 2), model.H(s0, 2), list(model.window(s0, 2))) == (0, 1, [1])
     assert model.C(s0, 0, ()) and not model.C(s0, 1, (1,))
     assert model.stable_checkpoint(s0, 2) == (0, ())
-    steps: list[pbft.Action] = [
-        pbft.Request(1),
-        pbft.PrePrepare(0, 0, 1, 1),
-        pbft.Prepare(1, 0, 1, 1),
-        pbft.Prepare(2, 0, 1, 1),
-        pbft.Commit(0, 0, 1, 1),
-        pbft.Commit(1, 0, 1, 1),
-        pbft.Execute(0, 0, 1, 1),
-        pbft.Execute(1, 0, 1, 1),
-    ]
+    steps = EXECUTED_BY_0_AND_1
     state = model.step(_state(model, *steps), pbft.StableCheckpoint(2, 1, (1,)))
     assert model.C(state, 1, (1,)) and not model.C(state, 1, (2,))
     assert (model.h(state, 2), model.H(state, 2), list(model.window(state, 2))) == (1, 2, [2])

@@ -19,6 +19,7 @@ from spec import pbft, registry
 from spec.core import ConfigError, HypothesisError, make_config, unsafe_config
 from spec.variants import MUTANT, UnknownVariantError, all_variants, find_variant, variants_of
 from spec.variants import pbft as pbft_variants
+from tests.harness.discoveries import VARIANTS as DISCOVERIES
 from tests.mutants import iterative as iterative_mutants
 from tests.mutants import pbft as pbft_mutants
 from tests.mutants import weighted as weighted_mutants
@@ -95,6 +96,12 @@ def test_variant_through_the_cli(capsys: pytest.CaptureFixture[str], variant: An
     assert data["variant"]["name"] == variant.name
     found = {c["property"]: c["length"] for c in data["counterexamples"]}
     assert found.get(variant.property) == variant.length
+    # The whole shortest counterexample, as pinned (Stateright's assert_discovery).
+    cex = next(c for c in data["counterexamples"] if c["property"] == variant.property)
+    steps = tuple(("!" if s["byzantine"] else "") + s["action"] for s in cex["steps"][1:])
+    if cex["loop"] is not None:
+        steps += (f"loop {cex['loop']}",)
+    assert steps == DISCOVERIES[f"{variant.protocol}/{variant.name}"]
     if variant.first:
         assert data["counterexample"]["property"] == variant.property
     else:  # --continue is switched on for it: another property breaks first
