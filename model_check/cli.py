@@ -61,11 +61,6 @@ class UsageError(Exception):
     """Bad input from the command line: reported as one line, exit code 2."""
 
 
-def registered() -> dict[str, Specification[Any]]:
-    """The registered protocols by name, in registration order (`spec.PROTOCOLS`)."""
-    return registry.specifications()
-
-
 def load_spec(name: str) -> Specification[Any]:
     """A registered protocol by name, or the `SPEC` of a Python file given by path."""
     if name.endswith(".py") or "/" in name:
@@ -277,7 +272,7 @@ def list_command(
             for line in variant_lines():
                 print(line)
         return 0
-    specs = registered()
+    specs = registry.specifications()
     if as_json:
         print(json.dumps({"protocols": [describe(spec) for spec in specs.values()]}, indent=2))
         return 0
@@ -435,7 +430,7 @@ def check_command(
         if preset_name is not None:
             raise UsageError("--preset needs a protocol: coordspec check PROTOCOL --preset NAME")
         rows = []
-        for spec in registered().values():
+        for spec in registry.specifications().values():
             rows.append((spec.name, run(spec, {})))
             if rows[-1][1][1].interrupted:
                 break  # Ctrl-C: the protocols checked so far, and the partial one
@@ -772,7 +767,7 @@ def diagram_command(
         raise UsageError("--svg needs --out FILE.dot (the SVG is written beside it)")
     try:
         if trace is not None:
-            text = diagram.trace_diagram(trace, registered())
+            text = diagram.trace_diagram(trace, registry.specifications())
         else:
             assert protocol is not None
             spec = load_spec(protocol)

@@ -31,7 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def spec_of(name: str) -> Specification[Any]:
-    return cli.registered()[name]
+    return registry.specification(name)
 
 
 def write(path: Path, trace: Trace, protocol: str, config: object) -> Path:

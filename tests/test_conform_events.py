@@ -348,7 +348,7 @@ STATES = {"weighted": 600, "iterative": 2700}
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path]]:
     logs = []
     for protocol, states in STATES.items():
-        spec = cli.registered()[protocol]
+        spec = registry.specification(protocol)
         config = make_config(spec.config_type, {})
         vectors = generate(protocol, spec.build(config), config, max_states=states)
         out = tmp_path_factory.mktemp(protocol)
@@ -424,7 +424,7 @@ def test_spec_form_with_parameters_and_bad_data(
 
 
 def spec_model(protocol: str) -> Any:
-    spec = cli.registered()[protocol]
+    spec = registry.specification(protocol)
     return spec.build(make_config(spec.config_type, {}))
 
 

@@ -12,11 +12,10 @@ from typing import Any
 import attrs
 
 from impl import iterative as ii
-from impl.core import Ok
 from impl.refinement.iterative import ADAPTER
 from spec import iterative as it
 from spec.core import action_name
-from tests.harness.specs import MISFITS
+from tests.harness.specs import MISFITS, started
 
 #: The implementation's names for the spec's guards, where they differ.
 REASONS: dict[str, tuple[str, ...]] = {"malformed_event": MISFITS}
@@ -45,10 +44,7 @@ def session_start(config: it.IterativeConfig) -> dict[str, Any]:
 
 def start(config: it.IterativeConfig) -> ii.IterativeSession:
     """The implementation's session for a spec configuration."""
-    assert ADAPTER.start is not None
-    result = ADAPTER.start(session_start(config))
-    assert isinstance(result, Ok) and isinstance(result.session, ii.IterativeSession), result
-    return result.session
+    return started(ADAPTER, session_start(config), ii.IterativeSession)
 
 
 def event_of(action: it.Action) -> tuple[str, dict[str, Any]]:

@@ -4,16 +4,28 @@ step of the implementation tests, and the guards a spec declares."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from impl.core import Ok
 from model_check.result import CheckResult, Trace
 from spec.core import GuardedModel, Model, declared_guards
+from spec.registry import Adapter
 
 #: The implementation's names for the spec's `malformed_event` (data that does not fit the
 #: action's fields): a key the event does not have, or a required one that is absent
 #: (`impl.fields`). The spec decodes an event before any guard, as the implementation
 #: checks its fields before its handler.
 MISFITS = ("unknown_field", "missing_field")
+
+T = TypeVar("T")
+
+
+def started(adapter: Adapter, data: dict[str, Any], session_type: type[T]) -> T:
+    """The session the implementation's adapter starts from `session_start` data."""
+    assert adapter.start is not None
+    result = adapter.start(data)
+    assert isinstance(result, Ok) and isinstance(result.session, session_type), result
+    return result.session
 
 
 def statuses(result: CheckResult) -> dict[str, str]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from impl import weighted as iw
-from impl.core import Ok
 from impl.refinement.weighted import ADAPTER
 from spec import weighted as w
-from tests.harness.specs import MISFITS
+from tests.harness.specs import MISFITS, started
 
 #: The implementation's names for the spec's guards, where they differ (it reads
 #: metrics, not the model's profile numbers).
@@ -58,10 +57,7 @@ def session_start(config: w.WeightedConfig) -> dict[str, Any]:
 
 def start(config: w.WeightedConfig) -> iw.WeightedSession:
     """The implementation's session for a spec configuration."""
-    assert ADAPTER.start is not None
-    result = ADAPTER.start(session_start(config))
-    assert isinstance(result, Ok) and isinstance(result.session, iw.WeightedSession), result
-    return result.session
+    return started(ADAPTER, session_start(config), iw.WeightedSession)
 
 
 def event_of(action: w.Action) -> tuple[str, dict[str, Any]]:
