@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import itertools
 import random
-import sys
 import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -190,38 +189,37 @@ class _Explorer:
     def run(self) -> CheckResult:
         started = time.monotonic()
         model, options = self.model, self.options
-        visited: FingerprintSet | set[Hashable] | dict[Hashable, int]
-        index: dict[Hashable, int] | None = None
-        if self.graph is not None:
-            visited = index = {}
-        elif options.fingerprints:
+        # The visited set gives each stored state's index (the graph's edges need it).
+        visited: FingerprintSet | dict[Hashable, int]
+        lookup: Callable[[Any], int]
+        if options.fingerprints:
             visited = FingerprintSet()
+            lookup = cast("Callable[[Any], int]", visited.index)
         else:
-            visited = set()
+            visited = {}
+            lookup = lambda state: visited.get(state, -1)  # noqa: E731
         queue: deque[Any] = deque()
         generated = 0
-        last_key: Hashable = None  # the key `admit` computed last, for the graph's edge
+        found = -1  # the index `admit` found or stored last, for the graph's edge
         parents, ordinals = self.book.parents, self.book.ordinals
         incomplete: str | None = None
         stop = False
 
-        def admit(state: Any, parent: int, ordinal: int) -> bool:
-            """Store a new state; return False when the search must stop."""
-            nonlocal incomplete, last_key
-            key = last_key = self.key(state)
-            if index is not None:
-                if key in index:
-                    return True
-                index[key] = len(parents)
-            elif isinstance(visited, FingerprintSet):
+        def admit(state: Any, parent: int, ordinal: int, key: Hashable = None) -> bool:
+            """Store a new state (its key, when the caller has it, is `key`); return
+            False when the search must stop."""
+            nonlocal incomplete, found
+            if key is None:
+                key = self.key(state)
+            found = lookup(key)
+            if found >= 0:
+                return True
+            found = len(parents)
+            if isinstance(visited, FingerprintSet):
                 assert isinstance(key, int)
-                if not visited.add(key):
-                    return True
-            else:
-                assert isinstance(visited, set)
-                if key in visited:
-                    return True
                 visited.add(key)
+            else:
+                visited[key] = found
             idx = len(parents)
             parents.append(parent)
             ordinals.append(ordinal)
@@ -261,6 +259,7 @@ class _Explorer:
             next_report = started + options.progress_interval
             graph = self.graph
             on_edge = options.on_edge
+            symmetry = self.symmetry
             while queue and not stop:
                 state = queue.popleft()
                 idx = expanded
@@ -305,13 +304,25 @@ class _Explorer:
                         continue
                     if on_edge is not None:
                         on_edge(state, action, byzantine, successor)
-                    successor = self.represent(successor)
-                    if not admit(successor, idx, ordinal):
+                    key = None
+                    if symmetry:
+                        # Only representatives are stored, and the representative of a
+                        # representative is itself: a successor already stored as it is
+                        # needs no canonicalisation (most successors are such repeats).
+                        key = self.key(successor)
+                        known = lookup(key)
+                        if known >= 0:
+                            if graph is not None:
+                                graph.add_edge(known, ordinal, bit)
+                            continue
+                        canonical = self.represent(successor)
+                        if canonical is not successor:
+                            successor, key = canonical, None
+                    if not admit(successor, idx, ordinal, key):
                         stop = True
                         break
                     if graph is not None:
-                        assert index is not None
-                        graph.add_edge(index[last_key], ordinal, bit)
+                        graph.add_edge(found, ordinal, bit)
                 if graph is not None and not stop:
                     graph.close_node(enabled_mask)
 
@@ -366,7 +377,7 @@ class _Explorer:
         seconds: float,
         complete: bool,
         incomplete: str | None,
-        visited: FingerprintSet | set[Hashable] | dict[Hashable, int],
+        visited: FingerprintSet | dict[Hashable, int],
     ) -> CheckResult:
         counterexamples: list[Counterexample] = []
         for inv in self.invariants:
@@ -405,10 +416,6 @@ class _Explorer:
         if isinstance(visited, FingerprintSet):
             visited_bytes = kept + visited.nbytes()
             observed = observed_collision_probability(visited.fingerprints())
-        elif fingerprints:  # with liveness: a dict from fingerprint to state index
-            keys = sorted(k for k in visited if isinstance(k, int))
-            visited_bytes = kept + sys.getsizeof(visited) + sum(sys.getsizeof(k) for k in keys)
-            observed = observed_collision_probability(keys)
         if visited_bytes and self.graph is not None:
             visited_bytes += self.graph.nbytes()
         calculated = collision_probability(distinct, generated) if fingerprints else None

@@ -6,9 +6,9 @@ order, frozenset elements sorted, enum members by name), never from Python's `ha
 which varies with `PYTHONHASHSEED` for strings. So fingerprints, and with them state
 counts and counterexamples, are the same on every run.
 
-`FingerprintSet` is an open-addressing hash table over an `array('Q')`: 8 bytes a slot,
-at most half full, so between 16 and 32 bytes a visited state, where a Python `set` of
-ints costs 60 to 90. As in TLC, two distinct states with one fingerprint would be
+`FingerprintSet` keeps the fingerprints in insertion order with an open-addressing
+index over them: between 16 and 24 bytes a visited state, where a Python `set` of ints
+costs 60 to 90. As in TLC, two distinct states with one fingerprint would be
 merged; `collision_probability` estimates how likely that was.
 """
 
@@ -75,10 +75,14 @@ class Canonicaliser:
         if attrs.has(cls):
             # A small function per class: field reads compiled in, no getattr loop. Only
             # the fields that take part in equality are encoded, as `==` compares them.
+            # Each field's handler is looked up inline (`text`'s dispatch without its call).
             fields = [f.name for f in attrs.fields(cls) if f.eq]
-            reads = ' + "," + '.join(f"t(v.{name})" for name in fields) or '""'
-            source = f"def encode(v):\n    return {self._class_name(cls) + '('!r} + {reads} + ')'\n"
-            namespace: dict[str, Any] = {"t": self.text}
+            reads = ' + "," + '.join(
+                f"(h(type(x := v.{name})) or learn(type(x)))(x)" for name in fields
+            )
+            opening = repr(self._class_name(cls) + "(")
+            source = f"def encode(v):\n    return {opening} + {reads or repr('')} + ')'\n"
+            namespace: dict[str, Any] = {"h": self._dispatch.get, "learn": self._learn}
             exec(source, namespace)
             handler = namespace["encode"]
         elif issubclass(cls, enum.Enum) and issubclass(cls, int | str):
@@ -124,8 +128,8 @@ class Canonicaliser:
         seen = self._shared.get(id(value))
         if seen is not None and seen[0] is value:
             return seen[1]
-        text = self.text
-        inner = ", ".join([text(v) for v in value])
+        h, learn = self._dispatch.get, self._learn
+        inner = ", ".join([(h(type(v)) or learn(type(v)))(v) for v in value])
         result = "(" + inner + ",)" if len(value) == 1 else "(" + inner + ")"
         if len(self._shared) >= _MEMO_LIMIT:
             self._shared.clear()
@@ -138,12 +142,12 @@ class Canonicaliser:
         if cached is not None:
             return cached
         elements = self._elements
-        text = self.text
+        h, learn = self._dispatch.get, self._learn
         parts = []
         for v in value:
             part = elements.get(v)
             if part is None:
-                part = elements[v] = text(v)
+                part = elements[v] = (h(type(v)) or learn(type(v)))(v)
             parts.append(part)
         parts.sort()
         result = "{" + ",".join(parts) + "}"
@@ -161,64 +165,78 @@ class Canonicaliser:
 
 
 class FingerprintSet:
-    """A set of non-zero 64-bit integers in an open-addressing table (linear probing)."""
+    """The visited set: non-zero 64-bit fingerprints, each with its insertion index.
+
+    The fingerprints are kept in insertion order in one `array('Q')` (8 bytes a state),
+    so a fingerprint's index is its state's index in breadth-first order; an
+    open-addressing table of `array('I')` slots (linear probing, at most half full)
+    holds index + 1, or 0 for an empty slot: 8 to 16 bytes more a state, where a Python
+    `set` of ints costs 60 to 90 and a `dict` from fingerprint to index over 100. The
+    index is what the liveness graph needs of a state it meets again.
+    """
 
     def __init__(self, capacity_log2: int = 12) -> None:
-        self._table = array("Q", bytes(8 << capacity_log2))
+        self._fps = array("Q")
+        self._table = array("I", bytes(4 << capacity_log2))
         self._mask = (1 << capacity_log2) - 1
-        self._count = 0
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._fps)
 
     def add(self, fp: int) -> bool:
-        """Insert `fp`; return whether it was new."""
+        """Insert `fp` (its index becomes `len(self) - 1`); return whether it was new."""
+        fps = self._fps
         table = self._table
         mask = self._mask
         i = fp & mask
         while True:
             slot = table[i]
-            if slot == fp:
-                return False
             if slot == 0:
-                table[i] = fp
-                self._count += 1
-                if self._count * 2 > mask:
+                fps.append(fp)
+                table[i] = len(fps)
+                if 2 * len(fps) > mask:
                     self._grow()
                 return True
+            if fps[slot - 1] == fp:
+                return False
+            i = (i + 1) & mask
+
+    def index(self, fp: int) -> int:
+        """The insertion index of `fp`, or -1 when it is not stored."""
+        fps = self._fps
+        table = self._table
+        mask = self._mask
+        i = fp & mask
+        while True:
+            slot = table[i]
+            if slot == 0:
+                return -1
+            if fps[slot - 1] == fp:
+                return slot - 1
             i = (i + 1) & mask
 
     def __contains__(self, fp: object) -> bool:
-        if not isinstance(fp, int):
-            return False
-        table = self._table
-        mask = self._mask
-        i = fp & mask
-        while True:
-            slot = table[i]
-            if slot == fp:
-                return True
-            if slot == 0:
-                return False
-            i = (i + 1) & mask
+        return isinstance(fp, int) and self.index(fp) >= 0
 
     def _grow(self) -> None:
-        old = self._table
-        size = 2 * len(old)
-        self._table = array("Q", bytes(8 * size))
-        self._mask = size - 1
-        self._count = 0
-        for fp in old:
-            if fp:
-                self.add(fp)
+        size = 2 * len(self._table)
+        if size > 1 << 33:
+            raise OverflowError("the visited set is limited to 2**32 - 1 states")
+        table = self._table = array("I", bytes(4 * size))
+        mask = self._mask = size - 1
+        for n, fp in enumerate(self._fps, 1):
+            i = fp & mask
+            while table[i]:
+                i = (i + 1) & mask
+            table[i] = n
 
     def nbytes(self) -> int:
-        """Bytes held by the table."""
-        return self._table.itemsize * len(self._table)
+        """Bytes held by the fingerprints and the table."""
+        return self._fps.itemsize * len(self._fps) + self._table.itemsize * len(self._table)
 
     def fingerprints(self) -> list[int]:
         """The stored fingerprints, sorted."""
-        return sorted(fp for fp in self._table if fp)
+        return sorted(self._fps)
 
 
 def collision_probability(distinct: int, generated: int) -> float:

@@ -39,6 +39,7 @@ import sys
 from array import array
 from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -54,35 +55,73 @@ class Graph:
     """
 
     def __init__(self) -> None:
-        self.start = array("Q", [0])
+        # Each column starts at the narrowest type and widens when a value outgrows it
+        # (`_widen`), so a typical state costs a few bytes plus about 7 an edge.
+        self.start = array("I", [0])
         self.target = array("I")
-        self.ordinal = array("I")
-        self.cls = array("H")
-        self.enabled: list[int] = []
+        self.ordinal = array("B")
+        self.cls = array("B")
+        self.enabled: array[int] | list[int] = array("B")
 
     def add_edge(self, target: int, ordinal: int, class_bit: int) -> None:
         """Add an edge out of the node being expanded."""
         self.target.append(target)
-        self.ordinal.append(ordinal)
-        self.cls.append(class_bit.bit_length())
+        try:
+            self.ordinal.append(ordinal)
+        except OverflowError:
+            self.ordinal = _widen(self.ordinal, ordinal)
+        try:
+            self.cls.append(class_bit.bit_length())
+        except OverflowError:
+            self.cls = _widen(self.cls, class_bit.bit_length())
 
     def close_node(self, enabled_mask: int) -> None:
         """Finish the node being expanded; `enabled_mask` has its enabled fair classes."""
-        self.start.append(len(self.target))
-        self.enabled.append(enabled_mask)
+        try:
+            self.start.append(len(self.target))
+        except OverflowError:
+            self.start = _widen(self.start, len(self.target))
+        try:
+            self.enabled.append(enabled_mask)
+        except OverflowError:  # more than 64 fairness classes: a list of ints
+            self.enabled = _widen(self.enabled, enabled_mask)
 
     def __len__(self) -> int:
         return len(self.enabled)
 
     def nbytes(self) -> int:
         """Bytes held by the edge arrays and the enabled-class masks."""
-        arrays = (self.start, self.target, self.ordinal, self.cls)
-        size = sum(a.itemsize * len(a) for a in arrays)
-        return size + sys.getsizeof(self.enabled) + sum(sys.getsizeof(m) for m in self.enabled)
+        size = 0
+        for column in (self.start, self.target, self.ordinal, self.cls, self.enabled):
+            if isinstance(column, array):
+                size += column.itemsize * len(column)
+            else:
+                size += sys.getsizeof(column) + sum(sys.getsizeof(m) for m in column)
+        return size
 
     def edges(self, v: int) -> range:
         """Positions of node `v`'s edges."""
         return range(self.start[v], self.start[v + 1])
+
+
+#: The unsigned array types, narrowest first.
+_WIDER = {"B": "H", "H": "I", "I": "Q"}
+
+
+def _widen(column: array[int] | list[int], value: int) -> Any:
+    """`column` with `value` appended, in the narrowest unsigned type (or a list of
+    ints, past 64 bits) that holds them all."""
+    if isinstance(column, list):
+        column.append(value)
+        return column
+    code: Any = column.typecode
+    while code in _WIDER:
+        code = _WIDER[code]
+        if value < 1 << (8 * array(code).itemsize):
+            wider = array(code, column)
+            wider.append(value)
+            return wider
+    return [*column, value]
 
 
 @attrs.frozen

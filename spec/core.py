@@ -750,8 +750,26 @@ class GuardedModel(Model[S, A]):
         if failed is not None:
             raise GuardError(action_name(action), failed.name, failed.explain(self, state, action))
 
+    _checks: tuple[object, dict[type, tuple[Callable[[Any, Any, Any], bool], ...]]] = (None, {})
+
     def honest_actions(self, state: S) -> list[A]:
-        result = [a for a in self.candidates(state) if self.is_enabled(state, a)]
+        # The guards' predicates by action class, looked up once per `guards` table:
+        # the loop below is the checker's innermost one.
+        table, checks = self._checks
+        if table is not self.guards:
+            checks = {cls: tuple(g.holds for g in gs) for cls, gs in self.guards.items()}
+            self._checks = (self.guards, checks)
+        result = []
+        for a in self.candidates(state):
+            holds = checks.get(type(a))
+            if holds is None:
+                self.guards_of(a)  # raises known_action
+                continue  # pragma: no cover - guards_of raised
+            for h in holds:
+                if not h(self, state, a):
+                    break
+            else:
+                result.append(a)
         # Kept with the actions themselves, so that their ids stay theirs.
         self._listed = (state, result, {id(a) for a in result})
         return result

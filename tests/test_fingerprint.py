@@ -261,7 +261,7 @@ def test_fingerprint_set_add_and_contains() -> None:
 
 def test_fingerprint_set_grows_and_stays_at_most_half_full() -> None:
     fps = FingerprintSet(capacity_log2=2)
-    assert fps.nbytes() == 8 * 4
+    assert fps.nbytes() == 4 * 4  # four empty 4-byte slots, no fingerprint yet
     # Colliding low bits (multiples of 1024) exercise linear probing across growth.
     values = [1024 * i + 1 for i in range(1, 300)] + [2**64 - 1, 2**63]
     for value in values:
@@ -269,7 +269,7 @@ def test_fingerprint_set_grows_and_stays_at_most_half_full() -> None:
     assert len(fps) == len(values)
     assert all(v in fps for v in values)
     assert 1024 * 301 + 1 not in fps
-    slots = fps.nbytes() // 8
+    slots = (fps.nbytes() - 8 * len(values)) // 4
     assert slots & (slots - 1) == 0  # a power of two
     assert len(values) * 2 <= slots < len(values) * 4 + 8
     assert fps.fingerprints() == sorted(values)
@@ -285,8 +285,10 @@ def test_fingerprint_set_behaves_like_a_set(values: list[int]) -> None:
         model.add(value)
         assert len(fps) == len(model)
     assert fps.fingerprints() == sorted(model)
+    order = list(dict.fromkeys(values))  # first insertions, in order
     for value in [*values, 65, 2**64 - 2]:
         assert (value in fps) == (value in model)
+        assert fps.index(value) == (order.index(value) if value in model else -1)
 
 
 # --- collision estimates ---------------------------------------------------------------

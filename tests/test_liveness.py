@@ -84,7 +84,7 @@ def test_graph_layout() -> None:
     assert len(graph) == 3
     assert list(graph.edges(0)) == [0, 1]
     assert list(graph.edges(2)) == []
-    assert graph.enabled == [A | B, A | B, 0]
+    assert list(graph.enabled) == [A | B, A | B, 0]
     assert edge_to(graph, 1, 1) == (2, A)
 
 
@@ -358,3 +358,15 @@ def test_leads_to_starts_at_the_premise_at_its_depth() -> None:
     assert find_lasso(graph, goals(5, 3), [1, 4], A | B, [1, 3]) is None
     # A premise that is a goal state is no source at all.
     assert find_lasso(graph, goals(5, 3), [3], 0, [3]) is None
+
+
+def test_graph_columns_widen_when_a_value_outgrows_them() -> None:
+    """The columns start one byte wide and widen, values kept, when one outgrows them."""
+    graph = Graph()
+    graph.add_edge(0, 3, 1)
+    graph.add_edge(0, 300, 1 << 299)  # an ordinal past a byte, a class past 255
+    graph.close_node(1 << 70)  # more than 64 fairness classes: a list of ints
+    assert list(graph.ordinal) == [3, 300] and graph.ordinal.typecode == "H"
+    assert list(graph.cls) == [1, 300] and graph.cls.typecode == "H"
+    assert graph.enabled == [1 << 70]
+    assert graph.nbytes() > 0
