@@ -77,7 +77,7 @@ def run(tree: Path, args: list[str], timeout: float) -> dict[str, Any]:
     data = json.loads(out) if out.strip() else {}
     runs = data.get("portfolio")
     if runs is not None:  # a portfolio: its presets' totals
-        results = [r.get("result", r) for r in runs]
+        results: list[dict[str, Any]] = runs
         distinct = sum(r["distinct_states"] for r in results)
         generated = sum(r["generated_states"] for r in results)
         visited = max(r.get("visited_bytes", 0) / max(r["distinct_states"], 1) for r in results)

@@ -34,7 +34,7 @@ from tests import tlc  # noqa: E402
 
 #: name -> (TLA+ module, cfg constant overrides, coordspec model file, its parameters)
 ROWS: dict[str, tuple[str, dict[str, str], str, list[str]]] = {
-    "pbft": ("pbft/PBFT.tla", {}, "spec.pbft", ["--no-symmetry"]),
+    "pbft": ("pbft/PBFT.tla", {}, "spec.pbft", ["--preset", "default", "--no-symmetry"]),
     "paxos-b2": (
         "Paxos/Paxos.tla",
         {"MaxBallot": "2"},

@@ -5,6 +5,10 @@ modules (each exports `SPEC`, a `spec.core.Specification`) and hands them to the
 generic checker. A model file of one's own can be checked too:
 `coordspec check path/to/model.py` loads the file and checks its `SPEC`.
 
+`coordspec check PROTOCOL` without parameters, `--preset` or `--variant` checks the
+protocol's portfolio (`Specification.portfolio`): each of its presets in turn, then one
+table; `coordspec check` checks every protocol's.
+
 Exit codes: 0 every property holds, 1 a property is violated, 2 bad input (one line on
 standard error naming the problem and the allowed values; never a traceback).
 """
@@ -16,7 +20,7 @@ import importlib.util
 import json
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,10 +35,10 @@ from model_check.progress import Activity
 from model_check.report import (
     counts_line,
     fingerprint_line,
+    portfolio_table,
     properties_table,
     result_line,
     step_table,
-    summary_table,
     timing_line,
     to_json,
 )
@@ -44,6 +48,7 @@ from spec.core import (
     Config,
     ConfigError,
     HypothesisError,
+    Preset,
     SpecError,
     Specification,
     make_config,
@@ -191,7 +196,12 @@ def describe(spec: Specification[Any]) -> dict[str, Any]:
         ],
         "properties": properties,
         "presets": [
-            {"name": p.name, "summary": p.summary, "params": dict(p.params)}
+            {
+                "name": p.name,
+                "summary": p.summary,
+                "params": dict(p.params),
+                "portfolio": p.portfolio,
+            }
             for p in spec.all_presets()
         ],
     }
@@ -287,8 +297,9 @@ def list_command(
             console.print(f"  {prop['kind']} {prop['name']}: {prop['description']}")
         for preset in spec.all_presets():
             given = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in preset.params.items())
+            role = " (portfolio)" if preset.portfolio else ""
             console.print(
-                f"  preset {preset.name}: {preset.summary}" + (f" ({given})" if given else "")
+                f"  preset {preset.name}{role}: {preset.summary}" + (f" ({given})" if given else "")
             )
     return 0
 
@@ -336,11 +347,18 @@ def check_command(
     depth: Annotated[int, typer.Option(min=1, help="Steps per random walk.")] = 100,
     seed: Annotated[int, typer.Option(help="Seed of the random walks.")] = 0,
     trace_out: Annotated[
-        Path | None, typer.Option(help="Write the counterexample as ITF JSON to this file.")
+        Path | None,
+        typer.Option(
+            help="Write the counterexample as ITF JSON to this file (a portfolio: the first "
+            "failing preset's)."
+        ),
     ] = None,
     witness_out: Annotated[
         Path | None,
-        typer.Option(help="Write each reached witness's trace as DIR/<witness>.itf.json."),
+        typer.Option(
+            help="Write each reached witness's trace as DIR/<witness>.itf.json (one "
+            "configuration: parameters or --preset, not a portfolio)."
+        ),
     ] = None,
     variant_name: Annotated[
         str | None,
@@ -370,7 +388,12 @@ def check_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
 ) -> int:
-    """Model-check a protocol (each parameter is an option: --name value)."""
+    """Model-check a protocol (each parameter is an option: --name value).
+
+    Without parameters, --preset or --variant: the protocol's portfolio, each of its
+    portfolio presets (list shows them) exhaustively in turn, then one table; without a
+    protocol, every protocol's portfolio. The checker's options apply to every run.
+    """
     variant: Variant[Any] | None = None  # --variant's, once the protocol is known
     warnings: list[str] = []  # the hypotheses the configuration is outside of
     options = Options(
@@ -383,16 +406,19 @@ def check_command(
         stop_at_first=not keep_going,
     )
 
-    models: dict[str, Any] = {}  # each protocol's model, for the steps' `relied_on`
+    models: dict[str, Any] = {}  # each run's model (by `run`'s key), for `relied_on`
 
-    def run(spec: Specification[Any], values: dict[str, str]) -> tuple[dict[str, Any], CheckResult]:
+    def run(
+        spec: Specification[Any], values: dict[str, str], preset: str | None = None
+    ) -> tuple[dict[str, Any], CheckResult]:
+        key = spec.name if preset is None else f"{spec.name}/{preset}"
         try:
             if variant is not None:
                 config = variant.configure(values, unsafe=allow_unsafe)
-                model = models[spec.name] = variant.model(config)
+                model = models[key] = variant.model(config)
             else:
                 config = make_config(spec.config_type, values, unsafe=allow_unsafe)
-                model = models[spec.name] = spec.build(config)
+                model = models[key] = spec.build(config)
         except HypothesisError as err:
             raise UsageError(
                 f"{spec.name}: {err}: outside the hypothesis of the protocol's guarantees "
@@ -407,9 +433,10 @@ def check_command(
         if isinstance(config, Config):
             warnings.extend(config.hypothesis_warnings())
         shown = dict(config.as_dict()) if isinstance(config, Config) else {}
+        what = spec.name if preset is None else f"{spec.name}, preset {preset}"
         try:
             with Activity(quiet) as activity:
-                watched = attrs.evolve(options, progress=activity.search(spec.name))
+                watched = attrs.evolve(options, progress=activity.search(what))
                 if simulate_runs is not None:
                     return shown, simulate(model, simulate_runs, depth, seed, watched)
                 return shown, check(model, watched)
@@ -429,21 +456,26 @@ def check_command(
             raise UsageError("--variant needs a protocol: coordspec check PROTOCOL --variant NAME")
         if preset_name is not None:
             raise UsageError("--preset needs a protocol: coordspec check PROTOCOL --preset NAME")
-        rows = []
+        portfolios: list[tuple[Specification[Any], list[PortfolioRun]]] = []
         for spec in registry.specifications().values():
-            rows.append((spec.name, run(spec, {})))
-            if rows[-1][1][1].interrupted:
+            portfolios.append((spec, run_portfolio(spec, run)))
+            if portfolios[-1][1][-1].result.interrupted:
                 break  # Ctrl-C: the protocols checked so far, and the partial one
+        everything = [r.result for _, runs in portfolios for r in runs]
         if as_json:
-            results = [to_json(n, c, r, models.get(n)) for n, (c, r) in rows]
-            print(json.dumps({"results": results}, indent=2))
-        else:
-            console = _console()
-            if not rows:
-                console.print("No protocols are registered: nothing to check.")
-            else:
-                console.print(summary_table([(n, r) for n, (_, r) in rows]))
-        return combined_exit_code([r for _, (_, r) in rows])
+            results = [portfolio_json(spec, runs, models) for spec, runs in portfolios]
+            print(json.dumps({"results": results, "ok": portfolio_ok(everything)}, indent=2))
+            return combined_exit_code(everything)
+        console = _console()
+        if not portfolios:
+            console.print("No protocols are registered: nothing to check.")
+            return 0
+        rows = [(spec.name, r.preset.name, r.result) for spec, runs in portfolios for r in runs]
+        title = "coordspec check: every registered protocol's portfolio"
+        console.print(portfolio_table(rows, title, protocols=True))
+        show_failures(console, [(spec, r) for spec, runs in portfolios for r in runs], models)
+        console.print(portfolio_line(everything))
+        return combined_exit_code(everything)
 
     spec = load_spec(protocol)
     if variant_name is not None:
@@ -459,6 +491,15 @@ def check_command(
     if trace_out is not None and not trace_out.parent.is_dir():
         raise UsageError(f"--trace-out {trace_out}: no such directory {trace_out.parent}")
     values = parse_params(ctx.args, spec, command_options(ctx))
+    if variant is None and preset_name is None and not values and spec.portfolio():
+        if witness_out is not None:
+            raise UsageError(
+                f"--witness-out writes one configuration's witnesses, not a portfolio's: "
+                f"coordspec check {protocol} --preset NAME --witness-out DIR"
+            )
+        return check_portfolio(
+            spec, run_portfolio(spec, run), models, trace_out, keep_going, as_json
+        )
     if preset_name is not None:
         if variant is not None:
             raise UsageError("--preset and --variant do not combine: a variant has its own")
@@ -517,6 +558,129 @@ def check_command(
     console.print(timing_line(result))
     console.print(result_line(result, simulate_runs, depth))
     return result.exit_code
+
+
+@attrs.frozen
+class PortfolioRun:
+    """One preset of a portfolio and what checking it found."""
+
+    preset: Preset
+    config: dict[str, Any]
+    result: CheckResult
+
+
+#: `check_command`'s `run`: a protocol, its parameters and the preset they are, checked.
+Runner = Callable[
+    [Specification[Any], dict[str, str], str | None], tuple[dict[str, Any], CheckResult]
+]
+
+
+def run_portfolio(spec: Specification[Any], run: Runner) -> list[PortfolioRun]:
+    """Check each preset of the protocol's portfolio in turn (the default alone when it
+    declares none), stopping after one that Ctrl-C interrupted."""
+    runs = []
+    for preset in spec.portfolio() or (spec.preset("default"),):
+        config, result = run(spec, dict(preset.params), preset.name)
+        runs.append(PortfolioRun(preset, config, result))
+        if result.interrupted:
+            break
+    return runs
+
+
+def portfolio_key(spec: Specification[Any], r: PortfolioRun) -> str:
+    """The key under which `check_command`'s `run` keeps a portfolio run's model."""
+    return f"{spec.name}/{r.preset.name}"
+
+
+def portfolio_ok(results: Sequence[CheckResult]) -> bool:
+    """Whether every run of a portfolio is a complete exhaustive run where all holds."""
+    return all(r.result == "ok" for r in results)
+
+
+def portfolio_json(
+    spec: Specification[Any], runs: Sequence[PortfolioRun], models: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A portfolio as `--json` prints it: `protocol`, `portfolio` (one object per preset:
+    `preset`, then the single run's JSON object, `to_json`) and `ok`."""
+    return {
+        "protocol": spec.name,
+        "portfolio": [
+            {
+                "preset": r.preset.name,
+                **to_json(spec.name, r.config, r.result, models.get(portfolio_key(spec, r))),
+            }
+            for r in runs
+        ],
+        "ok": portfolio_ok([r.result for r in runs]),
+    }
+
+
+def portfolio_line(results: Sequence[CheckResult]) -> str:
+    """The last line of a portfolio: its verdict, as `result_line` words one run's."""
+    verdicts = {r.result for r in results}
+    for verdict in ("violation", "interrupted", "incomplete", "no_violation_found"):
+        if verdict in verdicts:
+            failed = sum(1 for r in results if r.result == verdict)
+            words = verdict.upper().replace("_", " ")
+            return f"Result: {words} ({failed} of {len(results)} runs)"
+    return f"Result: OK ({len(results)} runs)"
+
+
+def show_failures(
+    console: Console,
+    runs: Sequence[tuple[Specification[Any], PortfolioRun]],
+    models: Mapping[str, Any],
+) -> None:
+    """Each failing preset's first counterexample, as a step table."""
+    for spec, r in runs:
+        cex = r.result.counterexample
+        if cex is None:
+            continue
+        shown = ", ".join(f"{k}={v}" for k, v in conform.param_texts(r.config).items())
+        title = (
+            f"Counterexample ({spec.name} --preset {r.preset.name}: {shown}): {cex.kind} "
+            f"{cex.property} violated in {len(cex.trace)} steps"
+        )
+        console.print(step_table(cex.trace, title, models.get(portfolio_key(spec, r))))
+
+
+def check_portfolio(
+    spec: Specification[Any],
+    runs: Sequence[PortfolioRun],
+    models: Mapping[str, Any],
+    trace_out: Path | None,
+    every: bool,
+    as_json: bool,
+) -> int:
+    """Report a protocol's portfolio (a table, each failing preset's counterexample, the
+    verdict; or with `as_json` one object) and write the first failing preset's
+    counterexample to `trace_out`; the exit code, as `combined_exit_code`."""
+    results = [r.result for r in runs]
+    written: list[tuple[str, Path]] = []
+    failing = next((r for r in runs if r.result.counterexamples), None)
+    if failing is not None:
+        meta = {
+            "protocol": spec.name,
+            "params": conform.param_texts(failing.config),
+            "preset": failing.preset.name,
+        }
+        paths = write_counterexamples(meta, failing.result, trace_out, every)
+        written = [(failing.preset.name, path) for path in paths]
+    if as_json:
+        print(json.dumps(portfolio_json(spec, runs, models), indent=2))
+        return combined_exit_code(results)
+    console = _console()
+    console.print(
+        f"coordspec check {spec.name}: its portfolio of {len(runs)} presets "
+        f"(coordspec list shows them; --preset NAME checks one)"
+    )
+    rows = [(spec.name, r.preset.name, r.result) for r in runs]
+    console.print(portfolio_table(rows, f"{spec.name}: the portfolio", protocols=False))
+    show_failures(console, [(spec, r) for r in runs], models)
+    for name, path in written:
+        console.print(f"Counterexample of preset {name} written to {path} (ITF JSON).")
+    console.print(portfolio_line(results))
+    return combined_exit_code(results)
 
 
 def combined_exit_code(results: Sequence[CheckResult]) -> int:

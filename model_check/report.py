@@ -331,25 +331,42 @@ def _plain(value: object) -> object:
     return value
 
 
-def summary_table(rows: Sequence[tuple[str, CheckResult]]) -> Table:
-    """One row per protocol for `coordspec check` without a protocol."""
-    table = Table(title="coordspec check: every registered protocol at its default bounds")
-    for column in ("protocol", "result", "distinct", "generated", "depth", "properties", "s"):
-        table.add_column(column, justify="right" if column in ("distinct", "generated") else "left")
-    for name, result in rows:
-        failed = [p.name for p in result.properties if p.failed()]
+def portfolio_table(
+    rows: Sequence[tuple[str, str, CheckResult]], title: str, protocols: bool
+) -> Table:
+    """One row per run of a portfolio (`coordspec check PROTOCOL` without parameters, or
+    every protocol's without one): the preset, the verdict, the counts, the seconds and
+    the properties that failed, each with its counterexample's length; a footer totals
+    the counts and the seconds. `rows` are (protocol, preset, result); `protocols` adds
+    the protocol column."""
+    table = Table(title=title, title_justify="left", show_footer=True)
+    distinct = sum(r.distinct_states for _, _, r in rows)
+    generated = sum(r.generated_states for _, _, r in rows)
+    seconds = sum(r.seconds for _, _, r in rows)
+    if protocols:
+        table.add_column("protocol", footer="total")
+    table.add_column("preset", footer="" if protocols else "total")
+    table.add_column("result")
+    table.add_column("distinct", justify="right", footer=str(distinct))
+    table.add_column("generated", justify="right", footer=str(generated))
+    table.add_column("depth", justify="right")
+    table.add_column("s", justify="right", footer=f"{seconds:.2f}")
+    table.add_column("violated")
+    for protocol, preset, result in rows:
+        failed = [p for p in result.properties if p.failed()]
         verdict = Text(result.result, style="bold red" if failed else "green")
-        held = sum(1 for p in result.properties if p.status in ("holds", "reached"))
-        props = f"{held}/{len(result.properties)} hold"
-        if failed:
-            props += "; failed: " + ", ".join(failed)
-        table.add_row(
-            name,
+        violated = ", ".join(
+            p.name + (f" ({p.status})" if p.trace_length is None else f" ({p.trace_length} steps)")
+            for p in failed
+        )
+        cells: list[str | Text] = [
+            preset,
             verdict,
             str(result.distinct_states),
             str(result.generated_states),
             str(result.depth),
-            props,
             f"{result.seconds:.2f}",
-        )
+            violated,
+        ]
+        table.add_row(*([protocol] if protocols else []), *cells)
     return table

@@ -838,11 +838,15 @@ class Preset:
         name: what `--preset` selects (`default`, `liveness`, `proof`, ...).
         summary: what the bound is for, in one sentence.
         params: the parameters that differ from the defaults, as command-line strings.
+        portfolio: whether the preset is one of the protocol's portfolio, the presets
+            that `coordspec check PROTOCOL` (no parameters) checks one after the other
+            so that together they exercise every feature of the spec.
     """
 
     name: str
     summary: str
     params: Mapping[str, str] = attrs.field(factory=dict, converter=_params_dict)
+    portfolio: bool = False
 
 
 @attrs.frozen
@@ -889,6 +893,11 @@ class Specification(Generic[C]):
         if any(p.name == "default" for p in self.presets):
             return self.presets
         return (Preset("default", "the default bounds", {}), *self.presets)
+
+    def portfolio(self) -> tuple[Preset, ...]:
+        """The presets marked `portfolio`, in their declared order (empty when none is:
+        then `coordspec check PROTOCOL` checks the defaults alone)."""
+        return tuple(p for p in self.all_presets() if p.portfolio)
 
     def model(self, values: Mapping[str, str] | None = None) -> Model[Any, Any]:
         """Build the model from command-line strings (defaults for the rest).

@@ -890,18 +890,23 @@ class Iterative(GuardedModel[IterativeState, Action]):
 
 
 #: The named configurations (`coordspec check iterative --preset NAME`). The default
-#: decides every property, `terminates` included, so no separate liveness bound.
+#: decides every property, `terminates` included, so no separate liveness bound. Those
+#: marked `portfolio` are what `coordspec check iterative` checks, one after the other
+#: (converged_early catches spec/variants/iterative.py's `PORTFOLIO` mutant, which the
+#: default's two rounds miss).
 PRESETS: tuple[Preset, ...] = (
     Preset(
         "default",
         "3 agents, 2 rounds, 2 texts: every property decided (convergence before "
         "max_rounds needs 3 rounds: see converged_early)",
+        portfolio=True,
     ),
     Preset(
         "converged_early",
-        "2 agents, 3 rounds, 2 texts: a session also ends by convergence before "
-        "max_rounds (the witness converged_early)",
+        "2 agents, 3 rounds, 2 texts: a third round, measured against the second, and a "
+        "session that ends by convergence before max_rounds (the witness converged_early)",
         {"agents": "2", "max_rounds": "3", "texts": "2"},
+        portfolio=True,
     ),
     Preset(
         "i3_symmetry_classes",

@@ -937,12 +937,15 @@ class Weighted(GuardedModel[WeightedState, Action]):
 #: The named configurations (`coordspec check weighted --preset NAME`). The default
 #: decides every property, `session_ends` included, so no separate liveness bound; the
 #: Z3 theorems (proofs/weights.py) are over symbolic weights of up to 10 agents, beyond
-#: any configuration the checker enumerates, so no proof bound either.
+#: any configuration the checker enumerates, so no proof bound either. Those marked
+#: `portfolio` are what `coordspec check weighted` checks, one after the other (each
+#: catches a mutant of spec/variants/weighted.py's `PORTFOLIO` that the default misses).
 PRESETS: tuple[Preset, ...] = (
     Preset(
         "default",
         "3 agents (an expert and two average), 2 options, 2 confidences, one re-vote, "
         "one assessment: every property decided",
+        portfolio=True,
     ),
     Preset(
         "w2_low_threshold",
@@ -955,6 +958,20 @@ PRESETS: tuple[Preset, ...] = (
         "2 agents (an expert and an average one), one vote each: every witness reached in "
         "a few hundred states, for quick conformance runs",
         {"agents": "2", "profiles": "2,1", "max_votes": "1"},
+    ),
+    Preset(
+        "revote_after_update",
+        "3 average agents, one re-vote each, two assessments: votes that stand through two "
+        "expertise updates, re-votes before and after a later one",
+        {"assessments": "2", "confidence_levels": "1", "profiles": "1,1,1"},
+        portfolio=True,
+    ),
+    Preset(
+        "near_threshold_deadline",
+        "threshold 57/100, just above a tally the weights reach after an assessment "
+        "(13/23, about 56.5%): the deadline must close it with no_consensus",
+        {"consensus_threshold": "57/100", "max_votes": "1"},
+        portfolio=True,
     ),
 )
 

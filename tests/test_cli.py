@@ -57,9 +57,11 @@ def test_check_model_file_reports_counterexample(
 def test_witness_traces_are_written_and_conform(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """--witness-out writes each reached witness as ITF; each replays through the spec."""
+    """--witness-out writes each reached witness as ITF; each replays through the spec.
+    (One configuration's: `--preset default`, since `check pbft` alone is a portfolio.)"""
     out_dir = tmp_path / "witnesses"
-    code, out, _ = run(capsys, "check", "pbft", "--witness-out", str(out_dir), "--quiet")
+    args = ("check", "pbft", "--preset", "default", "--witness-out", str(out_dir), "--quiet")
+    code, out, _ = run(capsys, *args)
     assert code == 0 and "3 witness traces written" in out
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == [
@@ -516,10 +518,14 @@ def test_protocol_help_lists_its_parameters(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_progress_names_the_protocol_when_not_a_terminal() -> None:
+    """The weighted portfolio (the one real portfolio run of the suite, about 8 s): each
+    line names the protocol and the preset being checked."""
     done = coordspec("check", "weighted")
     assert done.returncode == 0
+    assert done.stdout.splitlines()[-1] == "Result: OK (3 runs)"
     lines = done.stderr.splitlines()
-    assert lines and all(line.startswith("Progress (weighted): ") for line in lines), lines
+    assert lines and all(line.startswith("Progress (weighted, preset ") for line in lines), lines
+    assert any(line.startswith("Progress (weighted, preset default): ") for line in lines)
 
 
 def test_progress_on_a_terminal_is_a_status_line() -> None:

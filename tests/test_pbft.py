@@ -539,7 +539,19 @@ def test_every_view_change_in_v_is_valid() -> None:
 
 def test_presets_are_named_configurations_of_the_spec() -> None:
     names = [p.name for p in pbft.SPEC.all_presets()]
-    assert names == ["default", "liveness", "proof", "checkpoints", "n5", "small"]
+    assert names == [
+        "default",
+        "liveness",
+        "proof",
+        "checkpoints",
+        "n5",
+        "small",
+        "two_seqs",
+        "watermarks",
+        "checkpoint_view_change",
+        "two_view_changes",
+        "faulty_backup",
+    ]
     for preset in pbft.SPEC.all_presets():
         assert preset.summary
         make_config(pbft.PbftConfig, preset.params)  # each is a valid configuration

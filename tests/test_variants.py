@@ -47,10 +47,13 @@ def test_the_tests_mutants_are_the_shipped_variants() -> None:
     tested = (
         pbft_mutants.MUTANTS
         + pbft_mutants.SEED_MUTANTS
+        + pbft_mutants.PORTFOLIO
         + weighted_mutants.MUTANTS
         + weighted_mutants.SECONDARY
+        + weighted_mutants.PORTFOLIO
         + iterative_mutants.MUTANTS
         + iterative_mutants.ASSUMPTIONS
+        + iterative_mutants.PORTFOLIO
     )
     assert list(tested) == VARIANTS
     for protocol in registry.names():

@@ -427,7 +427,13 @@ def test_two_options_reaching_a_low_threshold_is_no_consensus() -> None:
 
 def test_presets() -> None:
     """The default preset is the defaults; every preset is a valid configuration."""
-    assert [p.name for p in w.SPEC.all_presets()] == ["default", "w2_low_threshold", "small"]
+    assert [p.name for p in w.SPEC.all_presets()] == [
+        "default",
+        "w2_low_threshold",
+        "small",
+        "revote_after_update",
+        "near_threshold_deadline",
+    ]
     assert w.SPEC.preset("default").params == {}
     for preset in w.SPEC.all_presets():
         assert isinstance(w.SPEC.model(preset.params), w.Weighted)

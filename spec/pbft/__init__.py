@@ -212,12 +212,16 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
         ]
 
 
-#: The named configurations (TLC's MC files): `coordspec check pbft --preset NAME`.
+#: The named configurations (TLC's MC files): `coordspec check pbft --preset NAME`. Those
+#: marked `portfolio` are what `coordspec check pbft` checks, one after the other: the
+#: default and one small, exhaustive configuration per feature the default leaves out
+#: (each catches a mutant of spec/variants/pbft.py's `PORTFOLIO` that the default misses).
 PRESETS = (
     Preset(
         "default",
         "n = 4, replica 0 (view 0's primary) Byzantine, two requests, views 0..1, one "
         "sequence number",
+        portfolio=True,
     ),
     Preset(
         "liveness",
@@ -247,6 +251,49 @@ PRESETS = (
         "one client request: every witness reached in a few thousand states, for quick "
         "conformance runs",
         {"requests": "1"},
+    ),
+    Preset(
+        "two_seqs",
+        "two sequence numbers in view 0 under the Byzantine primary: a quorum of prepares "
+        "or commits for one number never counts another's",
+        {"max_seq": "2", "max_view": "0"},
+        portfolio=True,
+    ),
+    Preset(
+        "watermarks",
+        "checkpoints every request with a log of 1 (H = h + 1 binds: number 2 waits for "
+        "checkpoint 1 to be stable) in view 0 under the Byzantine primary: a replica that "
+        "lags adopts a stable checkpoint's state",
+        {"checkpoint_interval": "1", "max_seq": "2", "log_size": "1", "max_view": "0"},
+        portfolio=True,
+    ),
+    Preset(
+        "checkpoint_view_change",
+        "checkpoints every request, a log of 1 and a crashed backup (replica 3 silent): a "
+        "view change after a checkpoint, whose VIEW-CHANGE carries the certificates above "
+        "its stable one",
+        {
+            "checkpoint_interval": "1",
+            "max_seq": "2",
+            "log_size": "1",
+            "faulty": "3",
+            "adversary": "silent",
+        },
+        portfolio=True,
+    ),
+    Preset(
+        "two_view_changes",
+        "views 0..2 with a crashed backup (replica 3 silent): two view changes, the second "
+        "NEW-VIEW's O computed from certificates of both earlier views",
+        {"max_view": "2", "faulty": "3", "adversary": "silent"},
+        portfolio=True,
+    ),
+    Preset(
+        "faulty_backup",
+        "replica 1 Byzantine: a faulty backup in view 0 under an honest primary, then view "
+        "1's faulty primary, whose NEW-VIEW the backups check against V",
+        {"faulty": "1"},
+        portfolio=True,
     ),
 )
 

@@ -9,7 +9,10 @@ length of the shortest counterexample (breadth-first, with the model's default
 symmetry).
 
 `ASSUMPTIONS` holds a variant that is not a broken rule but a broken environment
-assumption: a participant that never proposes (finding I6).
+assumption: a participant that never proposes (finding I6). `PORTFOLIO` holds the
+mutant of the feature the portfolio of `coordspec check iterative` adds to the
+default's two rounds, a third round: it is caught at the `converged_early` preset (3
+rounds), its configuration, and not at the default (tests/test_portfolio.py).
 `coordspec check iterative --variant NAME` checks one.
 """
 
@@ -22,9 +25,9 @@ from typing import ClassVar
 import attrs
 
 from spec import iterative as it
-from spec.core import Guard, Invariant, Witness, without
+from spec.core import Guard, Invariant, Witness, make_config, without
 from spec.symmetry import agent_maps
-from spec.variants import Variant
+from spec.variants import MUTANT, Variant
 
 
 def _collecting(m: SeedAllSubmitted, s: it.IterativeState, a: it.ProposalSubmission) -> bool:
@@ -327,5 +330,32 @@ ASSUMPTIONS: tuple[Variant[it.Iterative], ...] = (
     ),
 )
 
+
+# --- the portfolio's mutant: caught by the three-round preset, not by the default ----------
+
+
+class ConvergenceNotAveraged(it.Iterative):
+    """The convergence score is meant as a running mean of this round's similarity to
+    the last and the last round's score, and is never divided: it is their sum. Round 1
+    scores 0, so round 2's score is the spec's; from round 3 it exceeds the similarity,
+    and 1."""
+
+    def convergence(self, s: it.IterativeState) -> Fraction:
+        last = s.similarity_history[-1] if s.similarity_history else Fraction(0)
+        return super().convergence(s) + last
+
+
+PORTFOLIO: tuple[Variant[it.Iterative], ...] = (
+    _variant(
+        "convergence_not_averaged",
+        MUTANT,
+        "The convergence score adds the last round's score to this round's similarity.",
+        ConvergenceNotAveraged,
+        make_config(it.IterativeConfig, it.SPEC.preset("converged_early").params),
+        "scores_in_range",
+        17,
+    ),
+)
+
 #: Every iterative-refinement variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[it.Iterative], ...] = MUTANTS + ASSUMPTIONS
+VARIANTS: tuple[Variant[it.Iterative], ...] = MUTANTS + ASSUMPTIONS + PORTFOLIO

@@ -1,23 +1,30 @@
 """PBFT variants: deliberately broken rules and configurations the checker must catch.
 
 Each mutant changes one rule of `spec.pbft` through the hooks the spec exposes (its
-quorum sizes, its guard table, `compute_o`, `prepared_set`, `support`), in the smallest
-configuration where the break can show; `two_faulty_of_four` is the spec itself with
-more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
+quorum sizes, its guard table, `compute_o`, `prepared_set`, `support`, `prepared`,
+`new_view_sources`, `new_view_choices`, the checkpoint adoption `_adopt`), in the
+smallest configuration where the break can show; `two_faulty_of_four` is the spec
+itself with more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
 `SEED_MUTANTS` (the seed's own rules, spec/FINDINGS.md P3 and P4) pin what the checker
 must report: the property that breaks and the length of the shortest counterexample
-(breadth-first). `coordspec check pbft --variant NAME` checks one.
+(breadth-first). `PORTFOLIO` holds one mutant per feature that the portfolio of
+`coordspec check pbft` adds to the default (two sequence numbers, checkpoints with
+binding watermarks, a view change after a checkpoint, two view changes, a faulty
+backup that becomes primary): each is caught at its portfolio preset, which is its
+configuration, and not at the default (tests/test_portfolio.py).
+`coordspec check pbft --variant NAME` checks one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
 import attrs
 
 from spec import pbft
-from spec.core import Guard, without
+from spec.core import Guard, make_config, put, without
+from spec.pbft.messages import NewViewContent, ViewChangeContent
 from spec.variants import MUTANT, Variant
 
 
@@ -244,5 +251,137 @@ SEED_MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
     ),
 )
 
+
+# --- the portfolio's mutants: each caught by one portfolio preset, not by the default ----
+
+
+class PreparedAcrossSeqs(pbft.Pbft):
+    """prepared(m, v, n, i) counts the prepares that match the view and the digest, at
+    any sequence number: a log keyed by (view, digest). With one sequence number this is
+    the spec; with two, a faulty primary's pre-prepare of one request at both numbers
+    lets the prepares of one number complete the other's quorum."""
+
+    def prepared(self, s: pbft.PbftState, i: int, v: int, n: int, d: int) -> bool:
+        if (d != pbft.NULL and d not in s.requests) or not self.accepted_pre_prepare(s, i, v, n, d):
+            return False
+        senders = {p.replica for p in s.prepares if p.view == v and p.digest == d}
+        return self.support(senders, excluded=self.primary(v)) >= self.q_prepare
+
+
+class NoStateTransfer(pbft.Pbft):
+    """A replica that adopts a stable checkpoint beyond what it has executed moves its
+    low water mark h there without fetching the checkpoint's state (§4.3's state
+    transfer skipped): its log is shorter than h."""
+
+    def _adopt(self, s: pbft.PbftState, i: int, seq: int, state: tuple[int, ...]) -> pbft.PbftState:
+        if seq <= s.stable[i]:
+            return s
+        return attrs.evolve(s, stable=put(s.stable, i, seq))
+
+
+class DiscardsAtOwnCheckpoint(pbft.Pbft):
+    """A replica discards its prepared certificates up to a checkpoint when it produces
+    the checkpoint, not when the checkpoint becomes stable (§4.3 discards on a stable
+    one): its VIEW-CHANGE carries its older stable checkpoint and a P without them."""
+
+    def prepared_set(self, s: pbft.PbftState, i: int) -> frozenset[pbft.Cert]:
+        k = self.config.checkpoint_interval
+        produced = len(s.executed[i]) // k * k if k else 0
+        low = max(self.h(s, i), produced)
+        return frozenset(
+            pbft.Cert(c.seq, c.digest, c.view) for c in s.commits if c.replica == i and c.seq > low
+        )
+
+
+class NewViewLastViewOnly(pbft.Pbft):
+    """The new primary of view v computes O from the certificates of view v - 1 alone,
+    not from the latest of every earlier view (§4.4: "the highest view number in V"):
+    a certificate carried over from two views back is lost. On the first view change
+    every certificate is of view v - 1 = 0, so only a second one tells."""
+
+    def new_view_sources(
+        self, s: pbft.PbftState, v: int, primary: int | None
+    ) -> Iterator[tuple[NewViewContent, int, ViewChangeContent | None]]:
+        for vcs, k, forged in self.V(s, v, primary):
+            last = [
+                (stable, state, frozenset(c for c in p if c.view == v - 1))
+                for stable, state, p in vcs
+            ]
+            yield self.compute_o(last), k, forged
+
+
+class TrustsFaultyNewView(pbft.Pbft):
+    """A backup accepts a faulty primary's NEW-VIEW without recomputing its O from V
+    (§4.4: "if the set O is correct"): with a valid checkpoint, any pre-prepare of a
+    requested or the null digest at one sequence number above it is accepted. An
+    honest primary's NEW-VIEW is the spec's, so only a faulty new primary tells."""
+
+    def new_view_choices(
+        self, s: pbft.PbftState, v: int, primary: int | None
+    ) -> set[NewViewContent]:
+        valid = super().new_view_choices(s, v, primary)
+        if primary is not None:  # an honest primary's own choices, as the spec's
+            return valid
+        forged = set(valid)
+        digests = sorted(s.requests | {pbft.NULL})
+        for stable, state, _ in valid:
+            for n in range(stable + 1, self.config.max_seq + 1):
+                forged |= {(stable, state, frozenset({(n, d)})) for d in digests}
+        return forged
+
+
+def _preset(name: str) -> pbft.PbftConfig:
+    """The configuration of the spec's preset `name` (a portfolio mutant's own)."""
+    return make_config(pbft.PbftConfig, pbft.SPEC.preset(name).params)
+
+
+PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
+    _variant(
+        "prepared_across_seqs",
+        MUTANT,
+        "Prepared counts matching prepares by view and digest, at any sequence number.",
+        PreparedAcrossSeqs,
+        _preset("two_seqs"),
+        "prepared_unique",
+        6,
+    ),
+    _variant(
+        "no_state_transfer",
+        MUTANT,
+        "A lagging replica adopts a stable checkpoint's h without fetching its state.",
+        NoStateTransfer,
+        _preset("watermarks"),
+        "type_ok",
+        8,
+    ),
+    _variant(
+        "discards_at_own_checkpoint",
+        MUTANT,
+        "Certificates are discarded at a replica's own checkpoint, before it is stable.",
+        DiscardsAtOwnCheckpoint,
+        _preset("checkpoint_view_change"),
+        "agreement",
+        23,
+    ),
+    _variant(
+        "new_view_last_view_only",
+        MUTANT,
+        "The new primary's O reads only view v - 1's certificates, not the latest of all.",
+        NewViewLastViewOnly,
+        _preset("two_view_changes"),
+        "agreement",
+        23,
+    ),
+    _variant(
+        "trusts_faulty_new_view",
+        MUTANT,
+        "Backups accept a faulty primary's NEW-VIEW without recomputing its O from V.",
+        TrustsFaultyNewView,
+        _preset("faulty_backup"),
+        "agreement",
+        11,
+    ),
+)
+
 #: Every PBFT variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS
+VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS + PORTFOLIO

@@ -7,12 +7,17 @@ rules (Part 2, §2.3 and §2.4; spec/FINDINGS.md W1-W4). `MUTANTS` pins what the
 reports first: the property that breaks and the length of the shortest counterexample
 (breadth-first, symmetry on, as the model's default); `SECONDARY` pins further
 properties the same rules break, each with its own shortest counterexample (found with
-`--continue` where another property breaks first). `coordspec check weighted --variant
-NAME` checks one.
+`--continue` where another property breaks first). `PORTFOLIO` holds one mutant per
+feature that the portfolio of `coordspec check weighted` adds to the default (votes
+that stand through two expertise updates; a deadline at a tally just below the
+threshold): each is caught at its portfolio preset, which is its configuration, and not
+at the default (tests/test_portfolio.py). `coordspec check weighted --variant NAME`
+checks one.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import ClassVar
@@ -20,7 +25,7 @@ from typing import ClassVar
 import attrs
 
 from spec import weighted as w
-from spec.core import Guard, without
+from spec.core import Guard, make_config, without
 from spec.variants import MUTANT, Variant
 
 
@@ -209,5 +214,94 @@ SECONDARY: tuple[Variant[w.Weighted], ...] = (
     ),
 )
 
+
+# --- the portfolio's mutants: each caught by one portfolio preset, not by the default ----
+
+
+class WeightChangeSinceCast(w.Weighted):
+    """The weight update keeps `weighted_total` up to date incrementally: it adds each
+    standing vote's weight change since the vote was cast, (new weight - the weight the
+    vote records) x confidence, where the change since the last update is meant. Right
+    at the first update after a vote (or a re-vote), counted again at a later one that
+    changes the weights while the vote stands. (An update that changes no weight leaves
+    the total as it is.)"""
+
+    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
+        after = super().with_weights(s, uncapped)
+        if s.max_possible_weight == 0:  # the initial weights: no vote yet
+            return after
+        if after.agent_weights == s.agent_weights:
+            return attrs.evolve(after, weighted_total=s.weighted_total)
+        change = sum(
+            (
+                (after.agent_weights[i] - v.weight) * v.confidence
+                for i, v in enumerate(s.votes)
+                if v is not None
+            ),
+            Fraction(0),
+        )
+        return attrs.evolve(after, weighted_total=s.weighted_total + change)
+
+
+def whole_percent(share: Fraction) -> Fraction:
+    """A share rounded to a whole percentage, half up (62.5% -> 63%)."""
+    return Fraction(math.floor(share * 100 + Fraction(1, 2)), 100)
+
+
+class DeadlineRoundsToPercent(w.Weighted):
+    """At the deadline each option's share of the maximum possible weight is rounded to
+    a whole percentage (the figure the session reports) before it is compared with the
+    threshold: a tally within half a percent below the bar closes the vote with a
+    decision. The early-consensus check is the spec's."""
+
+    def decide(self, s: w.WeightedState, closing: bool) -> w.WeightedState:
+        if not closing:
+            return super().decide(s, closing)
+        support = self.tally(s)
+        total = s.max_possible_weight
+        winners = [
+            o for o, x in support.items() if whole_percent(x / total) >= s.consensus_threshold
+        ]
+        if len(winners) != 1:
+            return attrs.evolve(s, final_decision=w.NO_CONSENSUS, closed=True)
+        (winner,) = winners
+        return attrs.evolve(
+            s,
+            consensus_reached=True,
+            final_decision=winner,
+            first_decision=winner if s.first_decision is None else s.first_decision,
+            confidence_score=support[winner] / s.weighted_total
+            if s.weighted_total
+            else Fraction(0),
+            closed=True,
+        )
+
+
+def _preset(name: str) -> w.WeightedConfig:
+    """The configuration of the spec's preset `name` (a portfolio mutant's own)."""
+    return make_config(w.WeightedConfig, w.SPEC.preset(name).params)
+
+
+PORTFOLIO: tuple[Variant[w.Weighted], ...] = (
+    _variant(
+        "weight_change_since_cast",
+        MUTANT,
+        "A weight update adds each vote's weight change since it was cast to the total.",
+        WeightChangeSinceCast,
+        _preset("revote_after_update"),
+        "counted_once",
+        5,
+    ),
+    _variant(
+        "deadline_rounds_to_percent",
+        MUTANT,
+        "The deadline compares each share rounded to a whole percent with the threshold.",
+        DeadlineRoundsToPercent,
+        _preset("near_threshold_deadline"),
+        "decided_has_threshold",
+        5,
+    ),
+)
+
 #: Every weighted-voting variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[w.Weighted], ...] = MUTANTS + SECONDARY
+VARIANTS: tuple[Variant[w.Weighted], ...] = MUTANTS + SECONDARY + PORTFOLIO

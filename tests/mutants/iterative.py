@@ -13,6 +13,7 @@ from spec.variants import Variant
 from spec.variants.iterative import (
     ASSUMPTIONS,
     MUTANTS,
+    PORTFOLIO,
     MapOrderTieBreak,
     NoMaxRounds,
     OrderedState,
@@ -28,6 +29,7 @@ Mutant = Variant[it.Iterative]
 __all__ = [
     "ASSUMPTIONS",
     "MUTANTS",
+    "PORTFOLIO",
     "MapOrderTieBreak",
     "Mutant",
     "NoMaxRounds",

@@ -14,6 +14,7 @@ from spec.core import Model
 from spec.variants import Variant
 from spec.variants.pbft import (
     MUTANTS,
+    PORTFOLIO,
     SEED_MUTANTS,
     AcceptsTwoPrePrepares,
     CommitQuorum2f,
@@ -33,6 +34,7 @@ Mutant = Variant[Model[Any, Any]]
 
 __all__ = [
     "MUTANTS",
+    "PORTFOLIO",
     "SEED_MUTANTS",
     "AcceptsTwoPrePrepares",
     "CommitQuorum2f",

@@ -23,9 +23,11 @@ from tests.mutants.pbft import Mutant
 #: Typed as the tests have always read them: `build()` gives a `Model`.
 MUTANTS: tuple[Mutant, ...] = _variants.MUTANTS
 SECONDARY: tuple[Mutant, ...] = _variants.SECONDARY
+PORTFOLIO: tuple[Mutant, ...] = _variants.PORTFOLIO
 
 __all__ = [
     "MUTANTS",
+    "PORTFOLIO",
     "SECONDARY",
     "CapWithoutRedistribution",
     "Config",
