@@ -44,7 +44,7 @@ ROWS: dict[str, tuple[str, list[str]]] = {
         ["pbft", "--faulty", "3", "--max-seq", "2"],
     ),
     "weighted-default": ("< 3 s", ["weighted", "--preset", "default"]),
-    "weighted-4": ("4 agents, < 30 s", ["weighted", "--agents", "4"]),
+    "weighted-4": ("4 agents, < 30 s", ["weighted", "--agents", "4", "--profiles", "2,1,1,1"]),
     "iterative-default": ("< 3 s", ["iterative", "--preset", "default"]),
     "iterative-3": ("3 rounds, < 2 min", ["iterative", "--max-rounds", "3"]),
 }
@@ -74,7 +74,12 @@ def run(tree: Path, args: list[str], timeout: float) -> dict[str, Any]:
     if seconds >= timeout:
         return {"timeout": True, "seconds": timeout}
     peak_kib = usage.ru_maxrss
-    data = json.loads(out) if out.strip() else {}
+    try:
+        data = json.loads(out)
+    except ValueError:
+        data = {"error": "no JSON on standard output"}
+    if "error" in data:
+        return {"timeout": False, "error": str(data["error"]), "seconds": seconds}
     runs = data.get("portfolio")
     if runs is not None:  # a portfolio: its presets' totals
         results: list[dict[str, Any]] = runs
@@ -96,6 +101,8 @@ def run(tree: Path, args: list[str], timeout: float) -> dict[str, Any]:
 
 
 def cell(r: dict[str, Any]) -> str:
+    if "error" in r:
+        return f"error: {r['error']}"
     if r["timeout"]:
         stopped = f"> {r['seconds']:.0f}"
         return f"{'':>10} {'':>11} {stopped:>8} {'':>9} {'':>8} {'':>6}"
