@@ -24,9 +24,19 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from spec import registry
-from spec.core import Config, ConfigError, Model, SpecError, parse_values, unsafe_config
+from spec.core import (
+    Config,
+    ConfigError,
+    Model,
+    SpecError,
+    Specification,
+    make_config,
+    parse_values,
+    unsafe_config,
+)
 
 M_co = TypeVar("M_co", bound="Model[Any, Any]", covariant=True)
+C = TypeVar("C", bound=Config)
 
 #: `reproduces` of a variant that is no finding of the seed: a rule broken on purpose.
 MUTANT = "mutant"
@@ -124,3 +134,8 @@ def find_variant(protocol: str, name: str) -> Variant[Model[Any, Any]]:
             "(coordspec list --variants)"
         )
     return variants[name]
+
+
+def preset_config(spec: Specification[C], name: str) -> C:
+    """The configuration of `spec`'s preset `name` (a portfolio mutant's own)."""
+    return make_config(spec.config_type, spec.preset(name).params)

@@ -25,9 +25,9 @@ from typing import ClassVar
 import attrs
 
 from spec import iterative as it
-from spec.core import Guard, Invariant, Witness, make_config, without
+from spec.core import Guard, Invariant, Witness, without
 from spec.symmetry import agent_maps
-from spec.variants import MUTANT, Variant
+from spec.variants import MUTANT, Variant, preset_config
 
 
 def _collecting(m: SeedAllSubmitted, s: it.IterativeState, a: it.ProposalSubmission) -> bool:
@@ -351,7 +351,7 @@ PORTFOLIO: tuple[Variant[it.Iterative], ...] = (
         MUTANT,
         "The convergence score adds the last round's score to this round's similarity.",
         ConvergenceNotAveraged,
-        make_config(it.IterativeConfig, it.SPEC.preset("converged_early").params),
+        preset_config(it.SPEC, "converged_early"),
         "scores_in_range",
         17,
     ),

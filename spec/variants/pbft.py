@@ -23,9 +23,9 @@ from typing import ClassVar
 import attrs
 
 from spec import pbft
-from spec.core import Guard, make_config, put, without
+from spec.core import Guard, put, without
 from spec.pbft.messages import NewViewContent, ViewChangeContent
-from spec.variants import MUTANT, Variant
+from spec.variants import MUTANT, Variant, preset_config
 
 
 class CommitQuorum2f(pbft.Pbft):
@@ -330,18 +330,13 @@ class TrustsFaultyNewView(pbft.Pbft):
         return forged
 
 
-def _preset(name: str) -> pbft.PbftConfig:
-    """The configuration of the spec's preset `name` (a portfolio mutant's own)."""
-    return make_config(pbft.PbftConfig, pbft.SPEC.preset(name).params)
-
-
 PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
     _variant(
         "prepared_across_seqs",
         MUTANT,
         "Prepared counts matching prepares by view and digest, at any sequence number.",
         PreparedAcrossSeqs,
-        _preset("two_seqs"),
+        preset_config(pbft.SPEC, "two_seqs"),
         "prepared_unique",
         6,
     ),
@@ -350,7 +345,7 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
         MUTANT,
         "A lagging replica adopts a stable checkpoint's h without fetching its state.",
         NoStateTransfer,
-        _preset("watermarks"),
+        preset_config(pbft.SPEC, "watermarks"),
         "type_ok",
         8,
     ),
@@ -359,7 +354,7 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
         MUTANT,
         "Certificates are discarded at a replica's own checkpoint, before it is stable.",
         DiscardsAtOwnCheckpoint,
-        _preset("checkpoint_view_change"),
+        preset_config(pbft.SPEC, "checkpoint_view_change"),
         "agreement",
         23,
     ),
@@ -368,7 +363,7 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
         MUTANT,
         "The new primary's O reads only view v - 1's certificates, not the latest of all.",
         NewViewLastViewOnly,
-        _preset("two_view_changes"),
+        preset_config(pbft.SPEC, "two_view_changes"),
         "agreement",
         23,
     ),
@@ -377,7 +372,7 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
         MUTANT,
         "Backups accept a faulty primary's NEW-VIEW without recomputing its O from V.",
         TrustsFaultyNewView,
-        _preset("faulty_backup"),
+        preset_config(pbft.SPEC, "faulty_backup"),
         "agreement",
         11,
     ),

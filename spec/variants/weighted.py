@@ -25,8 +25,8 @@ from typing import ClassVar
 import attrs
 
 from spec import weighted as w
-from spec.core import Guard, make_config, without
-from spec.variants import MUTANT, Variant
+from spec.core import Guard, without
+from spec.variants import MUTANT, Variant, preset_config
 
 
 class SeedRunningTotal(w.Weighted):
@@ -277,18 +277,13 @@ class DeadlineRoundsToPercent(w.Weighted):
         )
 
 
-def _preset(name: str) -> w.WeightedConfig:
-    """The configuration of the spec's preset `name` (a portfolio mutant's own)."""
-    return make_config(w.WeightedConfig, w.SPEC.preset(name).params)
-
-
 PORTFOLIO: tuple[Variant[w.Weighted], ...] = (
     _variant(
         "weight_change_since_cast",
         MUTANT,
         "A weight update adds each vote's weight change since it was cast to the total.",
         WeightChangeSinceCast,
-        _preset("revote_after_update"),
+        preset_config(w.SPEC, "revote_after_update"),
         "counted_once",
         5,
     ),
@@ -297,7 +292,7 @@ PORTFOLIO: tuple[Variant[w.Weighted], ...] = (
         MUTANT,
         "The deadline compares each share rounded to a whole percent with the threshold.",
         DeadlineRoundsToPercent,
-        _preset("near_threshold_deadline"),
+        preset_config(w.SPEC, "near_threshold_deadline"),
         "decided_has_threshold",
         5,
     ),
