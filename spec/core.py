@@ -742,7 +742,24 @@ class GuardedModel(Model[S, A]):
 
     def is_enabled(self, state: S, action: A) -> bool:
         """Every guard of `action` holds in `state`."""
-        return all(g.holds(self, state, action) for g in self.guards_of(action))
+        return all(h(self, state, action) for h in self._predicates(action))
+
+    _checks: tuple[object, dict[type, tuple[Callable[[Any, Any, Any], bool], ...]]] = (None, {})
+
+    def _predicates(self, action: object) -> tuple[Callable[[Any, Any, Any], bool], ...]:
+        """The `holds` of the action's guards, from a table built once per `guards`.
+
+        Raises:
+            GuardError: `known_action` for an action of no declared class.
+        """
+        table, checks = self._checks
+        if table is not self.guards:
+            checks = {cls: tuple(g.holds for g in gs) for cls, gs in self.guards.items()}
+            self._checks = (self.guards, checks)
+        found = checks.get(type(action))
+        if found is None:
+            self.guards_of(action)  # raises known_action
+        return found or ()
 
     def guard(self, state: S, action: A) -> None:
         """Raise `GuardError` naming the first guard of `action` that fails in `state`."""
@@ -750,22 +767,12 @@ class GuardedModel(Model[S, A]):
         if failed is not None:
             raise GuardError(action_name(action), failed.name, failed.explain(self, state, action))
 
-    _checks: tuple[object, dict[type, tuple[Callable[[Any, Any, Any], bool], ...]]] = (None, {})
-
     def honest_actions(self, state: S) -> list[A]:
-        # The guards' predicates by action class, looked up once per `guards` table:
-        # the loop below is the checker's innermost one.
-        table, checks = self._checks
-        if table is not self.guards:
-            checks = {cls: tuple(g.holds for g in gs) for cls, gs in self.guards.items()}
-            self._checks = (self.guards, checks)
+        # `is_enabled` inlined: this loop is the checker's innermost one.
+        predicates = self._predicates
         result = []
         for a in self.candidates(state):
-            holds = checks.get(type(a))
-            if holds is None:
-                self.guards_of(a)  # raises known_action
-                continue  # pragma: no cover - guards_of raised
-            for h in holds:
+            for h in predicates(a):
                 if not h(self, state, a):
                     break
             else:
