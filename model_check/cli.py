@@ -29,6 +29,7 @@ import typer
 from rich.console import Console
 
 from model_check import conform, conform_events
+from model_check.checkpoint import DEFAULT_EVERY, Checkpointer
 from model_check.engine import CheckerError, ModelError, Options, check, simulate
 from model_check.itf import write_trace
 from model_check.progress import Activity
@@ -387,6 +388,32 @@ def check_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+    checkpoint_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="DIR",
+            help="Write a snapshot of the search to DIR/checkpoint.bin every "
+            "--checkpoint-every seconds and on Ctrl-C or SIGTERM (then stop); --resume DIR "
+            "goes on from it. One configuration (parameters or --preset), not --simulate.",
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help=f"Seconds between two snapshots (default {DEFAULT_EVERY:g}).",
+        ),
+    ] = None,
+    resume_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="DIR",
+            help="Resume the search from DIR's checkpoint (the same protocol, parameters "
+            "and options); it goes on writing snapshots there (or to --checkpoint DIR).",
+        ),
+    ] = None,
 ) -> int:
     """Model-check a protocol (each parameter is an option: --name value).
 
@@ -407,6 +434,7 @@ def check_command(
     )
 
     models: dict[str, Any] = {}  # each run's model (by `run`'s key), for `relied_on`
+    checkpointer: Checkpointer | None = None  # --checkpoint / --resume's, once one config
 
     def run(
         spec: Specification[Any], values: dict[str, str], preset: str | None = None
@@ -439,13 +467,28 @@ def check_command(
                 watched = attrs.evolve(options, progress=activity.search(what))
                 if simulate_runs is not None:
                     return shown, simulate(model, simulate_runs, depth, seed, watched)
-                return shown, check(model, watched)
+                return shown, check(model, watched, checkpointer)
         except ModelError as err:
             raise UsageError(f"{spec.name}: {err}") from err.__cause__
 
     if protocol is not None and protocol.startswith("-"):
         raise UsageError("parameters need a protocol: coordspec check PROTOCOL --name value")
+    checkpoints = checkpoint_dir is not None or resume_dir is not None
+    if checkpoints and simulate_runs is not None:
+        raise UsageError("--checkpoint and --resume are for the exhaustive search, not --simulate")
+    if checkpoint_every is not None and not checkpoints:
+        raise UsageError("--checkpoint-every needs --checkpoint DIR (or --resume DIR)")
+    if checkpoint_every is not None and not checkpoint_every > 0:
+        raise UsageError(f"--checkpoint-every {checkpoint_every:g}: expected seconds > 0")
+    if checkpoint_dir is not None and checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+        raise UsageError(f"--checkpoint {checkpoint_dir} is a file, not a directory")
+    one_config = (
+        "--checkpoint and --resume need one configuration: coordspec check PROTOCOL "
+        "--preset NAME (or parameters, or --variant NAME), not a portfolio"
+    )
     if protocol is None:
+        if checkpoints:
+            raise UsageError(one_config)
         if ctx.args:
             raise UsageError("parameters need a protocol: coordspec check PROTOCOL --name value")
         if trace_out is not None or witness_out is not None:
@@ -492,6 +535,8 @@ def check_command(
         raise UsageError(f"--trace-out {trace_out}: no such directory {trace_out.parent}")
     values = parse_params(ctx.args, spec, command_options(ctx))
     if variant is None and preset_name is None and not values and spec.portfolio():
+        if checkpoints:
+            raise UsageError(one_config)
         if witness_out is not None:
             raise UsageError(
                 f"--witness-out writes one configuration's witnesses, not a portfolio's: "
@@ -507,7 +552,26 @@ def check_command(
             values = {**spec.preset(preset_name).params, **values}
         except ConfigError as err:
             raise UsageError(str(err)) from None
+    if checkpoints:
+        checkpointer = Checkpointer(
+            checkpoint_dir,
+            resume=resume_dir,
+            every=DEFAULT_EVERY if checkpoint_every is None else checkpoint_every,
+            label=spec.name if variant is None else f"{spec.name} --variant {variant.name}",
+        )
     config, result = run(spec, values)
+    if checkpointer is not None and result.interrupted:
+        resume = f"to resume, run the same command with --resume {checkpointer.directory}"
+        if checkpointer.stopped:
+            print(
+                f"coordspec: interrupted: checkpoint written to {checkpointer.path}; {resume}",
+                file=sys.stderr,
+            )
+        elif checkpointer.path.is_file():  # a second signal: the last snapshot stays
+            print(
+                f"coordspec: interrupted: the last checkpoint is {checkpointer.path}; {resume}",
+                file=sys.stderr,
+            )
     params = conform.param_texts(config)  # `coordspec conform` reads them back
     meta: dict[str, object] = {"protocol": spec.name, "params": params}
     if variant is not None:

@@ -21,13 +21,14 @@ through `step`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -47,6 +48,9 @@ from model_check.result import (
 )
 from model_check.traces import NO_PARENT, Parents
 from spec.core import Eventually, GuardError, Invariant, Model, Witness
+
+if TYPE_CHECKING:  # the checkpoint module imports this one; loaded when a run asks for it
+    from model_check.checkpoint import Checkpointer, Snapshot
 
 #: The summary of the deadlock property.
 DEADLOCK = "no reachable state without an enabled action, but the proper ends"
@@ -143,9 +147,15 @@ class Options:
 class _Explorer:
     """One breadth-first run; see the module docstring for what it stores."""
 
-    def __init__(self, model: Model[Any, Any], options: Options) -> None:
+    def __init__(
+        self,
+        model: Model[Any, Any],
+        options: Options,
+        checkpoint: Checkpointer | None = None,
+    ) -> None:
         self.model = model
         self.options = options
+        self.checkpoint = checkpoint
         self.symmetry = model.symmetry_default if options.symmetry is None else options.symmetry
         self.symmetry = self.symmetry and model.has_symmetry()
         self.canon = Canonicaliser()
@@ -189,20 +199,30 @@ class _Explorer:
     def run(self) -> CheckResult:
         started = time.monotonic()
         model, options = self.model, self.options
+        saver = self.checkpoint
+        # A resumed search starts from its snapshot (`model_check.checkpoint`).
+        resumed = None if saver is None else saver.start(model, self.identity())
+        earlier = 0.0 if resumed is None else resumed.seconds  # the segments before
         # The visited set gives each stored state's index (the graph's edges need it).
         visited: FingerprintSet | dict[Hashable, int]
         lookup: Callable[[Any], int]
-        if options.fingerprints:
+        if resumed is not None:
+            visited = resumed.visited
+            self.restore(resumed)
+        elif options.fingerprints:
             visited = FingerprintSet()
-            lookup = cast("Callable[[Any], int]", visited.index)
         else:
             visited = {}
-            lookup = lambda state: visited.get(state, -1)  # noqa: E731
-        queue: deque[Any] = deque()
-        generated = 0
+        if isinstance(visited, FingerprintSet):
+            lookup = cast("Callable[[Any], int]", visited.index)
+        else:
+            table = visited
+            lookup = lambda state: table.get(state, -1)  # noqa: E731
+        queue: deque[Any] = deque() if resumed is None else resumed.queue
+        generated = 0 if resumed is None else resumed.generated
         found = -1  # the index `admit` found or stored last, for the graph's edge
         parents, ordinals = self.book.parents, self.book.ordinals
-        incomplete: str | None = None
+        incomplete: str | None = None if resumed is None else resumed.incomplete
         stop = False
 
         def admit(state: Any, parent: int, ordinal: int, key: Hashable = None) -> bool:
@@ -241,26 +261,45 @@ class _Explorer:
                 return False
             return ok
 
-        depth = 0
-        level_end = 0
-        expanded = 0
+        depth = 0 if resumed is None else resumed.depth
+        level_end = 0 if resumed is None else resumed.level_end
+        expanded = 0 if resumed is None else resumed.expanded
         interrupted = False
         action: Any = None  # the action being taken, for a model error's message
+        watching = contextlib.ExitStack()  # SIGINT and SIGTERM ask for a snapshot
+        if saver is not None:
+            watching.enter_context(saver.watch())
         try:
-            for i, state in enumerate(model.initial()):
-                generated += 1
-                if model.constraint(state) and not admit(self.represent(state), NO_PARENT, i):
-                    stop = True
-                    break
+            if resumed is None:
+                for i, state in enumerate(model.initial()):
+                    generated += 1
+                    if model.constraint(state) and not admit(self.represent(state), NO_PARENT, i):
+                        stop = True
+                        break
+                level_end = len(parents)
 
-            depth = 0
-            level_end = len(parents)
-            expanded = 0
             next_report = started + options.progress_interval
             graph = self.graph
             on_edge = options.on_edge
             symmetry = self.symmetry
             while queue and not stop:
+                # A safe point: the state before is expanded, the next not yet begun.
+                if saver is not None and (expanded & saver.mask) == 0 and saver.due(expanded):
+                    self.save(
+                        saver,
+                        visited=visited,
+                        queue=queue,
+                        generated=generated,
+                        depth=depth,
+                        level_end=level_end,
+                        expanded=expanded,
+                        incomplete=incomplete,
+                        seconds=earlier + time.monotonic() - started,
+                    )
+                    if saver.stopping:
+                        interrupted = stop = True
+                        incomplete = saver.reason
+                        break
                 state = queue.popleft()
                 idx = expanded
                 expanded += 1
@@ -334,6 +373,8 @@ class _Explorer:
             raise
         except Exception as err:  # the model's own code failed: say where
             raise model_error(model, err, action, depth) from err
+        finally:
+            watching.close()
 
         if (
             stop
@@ -353,7 +394,7 @@ class _Explorer:
         complete = not stop and not queue and incomplete is None and not self._stopped_early()
         if incomplete is None and not complete:
             incomplete = "the first violation (--continue goes on)"
-        seconds = time.monotonic() - started
+        seconds = earlier + time.monotonic() - started
         result = self._result(
             generated=generated,
             depth=depth,
@@ -363,6 +404,80 @@ class _Explorer:
             visited=visited,
         )
         return attrs.evolve(result, interrupted=True) if interrupted else result
+
+    # -- checkpoints ------------------------------------------------------------------
+
+    def identity(self) -> dict[str, object]:
+        """The options that change the result, as a checkpoint's manifest records them
+        (`symmetry` as this run applies it)."""
+        o = self.options
+        return {
+            "max_depth": o.max_depth,
+            "max_states": o.max_states,
+            "fingerprints": o.fingerprints,
+            "symmetry": self.symmetry,
+            "check_deadlock": o.check_deadlock,
+            "check_liveness": o.check_liveness,
+            "stop_at_first": o.stop_at_first,
+        }
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Take the search's bookkeeping from a snapshot (`run` takes its locals)."""
+        self.book.parents, self.book.ordinals = snapshot.parents, snapshot.ordinals
+        self.graph = snapshot.graph
+        self.goals, self.premises = snapshot.goals, snapshot.premises
+        self.classes = snapshot.classes
+        self.witness_found = snapshot.witness_found
+        self.violations = snapshot.violations
+
+    def save(
+        self,
+        saver: Checkpointer,
+        *,
+        visited: FingerprintSet | dict[Hashable, int],
+        queue: deque[Any],
+        generated: int,
+        depth: int,
+        level_end: int,
+        expanded: int,
+        incomplete: str | None,
+        seconds: float,
+    ) -> None:
+        """Write a snapshot of the search at a safe point of `run`'s loop.
+
+        Raises:
+            CheckpointError: it cannot be written, or the model has two classes of one
+                qualified name, whose texts depend on the order the search met them.
+        """
+        from model_check.checkpoint import CheckpointError, Snapshot
+
+        twins = sorted(name for name, seen in self.canon._names.items() if len(seen) > 1)
+        if twins:
+            raise CheckpointError(
+                f"checkpoint: the model has two classes named {twins[0]} (a class made "
+                "by a function called twice): their fingerprints depend on the order "
+                "the search met them, which a resumed search cannot restore"
+            )
+        saver.save(
+            Snapshot(
+                visited=visited,
+                queue=queue,
+                parents=self.book.parents,
+                ordinals=self.book.ordinals,
+                graph=self.graph,
+                goals=self.goals,
+                premises=self.premises,
+                classes=self.classes,
+                witness_found=self.witness_found,
+                violations=self.violations,
+                generated=generated,
+                depth=depth,
+                level_end=level_end,
+                expanded=expanded,
+                incomplete=incomplete,
+                seconds=seconds,
+            )
+        )
 
     def _stopped_early(self) -> bool:
         return self.options.stop_at_first and bool(self.violations)
@@ -592,13 +707,22 @@ def property_statuses(
     return tuple(properties)
 
 
-def check(model: Model[Any, Any], options: Options | None = None) -> CheckResult:
+def check(
+    model: Model[Any, Any],
+    options: Options | None = None,
+    checkpoint: Checkpointer | None = None,
+) -> CheckResult:
     """Explore every reachable state of `model` breadth-first and judge its properties.
 
+    With `checkpoint` (`model_check.checkpoint.Checkpointer`), the search writes
+    snapshots as it goes, stops at one on SIGINT or SIGTERM, and may resume from one;
+    the result is the uninterrupted search's (its `seconds`: the sum of the segments).
+
     Raises:
-        CheckerError: the model broke the contract.
+        CheckerError: the model broke the contract; `CheckpointError`: a checkpoint
+            cannot be written or resumed.
     """
-    return _Explorer(model, options or Options()).run()
+    return _Explorer(model, options or Options(), checkpoint).run()
 
 
 def simulate(
