@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml | system-packages
 	  echo "make: coordspec needs Python >= 3.11 as $(PYTHON)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
 check: $(STAMP)

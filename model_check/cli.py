@@ -32,6 +32,7 @@ from model_check import conform, conform_events
 from model_check.checkpoint import DEFAULT_EVERY, Checkpointer
 from model_check.engine import CheckerError, ModelError, Options, check, simulate
 from model_check.itf import write_trace
+from model_check.parallel import FILE_MODULE_PREFIX, check_parallel, parse_cluster
 from model_check.progress import Activity
 from model_check.report import (
     counts_line,
@@ -49,6 +50,7 @@ from spec.core import (
     Config,
     ConfigError,
     HypothesisError,
+    Model,
     Preset,
     SpecError,
     Specification,
@@ -73,7 +75,9 @@ def load_spec(name: str) -> Specification[Any]:
         path = Path(name)
         if not path.is_file():
             raise UsageError(f"no such model file: {name}")
-        module_spec = importlib.util.spec_from_file_location(f"_coordspec_{path.stem}", path)
+        module_spec = importlib.util.spec_from_file_location(
+            f"{FILE_MODULE_PREFIX}{path.stem}", path
+        )
         if module_spec is None or module_spec.loader is None:
             raise UsageError(f"cannot load {name} as a Python module")  # pragma: no cover
         module = importlib.util.module_from_spec(module_spec)
@@ -305,6 +309,47 @@ def list_command(
     return 0
 
 
+def parallel_search(
+    workers: int | None, cluster: str | None, simulate_runs: int | None, full_states: bool
+) -> Callable[[Model[Any, Any], Options], CheckResult] | None:
+    """The search on `--workers` or `--cluster`, or None for the one-process engine.
+
+    Raises:
+        UsageError: the options do not go together, or the address is malformed.
+    """
+    if workers is None and cluster is None:
+        return None
+    if workers is not None and cluster is not None:
+        raise UsageError("give one of --workers and --cluster")
+    if simulate_runs is not None:
+        raise UsageError("--workers and --cluster are for the exhaustive search, not --simulate")
+    if full_states:
+        raise UsageError("--workers and --cluster need fingerprints (not --full-states)")
+    if cluster is not None:
+        try:
+            parse_cluster(cluster)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+
+    def search(model: Model[Any, Any], options: Options) -> CheckResult:
+        if options.check_liveness and model.eventually():
+            print(
+                "coordspec: --workers implies --no-liveness (the liveness graph is not "
+                "gathered from the workers): the eventually-properties are unknown",
+                file=sys.stderr,
+            )
+        result, shipped = check_parallel(model, options, workers=workers or 1, cluster=cluster)
+        where = f"{shipped.workers} {shipped.transport}"
+        print(
+            f"coordspec: workers: {where}; shipped {shipped.states_shipped:,} states, "
+            f"{shipped.bytes_shipped:,} bytes ({shipped.bytes_per_state:.0f} a state)",
+            file=sys.stderr,
+        )
+        return result
+
+    return search
+
+
 @app.command(
     "check",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -386,6 +431,28 @@ def check_command(
             "n >= 3f + 1); the run is labelled outside it, violations are expected.",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            min=1,
+            help="Search on N local processes, the states partitioned by fingerprint; "
+            "the same counts, verdicts and counterexamples. It implies --no-liveness for "
+            "now: the graph is not gathered from the workers, so eventually-properties "
+            "are reported unknown.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Search on Ray (pip install 'coordspec[cluster]'): local:N starts a local "
+            "cluster of N workers for the run; ray://HOST:PORT, HOST:PORT or auto joins "
+            "one (one worker a CPU). As --workers, it implies --no-liveness.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
     checkpoint_dir: Annotated[
@@ -422,6 +489,7 @@ def check_command(
     protocol, every protocol's portfolio. The checker's options apply to every run.
     """
     variant: Variant[Any] | None = None  # --variant's, once the protocol is known
+    parallel = parallel_search(workers, cluster, simulate_runs, full_states)
     warnings: list[str] = []  # the hypotheses the configuration is outside of
     options = Options(
         max_depth=max_depth,
@@ -467,6 +535,13 @@ def check_command(
                 watched = attrs.evolve(options, progress=activity.search(what))
                 if simulate_runs is not None:
                     return shown, simulate(model, simulate_runs, depth, seed, watched)
+                if parallel is not None:
+                    if checkpointer is not None:
+                        raise UsageError(
+                            "--checkpoint and --resume run on one process for now, "
+                            "not with --workers or --cluster"
+                        )
+                    return shown, parallel(model, watched)
                 return shown, check(model, watched, checkpointer)
         except ModelError as err:
             raise UsageError(f"{spec.name}: {err}") from err.__cause__

@@ -61,7 +61,7 @@ INIT = "init"
 class TwoPhaseConfig(Config):
     """How many resource managers (the constant NRM)."""
 
-    rms: int = param(3, low=1, high=6, help="number of resource managers (NRM)")
+    rms: int = param(3, low=1, high=9, help="number of resource managers (NRM)")
 
 
 @attrs.frozen
