@@ -332,12 +332,6 @@ def parallel_search(
             raise UsageError(str(err)) from None
 
     def search(model: Model[Any, Any], options: Options) -> CheckResult:
-        if options.check_liveness and model.eventually():
-            print(
-                "coordspec: --workers implies --no-liveness (the liveness graph is not "
-                "gathered from the workers): the eventually-properties are unknown",
-                file=sys.stderr,
-            )
         result, shipped = check_parallel(model, options, workers=workers or 1, cluster=cluster)
         where = f"{shipped.workers} {shipped.transport}"
         print(
@@ -437,10 +431,8 @@ def check_command(
             "--workers",
             metavar="N",
             min=1,
-            help="Search on N local processes, the states partitioned by fingerprint; "
-            "the same counts, verdicts and counterexamples. It implies --no-liveness for "
-            "now: the graph is not gathered from the workers, so eventually-properties "
-            "are reported unknown.",
+            help="Search on N local processes, the states partitioned by fingerprint: "
+            "the same counts, verdicts and counterexamples (lassos included).",
         ),
     ] = None,
     cluster: Annotated[
@@ -450,7 +442,7 @@ def check_command(
             metavar="ADDRESS",
             help="Search on Ray (pip install 'coordspec[cluster]'): local:N starts a local "
             "cluster of N workers for the run; ray://HOST:PORT, HOST:PORT or auto joins "
-            "one (one worker a CPU). As --workers, it implies --no-liveness.",
+            "one (one worker a CPU); the same results as --workers.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,

@@ -24,14 +24,18 @@ The first invariant violation, deadlock, witness and `--max-states` cut are then
 in the sequential engine's own order (a deadlock of state `g` comes before the steps out
 of `g`), so the run stops where the sequential one stops, with the same distinct and
 generated counts, and every trace is rebuilt from the same parents. The counts, verdicts,
-counterexamples and witness traces are those of `engine.check` with `check_liveness`
-off, for any number of workers and under any `PYTHONHASHSEED`. What differs is the
-machine's side: the seconds, and the bytes of the visited sets (`visited_bytes` adds up
-every worker's).
+counterexamples (lassos included) and witness traces are those of `engine.check`, for
+any number of workers and under any `PYTHONHASHSEED`. What differs is the machine's
+side: the seconds, and the bytes held (`visited_bytes` adds every worker's set of
+fingerprints to the engine's).
 
-Liveness is not decided with workers: the graph would have to be gathered edge by edge,
-which costs as much shipping as the states themselves. `eventually` properties are
-reported `unknown`, as with `--no-liveness`.
+Liveness: with `eventually` properties each worker also reports, for every step of the
+states it expanded, the step's fairness class (by name, numbered as the worker meets
+them), whether it stutters or leaves the state constraint, and its target's fingerprint
+(12 bytes a step); the coordinator builds the engine's graph from them, node by node in
+index order (the classes numbered as the engine numbers them), and decides liveness on
+it as the engine does: the same lassos. It keeps the engine's visited set, in index
+order, for the targets' indices.
 
 Transports: `ProcessPool` forks local worker processes that exchange batches through
 `multiprocessing` queues; `RayPool` runs the same `Partition`s as Ray actors (the
@@ -70,7 +74,6 @@ from model_check.engine import (
 from model_check.fingerprint import (
     Canonicaliser,
     FingerprintSet,
-    observed_collision_probability,
 )
 from model_check.result import CheckResult
 from model_check.traces import NO_PARENT
@@ -104,6 +107,7 @@ class ShippingStats:
     states_shipped: int = 0
     bytes_shipped: int = 0  # the states' batches (fingerprints, keys, pickled states)
     fingerprint_bytes: int = 0  # each level's new fingerprints, sent to the other workers
+    edge_bytes: int = 0  # the steps reported for the liveness graph
 
     @property
     def bytes_per_state(self) -> float:
@@ -119,6 +123,10 @@ class LevelStats:
     counts: array[int]  # the successors generated from each (0: none expanded)
     deadlocks: list[int]  # indices of the states with no enabled action, not proper ends
     first_cut: int  # the first state not expanded for --max-depth, or -1
+    # With liveness, each step of each expanded state, in order (`Partition.expand`):
+    tags: array[int] = attrs.field(factory=lambda: array("I"))
+    targets: array[int] = attrs.field(factory=lambda: array("Q"))  # successor fingerprints
+    names: tuple[str, ...] = ()  # fairness classes met for the first time, in order
 
 
 @attrs.frozen
@@ -128,6 +136,8 @@ class LevelReport:
     keys: array[int]  # discovery keys, sorted
     fps: bytes  # the new states' fingerprints, in the keys' order (array bytes)
     violations: dict[str, int]  # invariant -> the least key of a state violating it
+    goals: tuple[bytes, ...]  # per eventually-property, its goal bit per new state
+    premises: tuple[bytes, ...]  # per eventually-property, its premise bit (or b"")
     witnesses: dict[str, int]  # witness -> the least key of a state reaching it
     shipped_states: int
     shipped_bytes: int
@@ -136,10 +146,15 @@ class LevelReport:
     @staticmethod
     def none() -> LevelReport:
         """The report of a level that found nothing."""
-        return LevelReport(array("Q"), b"", {}, {}, 0, 0)
+        return LevelReport(array("Q"), b"", {}, (), (), {}, 0, 0)
 
 
 Batch = tuple[bytes, bytes, bytes]  # fingerprints, keys (array bytes), pickled states
+#: A step's tag, beside its fairness class's number: it leads back to the same state (a
+#: stutter, which never takes or enables a class), or out of the state constraint.
+STUTTER = 1 << 30
+OUTSIDE = 1 << 31
+CLASS_MASK = STUTTER - 1
 #: The batch of a worker that has nothing for an owner (or failed).
 EMPTY_BATCH: Batch = (b"", b"", pickle.dumps([]))
 
@@ -168,18 +183,18 @@ class Partition:
         # level's indices): a successor stored anywhere is dropped where it is generated,
         # unshipped and, under symmetry, not canonicalised, as in the one-process engine.
         self.known = FingerprintSet()
-        self.own = array("Q")  # the fingerprints this worker owns, as stored
+        self.liveness = list(model.eventually()) if options.check_liveness else []
+        self.class_ids: dict[str, int] = {}  # fairness class -> its number (from 1) here
         self.sent: set[int] = set()  # the fingerprints shipped during this level
         self.frontier: list[tuple[int, Any]] = []  # (global index, state), in index order
         self.pending: dict[int, tuple[int, Any]] = {}  # fp -> (least key, state) this level
         self.level: list[tuple[int, int, Any]] = []  # (key, fp, state) of the new level
         self.found: set[str] = set()  # properties the coordinator has recorded already
 
-    def start(self, states: Sequence[tuple[int, int, Any]], stored: bytes) -> None:
-        """Take the initial states this worker owns, (global index, fingerprint, state),
-        and the fingerprints of every stored initial state (array bytes)."""
-        for idx, fp, state in states:
-            self.own.append(fp)
+    def start(self, states: Sequence[tuple[int, Any]], stored: bytes) -> None:
+        """Take the initial states this worker owns, (global index, state), and the
+        fingerprints of every stored initial state (array bytes)."""
+        for idx, state in states:
             self.frontier.append((idx, state))
         self._learn(stored)
 
@@ -210,6 +225,12 @@ class Partition:
         cut = -1
         max_depth = options.max_depth
         action: Any = None
+        # With liveness, every step is recorded for the coordinator's graph: its tag (the
+        # fairness class's number, 0 for the adversary's; STUTTER, OUTSIDE) and target.
+        graph = bool(self.liveness)
+        tags, targets = array("I"), array("Q")
+        class_ids = self.class_ids
+        names_before = len(class_ids)
         try:
             for idx, state in self.frontier:
                 indices.append(idx)
@@ -227,15 +248,32 @@ class Partition:
                     continue
                 counts.append(len(enabled))
                 base = idx << ORDINAL_BITS
-                for ordinal, (action, _byzantine) in enumerate(enabled):
+                for ordinal, (action, byzantine) in enumerate(enabled):
                     successor = take(model, state, action)
-                    if not model.constraint(successor):
+                    if graph:
+                        tag = 0
+                        if not byzantine:
+                            name = model.action_class(action)
+                            tag = class_ids.get(name, 0)
+                            if not tag:
+                                tag = class_ids[name] = len(class_ids) + 1
+                            if successor == state:
+                                tag |= STUTTER
+                        if not model.constraint(successor):
+                            tags.append(tag | OUTSIDE)
+                            targets.append(0)
+                            continue
+                        tags.append(tag)
+                        targets.append(0)  # the fingerprint, once known (below)
+                    elif not model.constraint(successor):
                         continue
                     if symmetry:
                         # As in the engine: a representative already met needs no
                         # canonicalisation (all three sets hold representatives only).
                         fp = fingerprint(successor)
                         if fp in pending or fp in sent or known.index(fp) >= 0:
+                            if graph:
+                                targets[-1] = fp
                             continue
                         canonical = model.canonical(successor)
                         if canonical is not successor:
@@ -243,6 +281,8 @@ class Partition:
                             fp = fingerprint(successor)
                     else:
                         fp = fingerprint(successor)
+                    if graph:
+                        targets[-1] = fp
                     dest = (fp >> OWNER_SHIFT) % workers
                     if dest == me:
                         if fp not in pending and known.index(fp) < 0:
@@ -267,7 +307,8 @@ class Partition:
             )
             for dest in range(workers)
         ]
-        return LevelStats(indices, counts, deadlocks, cut), batches
+        names = tuple(list(class_ids)[names_before:])
+        return LevelStats(indices, counts, deadlocks, cut, tags, targets, names), batches
 
     def receive(self, batches: Sequence[Batch], found: Sequence[str] = ()) -> LevelReport:
         """Merge the other workers' batches into this level's new states; report them.
@@ -299,10 +340,15 @@ class Partition:
         invariants = [inv for inv in self.invariants if inv.name not in self.found]
         looking = [wit for wit in self.witnesses if wit.name not in self.found]
         keys_out, fps_out = array("Q"), array("Q")
+        goals = [bytearray() for _ in self.liveness]
+        premises = [bytearray() for _ in self.liveness]
         for key, fp, state in level:
-            known.add(fp)
             fps_out.append(fp)
             keys_out.append(key)
+            for k, prop in enumerate(self.liveness):
+                goals[k].append(1 if prop.goal(state) else 0)
+                if prop.premise is not None:
+                    premises[k].append(1 if prop.premise(state) else 0)
             if looking:
                 for wit in looking:
                     if wit.reached(state):
@@ -311,9 +357,15 @@ class Partition:
             for inv in invariants:
                 if inv.name not in violations and not inv.holds(state):
                     violations[inv.name] = key
-        self.own.extend(fps_out)
         return LevelReport(
-            keys_out, fps_out.tobytes(), violations, witnesses, shipped_states, shipped_bytes
+            keys_out,
+            fps_out.tobytes(),
+            violations,
+            tuple(bytes(g) for g in goals),
+            tuple(bytes(p) for p in premises),
+            witnesses,
+            shipped_states,
+            shipped_bytes,
         )
 
     def assign(self, merged: array[int], base: int, stored: bytes) -> None:
@@ -322,18 +374,17 @@ class Partition:
         self._learn(stored)
         frontier: list[tuple[int, Any]] = []
         lo = 0
-        for key, _fp, state in self.level:
+        add = self.known.add
+        for key, fp, state in self.level:
+            add(fp)
             lo = bisect.bisect_left(merged, key, lo)
             frontier.append((base + lo, state))
         self.frontier = frontier
         self.level = []
 
-    def fingerprints(self, cut: int | None) -> tuple[list[int], int]:
-        """This worker's stored fingerprints, sorted, leaving out the last level's states
-        with a key above `cut`; and the bytes its sets hold."""
-        dropped = {fp for key, fp, _ in self.level if cut is not None and key > cut}
-        kept = sorted(fp for fp in self.own if fp not in dropped)
-        return kept, self.known.nbytes() + self.own.itemsize * len(self.own)
+    def nbytes(self) -> int:
+        """The bytes this worker's set of fingerprints holds."""
+        return self.known.nbytes()
 
 
 def others(stored: list[bytes], worker: int) -> bytes:
@@ -347,13 +398,13 @@ class Pool(Protocol):
     workers: int
     transport: str
 
-    def start(self, shares: list[list[tuple[int, int, Any]]], stored: bytes) -> None: ...
+    def start(self, shares: list[list[tuple[int, Any]]], stored: bytes) -> None: ...
 
     def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]: ...
 
     def assign(self, merged: array[int], base: int, stored: list[bytes]) -> None: ...
 
-    def fingerprints(self, cut: int | None) -> list[tuple[list[int], int]]: ...
+    def nbytes(self) -> list[int]: ...
 
     def close(self) -> None: ...
 
@@ -369,7 +420,7 @@ class LocalPool:
         self.workers = workers
         self.partitions = [Partition(model, options, w, workers) for w in range(workers)]
 
-    def start(self, shares: list[list[tuple[int, int, Any]]], stored: bytes) -> None:
+    def start(self, shares: list[list[tuple[int, Any]]], stored: bytes) -> None:
         for partition, share in zip(self.partitions, shares, strict=True):
             partition.start(share, stored)
 
@@ -398,8 +449,8 @@ class LocalPool:
         for w, partition in enumerate(self.partitions):
             partition.assign(merged, base, others(stored, w))
 
-    def fingerprints(self, cut: int | None) -> list[tuple[list[int], int]]:
-        return [partition.fingerprints(cut) for partition in self.partitions]
+    def nbytes(self) -> list[int]:
+        return [partition.nbytes() for partition in self.partitions]
 
     def close(self) -> None:
         self.partitions = []
@@ -447,8 +498,8 @@ def _process_main(
                 merged.frombytes(args[0])
                 partition.assign(merged, args[1], args[2])
                 conn.send(None)
-            elif command == "fingerprints":
-                conn.send(partition.fingerprints(args[0]))
+            elif command == "nbytes":
+                conn.send(partition.nbytes())
         except BaseException as err:
             conn.send(("failed", f"{type(err).__name__}: {err}"))
             raise
@@ -494,7 +545,7 @@ class ProcessPool:
             answers.append(answer)
         return answers
 
-    def start(self, shares: list[list[tuple[int, int, Any]]], stored: bytes) -> None:
+    def start(self, shares: list[list[tuple[int, Any]]], stored: bytes) -> None:
         self._ask(*[("start", share, stored) for share in shares])
 
     def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]:
@@ -504,8 +555,8 @@ class ProcessPool:
         data = merged.tobytes()
         self._ask(*[("assign", data, base, others(stored, w)) for w in range(self.workers)])
 
-    def fingerprints(self, cut: int | None) -> list[tuple[list[int], int]]:
-        return self._ask(*[("fingerprints", cut)] * self.workers)
+    def nbytes(self) -> list[int]:
+        return self._ask(*[("nbytes",)] * self.workers)
 
     def close(self) -> None:
         for conn in self.conns:
@@ -590,7 +641,7 @@ class RayPool:
             actor.remote(source, data, options, w, workers) for w in range(workers)
         ]
 
-    def start(self, shares: list[list[tuple[int, int, Any]]], stored: bytes) -> None:
+    def start(self, shares: list[list[tuple[int, Any]]], stored: bytes) -> None:
         ref = self.ray.put(stored)
         self.ray.get([a.start.remote(s, ref) for a, s in zip(self.actors, shares, strict=True)])
 
@@ -611,8 +662,8 @@ class RayPool:
             [a.assign.remote(ref, base, others(stored, w)) for w, a in enumerate(self.actors)]
         )
 
-    def fingerprints(self, cut: int | None) -> list[tuple[list[int], int]]:
-        return list(self.ray.get([a.fingerprints.remote(cut) for a in self.actors]))
+    def nbytes(self) -> list[int]:
+        return list(self.ray.get([a.nbytes.remote() for a in self.actors]))
 
     def close(self) -> None:
         for actor in self.actors:
@@ -651,7 +702,7 @@ class _RayPartition:
         self.partition = Partition(pickle.loads(model), options, worker, workers)
         self.error: tuple[bool, str] | None = None
 
-    def start(self, share: list[tuple[int, int, Any]], stored: bytes) -> None:
+    def start(self, share: list[tuple[int, Any]], stored: bytes) -> None:
         self.partition.start(share, stored)
 
     def expand(self, depth: int) -> tuple[Any, ...]:
@@ -675,8 +726,8 @@ class _RayPartition:
         keys.frombytes(merged)
         self.partition.assign(keys, base, stored)
 
-    def fingerprints(self, cut: int | None) -> tuple[list[int], int]:
-        return self.partition.fingerprints(cut)
+    def nbytes(self) -> int:
+        return self.partition.nbytes()
 
 
 # -- the coordinator -------------------------------------------------------------------
@@ -699,7 +750,7 @@ def check_parallel(
     cluster: str | None = None,
     in_process: bool = False,
 ) -> tuple[CheckResult, ShippingStats]:
-    """`engine.check` with `check_liveness` off, on `workers` local processes, on the Ray
+    """`engine.check` on `workers` local processes, on the Ray
     cluster `cluster` (`parse_cluster`), or with `in_process` on `LocalPool`; the same
     result, and what was shipped.
 
@@ -708,7 +759,7 @@ def check_parallel(
         ModelError: the model's own code raised.
         ValueError: a malformed `cluster` address.
     """
-    options = attrs.evolve(options or Options(), check_liveness=False)
+    options = options or Options()
     reason = refuse(model, options)
     if reason is not None:
         raise CheckerError(reason)
@@ -735,6 +786,8 @@ class _Coordinator:
         self.options = options
         self.explorer = _Explorer(model, options)
         self.book = self.explorer.book
+        self.visited = FingerprintSet()  # the engine's visited set, in index order
+        self.names: list[list[str]] = []  # each worker's fairness classes, by number - 1
 
     def run(self, pool_factory: Callable[[], Pool]) -> tuple[CheckResult, ShippingStats]:
         started = time.monotonic()
@@ -746,7 +799,7 @@ class _Coordinator:
         interrupted = False
         # The initial states, as the engine stores them (their order is model.initial()'s).
         initial: list[tuple[int, int, Any]] = []
-        seen = FingerprintSet()
+        visited = self.visited
         try:
             for i, state in enumerate(model.initial()):
                 generated += 1
@@ -754,7 +807,7 @@ class _Coordinator:
                     continue
                 kept = explorer.represent(state)
                 fp = explorer.canon.fingerprint(kept)
-                if not seen.add(fp):
+                if not visited.add(fp):
                     continue
                 idx = book.add(NO_PARENT, i)
                 initial.append((idx, fp, kept))
@@ -774,17 +827,16 @@ class _Coordinator:
         pool = pool_factory()
         stats = ShippingStats(pool.workers, pool.transport)
         depth = 0
-        cut: int | None = None
         try:
-            shares: list[list[tuple[int, int, Any]]] = [[] for _ in range(pool.workers)]
-            for entry in initial:
-                shares[owner(entry[1], pool.workers)].append(entry)
+            shares: list[list[tuple[int, Any]]] = [[] for _ in range(pool.workers)]
+            for idx, fp, state in initial:
+                shares[owner(fp, pool.workers)].append((idx, state))
             pool.start(shares, array("Q", (entry[1] for entry in initial)).tobytes())
             frontier = 0 if stop else len(initial)
             while frontier and not stop:
                 found = sorted(set(explorer.violations) | set(explorer.witness_found))
                 answers = pool.level(depth, found)
-                stop, cut, incomplete, generated, frontier = self._level(
+                stop, incomplete, generated, frontier = self._level(
                     depth, answers, generated, stats, incomplete, pool
                 )
                 if frontier:
@@ -793,14 +845,13 @@ class _Coordinator:
                     options.progress(
                         Progress(len(book), generated, frontier, depth, time.monotonic() - started)
                     )
-            fingerprints = pool.fingerprints(cut)
+            held = pool.nbytes()
         except KeyboardInterrupt:  # Ctrl-C: the levels finished so far
             interrupted = stop = True
             incomplete = "an interrupt (Ctrl-C)"
-            fingerprints = []
+            held = []
         finally:
             pool.close()
-        self.fingerprint_lists = fingerprints
         complete = not stop and incomplete is None and not explorer._stopped_early()
         if incomplete is None and not complete:
             incomplete = "the first violation (--continue goes on)"
@@ -810,16 +861,11 @@ class _Coordinator:
             seconds=time.monotonic() - started,
             complete=complete,
             incomplete=incomplete,
-            visited={},
+            visited=visited,
         )
-        kept = book.parents.itemsize * len(book.parents) * 2
-        merged = sorted(fp for fps, _ in fingerprints for fp in fps)
-        result = attrs.evolve(
-            result,
-            visited_bytes=kept + sum(nbytes for _, nbytes in fingerprints) + seen.nbytes(),
-            collision_observed=observed_collision_probability(merged),
-            interrupted=interrupted,
-        )
+        # The engine's bytes, and each worker's set of fingerprints.
+        held_bytes = result.visited_bytes + sum(held)
+        result = attrs.evolve(result, visited_bytes=held_bytes, interrupted=interrupted)
         return result, stats
 
     # -- what the engine does when it stores a state ----------------------------------
@@ -827,6 +873,10 @@ class _Coordinator:
     def _admitted(self, idx: int, state: Any) -> None:
         """The engine's `admit` checks, for a state the coordinator itself holds."""
         explorer = self.explorer
+        for k, prop in enumerate(explorer.liveness):
+            explorer.goals[k].append(1 if prop.goal(state) else 0)
+            if prop.premise is not None:
+                explorer.premises[k].append(1 if prop.premise(state) else 0)
         for wit in explorer.witnesses:
             if wit.name not in explorer.witness_found and wit.reached(state):
                 explorer.witness_found[wit.name] = idx
@@ -854,11 +904,11 @@ class _Coordinator:
         stats: ShippingStats,
         incomplete: str | None,
         pool: Pool,
-    ) -> tuple[bool, int | None, str | None, int, int]:
+    ) -> tuple[bool, str | None, int, int]:
         """Fold one level's answers into the book, in the sequential engine's order.
 
-        Returns (stop, the last key stored of the new level or None, the incomplete
-        reason, the generated count, the number of new states).
+        Returns (stop, the incomplete reason, the generated count, the number of new
+        states stored).
         """
         options, explorer, book = self.options, self.explorer, self.book
         for _, report in answers:
@@ -866,9 +916,10 @@ class _Coordinator:
                 is_model_error, message = report.error
                 raise (ModelError if is_model_error else CheckerError)(message)
         stats.levels += 1
-        for _, report in answers:
+        for level, report in answers:
             stats.states_shipped += report.shipped_states
             stats.bytes_shipped += report.shipped_bytes
+            stats.edge_bytes += len(level.tags) * 4 + len(level.targets) * 8
         # The level's states in index order, with what each generated.
         first = min((s.indices[0] for s, _ in answers if len(s.indices)), default=0)
         size = sum(len(s.indices) for s, _ in answers)
@@ -944,12 +995,15 @@ class _Coordinator:
                 generated += sum(counts[: parent - first]) + ordinal + 1
         book.parents.extend(k >> ORDINAL_BITS for k in merged[:kept])
         book.ordinals.extend(k & ORDINAL_MASK for k in merged[:kept])
+        self._store(answers, merged, kept)
         if end is None:
+            if explorer.graph is not None:
+                self._edges(answers, first, size)
             if merged:
                 stored = [r.fps for _, r in answers]
                 stats.fingerprint_bytes += sum(len(others(stored, w)) for w in range(len(stored)))
                 pool.assign(merged, base, stored)
-            return False, None, incomplete, generated, len(merged)
+            return False, incomplete, generated, len(merged)
         stopped_by_admission = end >= 0 and ((end + 1) & ORDINAL_MASK) != 0
         if stopped_by_admission:
             if cap is not None and base + kept >= cap:
@@ -960,4 +1014,75 @@ class _Coordinator:
                 later = [g for g in deadlocks if g > parent]
                 if later:
                     explorer.violations["deadlock"] = ("deadlock", later[0])
-        return True, end, incomplete, generated, kept
+        return True, incomplete, generated, kept
+
+    def _store(
+        self, answers: list[tuple[LevelStats, LevelReport]], merged: array[int], kept: int
+    ) -> None:
+        """Store the first `kept` states of the level in index order, as the engine does:
+        their fingerprints in the visited set, the goal and premise bits of each."""
+        explorer = self.explorer
+        size = len(merged)
+        fps = array("Q", bytes(8 * size))
+        goals = [bytearray(size) for _ in explorer.liveness]
+        premises = [bytearray(size) for _ in explorer.liveness]
+        for _, report in answers:
+            theirs = array("Q")
+            theirs.frombytes(report.fps)
+            lo = 0
+            ranks = []
+            for key in report.keys:
+                lo = bisect.bisect_left(merged, key, lo)
+                ranks.append(lo)
+            for rank, fp in zip(ranks, theirs, strict=True):
+                fps[rank] = fp
+            for k, prop in enumerate(explorer.liveness):
+                for rank, bit in zip(ranks, report.goals[k], strict=True):
+                    goals[k][rank] = bit
+                if prop.premise is not None:
+                    for rank, bit in zip(ranks, report.premises[k], strict=True):
+                        premises[k][rank] = bit
+        add = self.visited.add
+        for fp in fps[:kept]:
+            add(fp)
+        for k, prop in enumerate(explorer.liveness):
+            explorer.goals[k].extend(goals[k][:kept])
+            if prop.premise is not None:
+                explorer.premises[k].extend(premises[k][:kept])
+
+    def _edges(self, answers: list[tuple[LevelStats, LevelReport]], first: int, size: int) -> None:
+        """The graph's nodes of the level's states, in index order, with the engine's
+        edges and fairness bits (the classes numbered in the order the engine meets them)."""
+        explorer = self.explorer
+        graph = explorer.graph
+        assert graph is not None
+        classes = explorer.classes
+        index = self.visited.index
+        while len(self.names) < len(answers):
+            self.names.append([])
+        where: list[tuple[int, int, int]] = [(0, 0, 0)] * size
+        for w, (s, _) in enumerate(answers):
+            self.names[w].extend(s.names)
+            offset = 0
+            for idx, count in zip(s.indices, s.counts, strict=True):
+                where[idx - first] = (w, offset, count)
+                offset += count
+        for w, offset, count in where:
+            tags, targets, names = answers[w][0].tags, answers[w][0].targets, self.names[w]
+            mask = 0
+            for ordinal in range(count):
+                tag = tags[offset + ordinal]
+                bit = 0
+                number = tag & CLASS_MASK
+                if number:  # an honest step: the engine's `class_bit`
+                    name = names[number - 1]
+                    bit = classes.get(name, 0)
+                    if not bit:
+                        bit = classes[name] = 1 << len(classes)
+                    if tag & STUTTER:
+                        bit = 0
+                    mask |= bit
+                if tag & OUTSIDE:
+                    continue
+                graph.add_edge(index(targets[offset + ordinal]), ordinal, bit)
+            graph.close_node(mask)

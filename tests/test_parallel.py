@@ -41,7 +41,18 @@ from model_check.parallel import (
 )
 from model_check.result import CheckResult
 from spec import registry
-from spec.core import GuardError, Invariant, Model, Witness, invariant, make_config, witness
+from spec.core import (
+    Eventually,
+    GuardError,
+    Invariant,
+    Model,
+    Witness,
+    eventually,
+    invariant,
+    leads_to,
+    make_config,
+    witness,
+)
 from spec.variants import find_variant
 from tests.models.twophase import SPEC as TWOPHASE
 
@@ -67,7 +78,7 @@ def outcome(result: CheckResult) -> tuple[Any, ...]:
 
 
 def same_as_sequential(model: Model[Any, Any], options: Options, workers: int) -> CheckResult:
-    sequential = check(model, attrs.evolve(options, check_liveness=False))
+    sequential = check(model, options)
     parallel, stats = check_parallel(model, options, workers=workers)
     assert outcome(parallel) == outcome(sequential)
     assert stats.workers == workers
@@ -83,7 +94,13 @@ class Node:
 
 
 class Graph(Model[Node, int]):
-    """States 0..size-1 with the given successor lists; `bad` states break `not_bad`."""
+    """States 0..size-1 with the given successor lists; `bad` states break `not_bad`.
+
+    A step to an odd state is the adversary's when `byzantine`; the fairness classes are
+    `even` and `odd` (of the target), so liveness is decided over two classes.
+    """
+
+    byzantine = False
 
     def __init__(
         self,
@@ -102,7 +119,16 @@ class Graph(Model[Node, int]):
         return tuple(Node(s) for s in self.starts)
 
     def honest_actions(self, state: Node) -> Sequence[int]:
-        return tuple(self.edges[state.n])
+        return tuple(t for t in self.edges[state.n] if not (self.byzantine and t % 2))
+
+    def byzantine_actions(self, state: Node) -> Sequence[int]:
+        return tuple(t for t in self.edges[state.n] if self.byzantine and t % 2)
+
+    def action_class(self, action: int) -> str:
+        return "odd" if action % 2 else "even"
+
+    def action_classes(self) -> Sequence[str]:
+        return ("even", "odd")
 
     def step(self, state: Node, action: int) -> Node:
         return Node(action)
@@ -133,6 +159,24 @@ class Graph(Model[Node, int]):
 
         return (witness(reaches_goal),)
 
+    def eventually(self) -> Sequence[Eventually[Node]]:
+        goal = self.goal
+
+        @eventually("even", "odd")
+        def finds_goal(state: Node) -> bool:
+            """Every fair behaviour reaches the goal."""
+            return state.n == goal
+
+        def triple(state: Node) -> bool:
+            return state.n % 3 == 0
+
+        @leads_to(triple, "even")
+        def answered(state: Node) -> bool:
+            """A multiple of three leads to an even state."""
+            return state.n % 2 == 0
+
+        return (finds_goal, answered)
+
 
 @st.composite
 def graphs(draw: st.DrawFn) -> Graph:
@@ -141,7 +185,9 @@ def graphs(draw: st.DrawFn) -> Graph:
     edges = draw(st.lists(st.lists(node, max_size=4), min_size=size, max_size=size))
     starts = draw(st.lists(node, min_size=1, max_size=3))
     subset = st.frozensets(node, max_size=4)
-    return Graph(size, edges, starts, draw(subset), draw(subset), draw(subset), draw(node))
+    graph = Graph(size, edges, starts, draw(subset), draw(subset), draw(subset), draw(node))
+    graph.byzantine = draw(st.booleans())
+    return graph
 
 
 options_strategy = st.builds(
@@ -149,6 +195,7 @@ options_strategy = st.builds(
     max_depth=st.none() | st.integers(0, 6),
     max_states=st.none() | st.integers(1, 30),
     check_deadlock=st.booleans(),
+    check_liveness=st.booleans(),
     stop_at_first=st.booleans(),
 )
 
@@ -156,7 +203,7 @@ options_strategy = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(graphs(), options_strategy, st.integers(1, 4))
 def test_any_graph_any_options_same_result(graph: Graph, options: Options, workers: int) -> None:
-    sequential = check(graph, attrs.evolve(options, check_liveness=False))
+    sequential = check(graph, options)
     parallel, _ = check_parallel(graph, options, workers=workers, in_process=True)
     assert outcome(parallel) == outcome(sequential)
 
@@ -193,7 +240,7 @@ def test_protocol_presets_same_result(protocol: str, preset: str) -> None:
 def test_symmetry_in_process_same_result() -> None:
     model = build("pbft")
     assert model.has_symmetry()
-    sequential = check(model, Options(check_liveness=False))
+    sequential = check(model, Options())
     parallel, _ = check_parallel(model, Options(), workers=3, in_process=True)
     assert outcome(parallel) == outcome(sequential)
 
@@ -217,7 +264,7 @@ def test_mutants_same_counterexample(protocol: str, name: str, options: Options)
 
 def test_classic_model_same_result_and_ships_little() -> None:
     model = TWOPHASE.build(make_config(TWOPHASE.config_type, {"rms": "4"}))
-    sequential = check(model, Options(check_liveness=False))
+    sequential = check(model, Options())
     parallel, stats = check_parallel(model, Options(), workers=2)
     assert outcome(parallel) == outcome(sequential)
     # Each worker ships a fingerprint at most once: at most every state, once per worker.
@@ -313,17 +360,15 @@ def test_a_ray_partition_loads_a_model_file(tmp_path: Any) -> None:
     model = sys.modules[name].MODEL
     actor = _RayPartition((name + "_again", str(source)), pickle.dumps(model), Options(), 0, 1)
     assert name + "_again" in sys.modules
-    actor.start([(0, 7, Node(0))], array("Q", [7]).tobytes())
+    actor.start([(0, Node(0))], array("Q", [7]).tobytes())
     stats, *batches = actor.expand(0)
     assert list(stats.counts) == [1] and batches == [EMPTY_BATCH]
     report = actor.receive([])
     assert len(report.keys) == 1 and report.error is None
     actor.assign(report.keys.tobytes(), 1, b"")
-    fps = array("Q")
-    fps.frombytes(report.fps)
-    assert actor.fingerprints(None)[0] == sorted([7, *fps])
+    assert actor.nbytes() > 0 and actor.partition.known.index(7) == 0
     broken = _RayPartition(None, pickle.dumps(chain(Broken)), Options(), 0, 1)
-    broken.start([(0, 7, Node(2))], array("Q", [7]).tobytes())
+    broken.start([(0, Node(2))], array("Q", [7]).tobytes())
     broken.expand(2)
     failed = broken.receive([])
     assert failed.error is not None and failed.error[0]
@@ -337,12 +382,12 @@ def test_refused_options() -> None:
         check_parallel(chain(Graph), Options(on_edge=lambda *_: None))
 
 
-def test_liveness_is_unknown_with_workers() -> None:
-    model = build("pbft")
-    result, _ = check_parallel(model, Options(), workers=2)
-    temporal = [p for p in result.properties if p.kind not in ("invariant", "deadlock", "witness")]
-    assert temporal and all(p.status == "unknown" for p in temporal)
-    assert result.result == "ok"  # the safety verdict stands; the liveness is not claimed
+def test_liveness_lassos_same_as_sequential() -> None:
+    """The graph gathered from the workers gives the engine's lassos, step for step."""
+    model = mutant("pbft", "seed_prepare_rule_silent_backup")
+    result = same_as_sequential(model, Options(stop_at_first=False), 2)
+    lassos = [c for c in result.counterexamples if c.kind in ("eventually", "leads_to")]
+    assert lassos and all(c.trace.loop is not None for c in lassos)
 
 
 def test_parse_cluster() -> None:
@@ -369,7 +414,7 @@ def test_a_lost_worker_is_reported() -> None:
 def test_partition_keeps_the_least_discovery_key() -> None:
     model = chain(Graph)
     part = Partition(model, Options(check_liveness=False), 0, 1)
-    part.start([(0, 1, Node(0))], array("Q", [1]).tobytes())
+    part.start([(0, Node(0))], array("Q", [1]).tobytes())
     stats, batches = part.expand(0)
     assert list(stats.counts) == [1] and batches == [None]
     report = part.receive([])
@@ -400,18 +445,18 @@ def without_machine(text: str) -> dict[str, Any]:
 
 def test_cli_workers_same_json_any_hash_seed() -> None:
     args = ("check", "pbft", "--preset", "default", "--json", "--quiet")
-    sequential = run_cli(*args, "--no-liveness")
+    sequential = run_cli(*args)
     one = run_cli(*args, "--workers", "2", seed="1")
     other = run_cli(*args, "--workers", "3", seed="12345")
     assert sequential.returncode == one.returncode == other.returncode == 0, one.stderr
     assert without_machine(one.stdout) == without_machine(sequential.stdout)
     assert without_machine(other.stdout) == without_machine(sequential.stdout)
-    assert "--workers implies --no-liveness" in one.stderr
+    assert "workers: 2 processes" in one.stderr
 
 
 def test_cli_workers_counterexample_file_identical(tmp_path: Any) -> None:
     base = ("check", "pbft", "--variant", "prepare_quorum_2f_minus_1", "--quiet")
-    one = run_cli(*base, "--no-liveness", "--trace-out", str(tmp_path / "a.itf.json"))
+    one = run_cli(*base, "--trace-out", str(tmp_path / "a.itf.json"))
     two = run_cli(*base, "--workers", "2", "--trace-out", str(tmp_path / "b.itf.json"))
     assert one.returncode == two.returncode == 1
     assert (tmp_path / "a.itf.json").read_bytes() == (tmp_path / "b.itf.json").read_bytes()
@@ -438,7 +483,7 @@ def mutant(protocol: str, name: str) -> Model[Any, Any]:
 def test_ray_local_cluster_same_result() -> None:
     ray = pytest.importorskip("ray")
     model = build("pbft")
-    sequential = check(model, Options(check_liveness=False))
+    sequential = check(model, Options())
     clustered, stats = check_parallel(model, Options(), cluster="local:2")
     assert outcome(clustered) == outcome(sequential)
     assert stats.transport == "ray" and stats.workers == 2
@@ -447,7 +492,7 @@ def test_ray_local_cluster_same_result() -> None:
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     try:
         model = mutant("weighted", "seed_running_total")
-        sequential = check(model, Options(check_liveness=False))
+        sequential = check(model, Options())
         clustered, stats = check_parallel(model, Options(), cluster="auto")
         assert outcome(clustered) == outcome(sequential) and stats.workers == 2
         assert ray.is_initialized()  # a joined cluster stays up
@@ -458,7 +503,7 @@ def test_ray_local_cluster_same_result() -> None:
 def test_cli_cluster_checks_a_model_file() -> None:
     pytest.importorskip("ray")
     args = ("check", "tests/models/twophase.py", "--rms", "4", "--json", "--quiet")
-    sequential = run_cli(*args, "--no-liveness")
+    sequential = run_cli(*args)
     clustered = run_cli(*args, "--cluster", "local:2")
     assert sequential.returncode == clustered.returncode == 0, clustered.stderr
     assert without_machine(clustered.stdout) == without_machine(sequential.stdout)
