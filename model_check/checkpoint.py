@@ -43,15 +43,14 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 import attrs
 
-from model_check.engine import CheckerError
-from model_check.fingerprint import FingerprintSet
+from model_check.engine import CheckerError, VisitedSet
 from model_check.liveness import Graph
 from spec.core import Config, Model
 
@@ -67,6 +66,7 @@ DEFAULT_EVERY = 300.0
 #: The checker's modules whose sources a snapshot depends on, besides the model's.
 CHECKER_MODULES = (
     "model_check.engine",
+    "model_check.diskset",
     "model_check.fingerprint",
     "model_check.liveness",
     "model_check.traces",
@@ -85,7 +85,7 @@ class CheckpointError(CheckerError):
 class Snapshot:
     """The state of a breadth-first search at a safe point (`_Explorer.run`'s locals)."""
 
-    visited: FingerprintSet | dict[Hashable, int]
+    visited: VisitedSet
     queue: deque[Any]
     parents: array[int]
     ordinals: array[int]

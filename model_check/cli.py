@@ -30,6 +30,7 @@ from rich.console import Console
 
 from model_check import conform, conform_events
 from model_check.checkpoint import DEFAULT_EVERY, Checkpointer
+from model_check.diskset import parse_memory
 from model_check.engine import CheckerError, ModelError, Options, check, simulate
 from model_check.itf import write_trace
 from model_check.parallel import FILE_MODULE_PREFIX, check_parallel, parse_cluster
@@ -309,6 +310,22 @@ def list_command(
     return 0
 
 
+def memory_bytes(memory: str | None, full_states: bool) -> int | None:
+    """`--memory`'s limit in bytes, or None.
+
+    Raises:
+        UsageError: a malformed limit, or one with --full-states (nothing to spill).
+    """
+    if memory is None:
+        return None
+    if full_states:
+        raise UsageError("--memory bounds the fingerprints; --full-states keeps whole states")
+    try:
+        return parse_memory(memory)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
 def parallel_search(
     workers: int | None, cluster: str | None, simulate_runs: int | None, full_states: bool
 ) -> Callable[[Model[Any, Any], Options], CheckResult] | None:
@@ -425,6 +442,16 @@ def check_command(
             "n >= 3f + 1); the run is labelled outside it, violations are expected.",
         ),
     ] = False,
+    memory: Annotated[
+        str | None,
+        typer.Option(
+            "--memory",
+            metavar="LIMIT",
+            help="Keep the visited set's fingerprints within LIMIT bytes (512M, 2G, 1.5GiB; "
+            "K, M, G are 1024-based, KB, MB, GB 1000-based); past it they spill to a "
+            "sorted file on disk, with the same results (with --workers: per process).",
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -482,6 +509,7 @@ def check_command(
     """
     variant: Variant[Any] | None = None  # --variant's, once the protocol is known
     parallel = parallel_search(workers, cluster, simulate_runs, full_states)
+    memory_limit = memory_bytes(memory, full_states)
     warnings: list[str] = []  # the hypotheses the configuration is outside of
     options = Options(
         max_depth=max_depth,
@@ -491,6 +519,7 @@ def check_command(
         check_deadlock=deadlock,
         check_liveness=liveness,
         stop_at_first=not keep_going,
+        memory=memory_limit,
     )
 
     models: dict[str, Any] = {}  # each run's model (by `run`'s key), for `relied_on`

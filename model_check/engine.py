@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from model_check.diskset import SpillingFingerprintSet, observed_collision, visited_set
 from model_check.fingerprint import (
     Canonicaliser,
     FingerprintSet,
     collision_probability,
-    observed_collision_probability,
 )
 from model_check.liveness import Graph, Lasso, find_lasso
 from model_check.result import (
@@ -51,6 +51,10 @@ from spec.core import Eventually, GuardError, Invariant, Model, Witness
 
 if TYPE_CHECKING:  # the checkpoint module imports this one; loaded when a run asks for it
     from model_check.checkpoint import Checkpointer, Snapshot
+
+#: The visited set: fingerprints (in memory, or spilling to disk), or whole states.
+VisitedSet = FingerprintSet | SpillingFingerprintSet | dict[Hashable, int]
+FINGERPRINT_SETS = (FingerprintSet, SpillingFingerprintSet)
 
 #: The summary of the deadlock property.
 DEADLOCK = "no reachable state without an enabled action, but the proper ends"
@@ -130,6 +134,9 @@ class Options:
         on_edge: called with (state, action, byzantine, successor) for every transition
             explored by `check`, the successor kept inside the constraint and before
             symmetry reduction (the diagrams project the explored graph this way).
+        memory: keep the fingerprints of the visited set within this many bytes; past
+            it they spill to a sorted file on disk (`model_check.diskset`), with the
+            same answers. None: all in memory.
     """
 
     max_depth: int | None = None
@@ -142,6 +149,7 @@ class Options:
     progress: Callable[[Progress], None] | None = None
     progress_interval: float = 1.0
     on_edge: Callable[[Any, Any, bool, Any], None] | None = None
+    memory: int | None = None
 
 
 class _Explorer:
@@ -204,16 +212,16 @@ class _Explorer:
         resumed = None if saver is None else saver.start(model, self.identity())
         earlier = 0.0 if resumed is None else resumed.seconds  # the segments before
         # The visited set gives each stored state's index (the graph's edges need it).
-        visited: FingerprintSet | dict[Hashable, int]
+        visited: VisitedSet
         lookup: Callable[[Any], int]
         if resumed is not None:
             visited = resumed.visited
             self.restore(resumed)
         elif options.fingerprints:
-            visited = FingerprintSet()
+            visited = visited_set(options.memory)
         else:
             visited = {}
-        if isinstance(visited, FingerprintSet):
+        if isinstance(visited, FINGERPRINT_SETS):
             lookup = cast("Callable[[Any], int]", visited.index)
         else:
             table = visited
@@ -235,7 +243,7 @@ class _Explorer:
             if found >= 0:
                 return True
             found = len(parents)
-            if isinstance(visited, FingerprintSet):
+            if isinstance(visited, FINGERPRINT_SETS):
                 assert isinstance(key, int)
                 visited.add(key)
             else:
@@ -434,7 +442,7 @@ class _Explorer:
         self,
         saver: Checkpointer,
         *,
-        visited: FingerprintSet | dict[Hashable, int],
+        visited: VisitedSet,
         queue: deque[Any],
         generated: int,
         depth: int,
@@ -492,7 +500,7 @@ class _Explorer:
         seconds: float,
         complete: bool,
         incomplete: str | None,
-        visited: FingerprintSet | dict[Hashable, int],
+        visited: VisitedSet,
     ) -> CheckResult:
         counterexamples: list[Counterexample] = []
         for inv in self.invariants:
@@ -528,9 +536,9 @@ class _Explorer:
         kept = parents.itemsize * len(parents) + ordinals.itemsize * len(ordinals)
         observed: float | None = None
         visited_bytes = 0  # whole states (full-state mode) are not measured
-        if isinstance(visited, FingerprintSet):
+        if isinstance(visited, FINGERPRINT_SETS):
             visited_bytes = kept + visited.nbytes()
-            observed = observed_collision_probability(visited.fingerprints())
+            observed = observed_collision(visited)
         if visited_bytes and self.graph is not None:
             visited_bytes += self.graph.nbytes()
         calculated = collision_probability(distinct, generated) if fingerprints else None

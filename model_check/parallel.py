@@ -62,6 +62,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from model_check.diskset import visited_set
 from model_check.engine import (
     CheckerError,
     ModelError,
@@ -71,10 +72,7 @@ from model_check.engine import (
     model_error,
     take,
 )
-from model_check.fingerprint import (
-    Canonicaliser,
-    FingerprintSet,
-)
+from model_check.fingerprint import Canonicaliser
 from model_check.result import CheckResult
 from model_check.traces import NO_PARENT
 from spec.core import Model
@@ -182,7 +180,7 @@ class Partition:
         # Every stored fingerprint, this worker's and the others' (these arrive with each
         # level's indices): a successor stored anywhere is dropped where it is generated,
         # unshipped and, under symmetry, not canonicalised, as in the one-process engine.
-        self.known = FingerprintSet()
+        self.known = visited_set(options.memory)
         self.liveness = list(model.eventually()) if options.check_liveness else []
         self.class_ids: dict[str, int] = {}  # fairness class -> its number (from 1) here
         self.sent: set[int] = set()  # the fingerprints shipped during this level
@@ -786,7 +784,7 @@ class _Coordinator:
         self.options = options
         self.explorer = _Explorer(model, options)
         self.book = self.explorer.book
-        self.visited = FingerprintSet()  # the engine's visited set, in index order
+        self.visited = visited_set(options.memory)  # the engine's, in index order
         self.names: list[list[str]] = []  # each worker's fairness classes, by number - 1
 
     def run(self, pool_factory: Callable[[], Pool]) -> tuple[CheckResult, ShippingStats]:

@@ -508,3 +508,16 @@ def test_cli_cluster_checks_a_model_file() -> None:
     assert sequential.returncode == clustered.returncode == 0, clustered.stderr
     assert without_machine(clustered.stdout) == without_machine(sequential.stdout)
     assert "workers: 2 ray" in clustered.stderr
+
+
+def test_memory_limit_spills_with_the_same_json() -> None:
+    """`--memory` bounds each process's fingerprints; the answers stay the engine's."""
+    args = ("check", "pbft", "--preset", "default", "--json", "--quiet")
+    plain = run_cli(*args)
+    spilled = run_cli(*args, "--memory", "64K")
+    both = run_cli(*args, "--memory", "64K", "--workers", "2")
+    assert plain.returncode == spilled.returncode == both.returncode == 0, both.stderr
+    assert without_machine(spilled.stdout) == without_machine(plain.stdout)
+    assert without_machine(both.stdout) == without_machine(plain.stdout)
+    bad = run_cli("check", "pbft", "--memory", "lots")
+    assert bad.returncode == 2 and "'lots'" in bad.stderr and "Traceback" not in bad.stderr
