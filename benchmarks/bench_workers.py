@@ -6,10 +6,10 @@ Usage (from the repository root)::
                                        [--timeout S]
 
 Each cell is one `coordspec check ... --json --quiet` in a fresh process. The first
-column of a row is the sequential engine (`--no-liveness`, as the workers imply it); then
-`--workers N` for each N given, then `--cluster local:N` (Ray, when it is installed),
-which starts its local cluster inside the run. Every run must report the sequential
-run's distinct and generated states, or the row says so.
+line of a row is the one-process engine; then `--workers N` for each N given, then
+`--cluster local:N` (Ray, when it is installed), which starts its local cluster inside
+the run; `--extra` adds options to every run (`--extra=--no-liveness`). Every run must
+report the sequential run's distinct and generated states, or the row says so.
 
 Columns: the run's own seconds (the JSON's `seconds`: the search, the Ray cluster's start
 included, the interpreter's start not), distinct states per second, the speed-up over the
@@ -87,13 +87,17 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     parser.add_argument("--cluster", default="2", help="local Ray cluster sizes ('' for none)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    parser.add_argument(
+        "--extra", default="", help="options for every run of a row, e.g. '--no-liveness'"
+    )
     opts = parser.parse_args()
     names = list(ROWS) if opts.rows == "all" else opts.rows.split(",")
     unknown = [n for n in names if n not in ROWS]
     if unknown:
         parser.error(f"unknown row {unknown[0]!r}; rows: {', '.join(ROWS)}")
-    modes: list[tuple[str, list[str]]] = [("sequential", ["--no-liveness"])]
-    modes += [(f"workers {n}", ["--workers", n]) for n in opts.workers.split(",") if n]
+    extra = opts.extra.split()
+    modes: list[tuple[str, list[str]]] = [("sequential", extra)]
+    modes += [(f"workers {n}", ["--workers", n, *extra]) for n in opts.workers.split(",") if n]
     if importlib.util.find_spec("ray") is not None:
         modes += [
             (f"cluster local:{n}", ["--cluster", f"local:{n}"])

@@ -202,6 +202,24 @@ class _Explorer:
             bit = self.classes[name] = 1 << len(self.classes)
         return bit
 
+    def judge(self, state: Any, idx: int) -> bool:
+        """Record what the state just stored as `idx` shows: its goal and premise bits,
+        the witnesses it is the first to reach, the invariants it is the first to
+        violate; return whether it violates one."""
+        for k, prop in enumerate(self.liveness):
+            self.goals[k].append(1 if prop.goal(state) else 0)
+            if prop.premise is not None:
+                self.premises[k].append(1 if prop.premise(state) else 0)
+        for wit in self.witnesses:
+            if wit.name not in self.witness_found and wit.reached(state):
+                self.witness_found[wit.name] = idx
+        violated = False
+        for inv in self.invariants:
+            if inv.name not in self.violations and not inv.holds(state):
+                self.violations[inv.name] = ("invariant", idx)
+                violated = True
+        return violated
+
     # -- the search -------------------------------------------------------------------
 
     def run(self) -> CheckResult:
@@ -252,18 +270,7 @@ class _Explorer:
             parents.append(parent)
             ordinals.append(ordinal)
             queue.append(state)
-            for k, prop in enumerate(self.liveness):
-                self.goals[k].append(1 if prop.goal(state) else 0)
-                if prop.premise is not None:
-                    self.premises[k].append(1 if prop.premise(state) else 0)
-            for wit in self.witnesses:
-                if wit.name not in self.witness_found and wit.reached(state):
-                    self.witness_found[wit.name] = idx
-            ok = True
-            for inv in self.invariants:
-                if inv.name not in self.violations and not inv.holds(state):
-                    self.violations[inv.name] = ("invariant", idx)
-                    ok = not options.stop_at_first
+            ok = not (self.judge(state, idx) and options.stop_at_first)
             if options.max_states is not None and len(parents) >= options.max_states:
                 incomplete = f"the --max-states cap of {options.max_states} distinct states"
                 return False

@@ -157,6 +157,22 @@ CLASS_MASK = STUTTER - 1
 EMPTY_BATCH: Batch = (b"", b"", pickle.dumps([]))
 
 
+class _LevelWork:
+    """What a worker's expansion of a level has gathered so far (`Partition.part`)."""
+
+    def __init__(self, workers: int) -> None:
+        self.out_fps = [array("Q") for _ in range(workers)]
+        self.out_keys = [array("Q") for _ in range(workers)]
+        self.out_states: list[list[Any]] = [[] for _ in range(workers)]
+        self.indices, self.counts = array("I"), array("I")
+        self.deadlocks: list[int] = []
+        self.cut = -1
+        self.tags, self.targets = array("I"), array("Q")
+        self.met = array("Q")  # the fingerprints the current part met first
+        self.names_before = -1
+        self.error: CheckerError | None = None
+
+
 class Partition:
     """One worker's share of the search: the states whose fingerprints it owns.
 
@@ -184,6 +200,9 @@ class Partition:
         self.liveness = list(model.eventually()) if options.check_liveness else []
         self.class_ids: dict[str, int] = {}  # fairness class -> its number (from 1) here
         self.sent: set[int] = set()  # the fingerprints shipped during this level
+        self.hints: set[int] = set()  # those the others met in this level's earlier parts
+        self.cursor = 0  # the frontier's next state to expand
+        self._work: _LevelWork | None = None  # the level being expanded, part by part
         self.frontier: list[tuple[int, Any]] = []  # (global index, state), in index order
         self.pending: dict[int, tuple[int, Any]] = {}  # fp -> (least key, state) this level
         self.level: list[tuple[int, int, Any]] = []  # (key, fp, state) of the new level
@@ -203,34 +222,87 @@ class Partition:
         for fp in fps:
             add(fp)
 
-    def expand(self, depth: int) -> tuple[LevelStats, list[Batch | None]]:
-        """Expand this worker's share of level `depth`; the batches for the other owners.
+    def part(self, depth: int, upto: int | None, hints: bytes = b"") -> bytes:
+        """Expand this worker's states of level `depth` with an index below `upto` (None:
+        the rest), after learning `hints`: the fingerprints the other workers met in the
+        level's earlier parts; return the fingerprints this part met first.
+
+        A successor met in an earlier part, by any worker, was reached by a step with a
+        smaller discovery key (its parent's index is smaller), so it is dropped here as the
+        engine drops a state it stored a moment ago: not canonicalised, not shipped. A
+        model error is kept for `expand`, which raises it.
+        """
+        if self._work is None:
+            self._work = _LevelWork(self.workers)
+            self._work.names_before = len(self.class_ids)
+        work = self._work
+        fps_in = array("Q")
+        fps_in.frombytes(hints)
+        self.hints.update(fps_in)
+        if work.error is not None:
+            return b""
+        try:
+            self._expand(depth, upto, work)
+        except CheckerError as err:
+            work.error = err
+        met, work.met = work.met, array("Q")
+        return met.tobytes()
+
+    def expand(self, depth: int, hints: bytes = b"") -> tuple[LevelStats, list[Batch | None]]:
+        """Expand the rest of this worker's share of level `depth` (`part`); the level's
+        batches for the other owners.
 
         Raises:
             CheckerError: the model broke the contract.
             ModelError: the model's own code raised.
         """
+        self.part(depth, None, hints)
+        work, self._work = self._work, None
+        assert work is not None
+        self.frontier, self.cursor = [], 0
+        if work.error is not None:
+            raise work.error
+        me = self.worker
+        batches: list[Batch | None] = [
+            None
+            if dest == me
+            else (
+                work.out_fps[dest].tobytes(),
+                work.out_keys[dest].tobytes(),
+                pickle.dumps(work.out_states[dest], protocol=pickle.HIGHEST_PROTOCOL),
+            )
+            for dest in range(self.workers)
+        ]
+        names = tuple(list(self.class_ids)[work.names_before :])
+        stats = LevelStats(
+            work.indices, work.counts, work.deadlocks, work.cut, work.tags, work.targets, names
+        )
+        return stats, batches
+
+    def _expand(self, depth: int, upto: int | None, work: _LevelWork) -> None:
+        """The states of the frontier from the cursor up to index `upto` (see `part`)."""
         model, options = self.model, self.options
         workers, me = self.workers, self.worker
         fingerprint = self.canon.fingerprint
         symmetry = self.symmetry
-        known, sent, pending = self.known, self.sent, self.pending
-        out_fps = [array("Q") for _ in range(workers)]
-        out_keys = [array("Q") for _ in range(workers)]
-        out_states: list[list[Any]] = [[] for _ in range(workers)]
-        indices, counts = array("I"), array("I")
-        deadlocks: list[int] = []
-        cut = -1
+        known, sent, pending, hints = self.known, self.sent, self.pending, self.hints
+        out_fps, out_keys, out_states = work.out_fps, work.out_keys, work.out_states
+        indices, counts, deadlocks, met = work.indices, work.counts, work.deadlocks, work.met
         max_depth = options.max_depth
         action: Any = None
         # With liveness, every step is recorded for the coordinator's graph: its tag (the
         # fairness class's number, 0 for the adversary's; STUTTER, OUTSIDE) and target.
         graph = bool(self.liveness)
-        tags, targets = array("I"), array("Q")
+        tags, targets = work.tags, work.targets
         class_ids = self.class_ids
-        names_before = len(class_ids)
+        frontier = self.frontier
+        cursor = self.cursor
         try:
-            for idx, state in self.frontier:
+            while cursor < len(frontier):
+                idx, state = frontier[cursor]
+                if upto is not None and idx >= upto:
+                    break
+                cursor += 1
                 indices.append(idx)
                 action = None
                 enabled = model.enabled(state)
@@ -241,8 +313,8 @@ class Partition:
                     continue
                 if max_depth is not None and depth >= max_depth:
                     counts.append(0)
-                    if cut < 0:
-                        cut = idx
+                    if work.cut < 0:
+                        work.cut = idx
                     continue
                 counts.append(len(enabled))
                 base = idx << ORDINAL_BITS
@@ -267,9 +339,9 @@ class Partition:
                         continue
                     if symmetry:
                         # As in the engine: a representative already met needs no
-                        # canonicalisation (all three sets hold representatives only).
+                        # canonicalisation (these sets hold representatives only).
                         fp = fingerprint(successor)
-                        if fp in pending or fp in sent or known.index(fp) >= 0:
+                        if fp in pending or fp in sent or fp in hints or known.index(fp) >= 0:
                             if graph:
                                 targets[-1] = fp
                             continue
@@ -281,12 +353,16 @@ class Partition:
                         fp = fingerprint(successor)
                     if graph:
                         targets[-1] = fp
+                    if fp in hints:
+                        continue  # met in an earlier part, by a smaller key
                     dest = (fp >> OWNER_SHIFT) % workers
                     if dest == me:
                         if fp not in pending and known.index(fp) < 0:
                             pending[fp] = (base | ordinal, successor)
+                            met.append(fp)
                     elif fp not in sent and known.index(fp) < 0:
                         sent.add(fp)
+                        met.append(fp)
                         out_fps[dest].append(fp)
                         out_keys[dest].append(base | ordinal)
                         out_states[dest].append(successor)
@@ -294,19 +370,8 @@ class Partition:
             raise
         except Exception as err:  # the model's own code failed: say where
             raise model_error(model, err, action, depth) from err
-        self.frontier = []
-        batches: list[Batch | None] = [
-            None
-            if dest == me
-            else (
-                out_fps[dest].tobytes(),
-                out_keys[dest].tobytes(),
-                pickle.dumps(out_states[dest], protocol=pickle.HIGHEST_PROTOCOL),
-            )
-            for dest in range(workers)
-        ]
-        names = tuple(list(class_ids)[names_before:])
-        return LevelStats(indices, counts, deadlocks, cut, tags, targets, names), batches
+        finally:
+            self.cursor = cursor
 
     def receive(self, batches: Sequence[Batch], found: Sequence[str] = ()) -> LevelReport:
         """Merge the other workers' batches into this level's new states; report them.
@@ -315,7 +380,7 @@ class Partition:
         """
         self.found.update(found)
         known, pending = self.known, self.pending
-        self.sent = set()
+        self.sent, self.hints = set(), set()
         shipped_states = shipped_bytes = 0
         for fps_bytes, keys_bytes, states_bytes in batches:
             fps, keys = array("Q"), array("Q")
@@ -385,6 +450,20 @@ class Partition:
         return self.known.nbytes()
 
 
+#: A level is expanded in at most this many parts, of at least `PART_STATES` states each.
+PARTS = 8
+PART_STATES = 4
+
+
+def parts(first: int, size: int, workers: int) -> list[int]:
+    """The index bounds between the parts of the level of `size` states from `first`
+    (`Partition.part`): between two parts the workers learn what the others met."""
+    if workers < 2:
+        return []
+    count = min(PARTS, size // PART_STATES)
+    return [first + size * k // count for k in range(1, count)] if count > 1 else []
+
+
 def others(stored: list[bytes], worker: int) -> bytes:
     """The fingerprints the other workers stored (what `worker` must learn)."""
     return b"".join(data for w, data in enumerate(stored) if w != worker)
@@ -398,7 +477,9 @@ class Pool(Protocol):
 
     def start(self, shares: list[list[tuple[int, Any]]], stored: bytes) -> None: ...
 
-    def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]: ...
+    def level(
+        self, depth: int, found: Sequence[str], bounds: Sequence[int] = ()
+    ) -> list[tuple[LevelStats, LevelReport]]: ...
 
     def assign(self, merged: array[int], base: int, stored: list[bytes]) -> None: ...
 
@@ -422,11 +503,16 @@ class LocalPool:
         for partition, share in zip(self.partitions, shares, strict=True):
             partition.start(share, stored)
 
-    def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]:
+    def level(
+        self, depth: int, found: Sequence[str], bounds: Sequence[int] = ()
+    ) -> list[tuple[LevelStats, LevelReport]]:
+        met = [b""] * self.workers
+        for upto in bounds:
+            met = [p.part(depth, upto, others(met, w)) for w, p in enumerate(self.partitions)]
         outs: list[tuple[LevelStats, list[Batch | None]]] = []
-        for partition in self.partitions:
+        for w, partition in enumerate(self.partitions):
             try:
-                outs.append(partition.expand(depth))
+                outs.append(partition.expand(depth, others(met, w)))
             except CheckerError as err:  # as a worker process reports it
                 empty = LevelStats(array("I"), array("I"), [], -1)
                 outs.append((empty, [EMPTY_BATCH] * self.workers))
@@ -473,11 +559,13 @@ def _process_main(
             if command == "start":
                 partition.start(args[0], args[1])
                 conn.send(None)
+            elif command == "part":
+                conn.send(partition.part(*args))
             elif command == "expand":
-                depth, found = args
+                depth, found, hints = args
                 error = None
                 try:
-                    stats, batches = partition.expand(depth)
+                    stats, batches = partition.expand(depth, hints)
                 except CheckerError as err:
                     error = (isinstance(err, ModelError), str(err))
                     stats, batches = LevelStats(array("I"), array("I"), [], -1), []
@@ -546,8 +634,15 @@ class ProcessPool:
     def start(self, shares: list[list[tuple[int, Any]]], stored: bytes) -> None:
         self._ask(*[("start", share, stored) for share in shares])
 
-    def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]:
-        return self._ask(*[("expand", depth, list(found))] * self.workers)
+    def level(
+        self, depth: int, found: Sequence[str], bounds: Sequence[int] = ()
+    ) -> list[tuple[LevelStats, LevelReport]]:
+        met = [b""] * self.workers
+        for upto in bounds:
+            met = self._ask(*[("part", depth, upto, others(met, w)) for w in range(self.workers)])
+        return self._ask(
+            *[("expand", depth, list(found), others(met, w)) for w in range(self.workers)]
+        )
 
     def assign(self, merged: array[int], base: int, stored: list[bytes]) -> None:
         data = merged.tobytes()
@@ -643,9 +738,19 @@ class RayPool:
         ref = self.ray.put(stored)
         self.ray.get([a.start.remote(s, ref) for a, s in zip(self.actors, shares, strict=True)])
 
-    def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]:
+    def level(
+        self, depth: int, found: Sequence[str], bounds: Sequence[int] = ()
+    ) -> list[tuple[LevelStats, LevelReport]]:
         ray, workers = self.ray, self.workers
-        outs = [a.expand.options(num_returns=workers + 1).remote(depth) for a in self.actors]
+        met: list[bytes] = [b""] * workers
+        for upto in bounds:
+            met = ray.get(
+                [a.part.remote(depth, upto, others(met, w)) for w, a in enumerate(self.actors)]
+            )
+        outs = [
+            a.expand.options(num_returns=workers + 1).remote(depth, others(met, w))
+            for w, a in enumerate(self.actors)
+        ]
         reports = []
         for dest, actor in enumerate(self.actors):
             inbound = [outs[src][1 + dest] for src in range(workers) if src != dest]
@@ -703,10 +808,13 @@ class _RayPartition:
     def start(self, share: list[tuple[int, Any]], stored: bytes) -> None:
         self.partition.start(share, stored)
 
-    def expand(self, depth: int) -> tuple[Any, ...]:
+    def part(self, depth: int, upto: int, hints: bytes) -> bytes:
+        return self.partition.part(depth, upto, hints)
+
+    def expand(self, depth: int, hints: bytes = b"") -> tuple[Any, ...]:
         empty = EMPTY_BATCH
         try:
-            stats, batches = self.partition.expand(depth)
+            stats, batches = self.partition.expand(depth, hints)
         except CheckerError as err:
             self.error = (isinstance(err, ModelError), str(err))
             stats = LevelStats(array("I"), array("I"), [], -1)
@@ -809,7 +917,7 @@ class _Coordinator:
                     continue
                 idx = book.add(NO_PARENT, i)
                 initial.append((idx, fp, kept))
-                self._admitted(idx, kept)
+                self.explorer.judge(kept, idx)
                 if self._stops_at_admission(idx):
                     stop = True
                     incomplete = self._cap_reason(idx)
@@ -833,7 +941,8 @@ class _Coordinator:
             frontier = 0 if stop else len(initial)
             while frontier and not stop:
                 found = sorted(set(explorer.violations) | set(explorer.witness_found))
-                answers = pool.level(depth, found)
+                first = len(book) - frontier  # the level's states are the last stored
+                answers = pool.level(depth, found, parts(first, frontier, pool.workers))
                 stop, incomplete, generated, frontier = self._level(
                     depth, answers, generated, stats, incomplete, pool
                 )
@@ -867,20 +976,6 @@ class _Coordinator:
         return result, stats
 
     # -- what the engine does when it stores a state ----------------------------------
-
-    def _admitted(self, idx: int, state: Any) -> None:
-        """The engine's `admit` checks, for a state the coordinator itself holds."""
-        explorer = self.explorer
-        for k, prop in enumerate(explorer.liveness):
-            explorer.goals[k].append(1 if prop.goal(state) else 0)
-            if prop.premise is not None:
-                explorer.premises[k].append(1 if prop.premise(state) else 0)
-        for wit in explorer.witnesses:
-            if wit.name not in explorer.witness_found and wit.reached(state):
-                explorer.witness_found[wit.name] = idx
-        for inv in explorer.invariants:
-            if inv.name not in explorer.violations and not inv.holds(state):
-                explorer.violations[inv.name] = ("invariant", idx)
 
     def _stops_at_admission(self, idx: int) -> bool:
         options = self.options

@@ -336,10 +336,12 @@ def test_progress_is_reported_per_level() -> None:
 class Interrupting(LocalPool):
     """Ctrl-C during the third level."""
 
-    def level(self, depth: int, found: Sequence[str]) -> list[tuple[LevelStats, LevelReport]]:
+    def level(
+        self, depth: int, found: Sequence[str], bounds: Sequence[int] = ()
+    ) -> list[tuple[LevelStats, LevelReport]]:
         if depth == 2:
             raise KeyboardInterrupt
-        return super().level(depth, found)
+        return super().level(depth, found, bounds)
 
 
 def test_ctrl_c_reports_the_levels_done(monkeypatch: pytest.MonkeyPatch) -> None:
