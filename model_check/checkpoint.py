@@ -119,8 +119,9 @@ def source_files(model: Model[Any, Any]) -> dict[str, Path]:
     """The source files a search of `model` depends on, by a portable name.
 
     For each class in the model's method resolution order outside the standard library,
-    every `.py` file of its module's package (`spec/pbft/*.py` and `spec/*.py` for PBFT,
-    not the subpackages), or its module alone when it is in no package (a model file);
+    every `.py` file of its module's package (a class of `spec/x/` gives `spec/x/*.py`,
+    its base `spec.core.Model` gives `spec/*.py`; not the subpackages), or its module
+    alone when it is in no package (a model file);
     and the checker's `CHECKER_MODULES`.
     """
     files: dict[str, Path] = {}
@@ -158,7 +159,7 @@ def manifest(
         model: the model searched; its `config` (a `spec.core.Config`), when it has one,
             gives the parameters.
         options: the options that change the result, by name.
-        label: how the model is named to a person (`pbft`, `pbft --variant x`); the
+        label: how the model is named to a person (`mymodel`, `mymodel --variant x`); the
             model's class name when omitted.
     """
     cls = type(model)
@@ -181,7 +182,7 @@ def manifest(
 
 def difference(saved: Mapping[str, Any], wanted: Mapping[str, Any]) -> str | None:
     """The first difference between a checkpoint's manifest and this run's, in words
-    (`the checkpoint is of pbft with max_view=1, this run asks max_view=2`), or None."""
+    (`the checkpoint is of mymodel with n=1, this run asks n=2`), or None."""
     was, now = saved["label"], wanted["label"]
     if (was, saved["model"]) != (now, wanted["model"]):
         return (
@@ -356,7 +357,7 @@ class Checkpointer:
             `resume`: into the resumed directory.
         resume: a directory whose checkpoint the search resumes from.
         every: seconds between two snapshots.
-        label: the model's name, for the messages (`pbft`, `pbft --variant x`).
+        label: the model's name, for the messages (`mymodel`, `mymodel --variant x`).
         stride: test the clock every this many expansions (a power of two).
         stop_after: write a snapshot at the first safe point after this many
             expansions and stop, as an interrupted run (a run cut in two, for tests).

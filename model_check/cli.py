@@ -15,8 +15,6 @@ standard error naming the problem and the allowed values; never a traceback).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import sys
 import traceback
@@ -33,7 +31,7 @@ from model_check.checkpoint import DEFAULT_EVERY, Checkpointer
 from model_check.diskset import parse_memory
 from model_check.engine import CheckerError, ModelError, Options, check, simulate
 from model_check.itf import write_trace
-from model_check.parallel import FILE_MODULE_PREFIX, check_parallel, parse_cluster
+from model_check.parallel import FILE_MODULE_PREFIX, check_parallel, load_module, parse_cluster
 from model_check.progress import Activity
 from model_check.report import (
     counts_line,
@@ -76,15 +74,10 @@ def load_spec(name: str) -> Specification[Any]:
         path = Path(name)
         if not path.is_file():
             raise UsageError(f"no such model file: {name}")
-        module_spec = importlib.util.spec_from_file_location(
-            f"{FILE_MODULE_PREFIX}{path.stem}", path
-        )
-        if module_spec is None or module_spec.loader is None:
-            raise UsageError(f"cannot load {name} as a Python module")  # pragma: no cover
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[module_spec.name] = module
         try:
-            module_spec.loader.exec_module(module)
+            module = load_module(f"{FILE_MODULE_PREFIX}{path.stem}", str(path))
+        except ImportError:  # pragma: no cover - a file no loader takes
+            raise UsageError(f"cannot load {name} as a Python module") from None
         except SyntaxError as err:
             raise UsageError(f"{name}:{err.lineno}: syntax error: {err.msg}") from err
         except Exception as err:  # the file's own code failed while loading
@@ -327,9 +320,10 @@ def memory_bytes(memory: str | None, full_states: bool) -> int | None:
 
 
 def parallel_search(
-    workers: int | None, cluster: str | None, simulate_runs: int | None, full_states: bool
+    workers: int | None, cluster: str | None, simulate_runs: int | None
 ) -> Callable[[Model[Any, Any], Options], CheckResult] | None:
-    """The search on `--workers` or `--cluster`, or None for the one-process engine.
+    """The search on `--workers` or `--cluster`, or None for the one-process engine
+    (what the options of a run allow, `--full-states` among them, `check_parallel` says).
 
     Raises:
         UsageError: the options do not go together, or the address is malformed.
@@ -340,8 +334,6 @@ def parallel_search(
         raise UsageError("give one of --workers and --cluster")
     if simulate_runs is not None:
         raise UsageError("--workers and --cluster are for the exhaustive search, not --simulate")
-    if full_states:
-        raise UsageError("--workers and --cluster need fingerprints (not --full-states)")
     if cluster is not None:
         try:
             parse_cluster(cluster)
@@ -353,7 +345,9 @@ def parallel_search(
         where = f"{shipped.workers} {shipped.transport}"
         print(
             f"coordspec: workers: {where}; shipped {shipped.states_shipped:,} states, "
-            f"{shipped.bytes_shipped:,} bytes ({shipped.bytes_per_state:.0f} a state)",
+            f"{shipped.bytes_shipped:,} bytes ({shipped.bytes_per_state:.0f} a state); "
+            f"fingerprints {shipped.fingerprint_bytes:,} bytes, "
+            f"liveness steps {shipped.edge_bytes:,} bytes",
             file=sys.stderr,
         )
         return result
@@ -508,7 +502,7 @@ def check_command(
     protocol, every protocol's portfolio. The checker's options apply to every run.
     """
     variant: Variant[Any] | None = None  # --variant's, once the protocol is known
-    parallel = parallel_search(workers, cluster, simulate_runs, full_states)
+    parallel = parallel_search(workers, cluster, simulate_runs)
     memory_limit = memory_bytes(memory, full_states)
     warnings: list[str] = []  # the hypotheses the configuration is outside of
     options = Options(

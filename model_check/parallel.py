@@ -279,6 +279,20 @@ class Partition:
         )
         return stats, batches
 
+    def expand_reported(
+        self, depth: int, hints: bytes = b""
+    ) -> tuple[LevelStats, list[Batch], tuple[bool, str] | None]:
+        """`expand` as a worker reports it: a batch for every owner (its own slot empty),
+        and a model error as (whether a `ModelError`, its one line) with an empty level
+        and empty batches, since every owner still waits for one batch from each worker."""
+        error = None
+        try:
+            stats, batches = self.expand(depth, hints)
+        except CheckerError as err:
+            error = (isinstance(err, ModelError), str(err))
+            stats, batches = LevelStats(array("I"), array("I"), [], -1), [None] * self.workers
+        return stats, [EMPTY_BATCH if b is None else b for b in batches], error
+
     def _expand(self, depth: int, upto: int | None, work: _LevelWork) -> None:
         """The states of the frontier from the cursor up to index `upto` (see `part`)."""
         model, options = self.model, self.options
@@ -509,24 +523,14 @@ class LocalPool:
         met = [b""] * self.workers
         for upto in bounds:
             met = [p.part(depth, upto, others(met, w)) for w, p in enumerate(self.partitions)]
-        outs: list[tuple[LevelStats, list[Batch | None]]] = []
-        for w, partition in enumerate(self.partitions):
-            try:
-                outs.append(partition.expand(depth, others(met, w)))
-            except CheckerError as err:  # as a worker process reports it
-                empty = LevelStats(array("I"), array("I"), [], -1)
-                outs.append((empty, [EMPTY_BATCH] * self.workers))
-                failed = (isinstance(err, ModelError), str(err))
-                break
-        else:
-            failed = None
-        if failed is not None:
-            return [(s, attrs.evolve(LevelReport.none(), error=failed)) for s, _ in outs]
+        outs = [p.expand_reported(depth, others(met, w)) for w, p in enumerate(self.partitions)]
+        failed = next((error for _, _, error in outs if error is not None), None)
+        if failed is not None:  # as a worker process reports it
+            return [(s, attrs.evolve(LevelReport.none(), error=failed)) for s, _, _ in outs]
         answers = []
         for dest, partition in enumerate(self.partitions):
-            inbound = [batches[dest] for src, (_, batches) in enumerate(outs) if src != dest]
-            report = partition.receive([b for b in inbound if b is not None], found)
-            answers.append((outs[dest][0], report))
+            inbound = [batches[dest] for src, (_, batches, _) in enumerate(outs) if src != dest]
+            answers.append((outs[dest][0], partition.receive(inbound, found)))
         return answers
 
     def assign(self, merged: array[int], base: int, stored: list[bytes]) -> None:
@@ -563,16 +567,10 @@ def _process_main(
                 conn.send(partition.part(*args))
             elif command == "expand":
                 depth, found, hints = args
-                error = None
-                try:
-                    stats, batches = partition.expand(depth, hints)
-                except CheckerError as err:
-                    error = (isinstance(err, ModelError), str(err))
-                    stats, batches = LevelStats(array("I"), array("I"), [], -1), []
+                stats, batches, error = partition.expand_reported(depth, hints)
                 for dest in range(workers):
                     if dest != me:
-                        batch = batches[dest] if batches else EMPTY_BATCH
-                        inboxes[dest].put((me, batch if batch is not None else EMPTY_BATCH))
+                        inboxes[dest].put((me, batches[dest]))
                 received = [inboxes[me].get() for _ in range(workers - 1)]
                 received.sort(key=lambda item: item[0])
                 report = partition.receive([batch for _, batch in received], found)
@@ -779,14 +777,20 @@ def _paths() -> list[str]:
     return [os.path.abspath(p or os.curdir) for p in sys.path if not p.endswith(".zip")]
 
 
-def load_module(name: str, path: str) -> None:
-    """Import the file `path` as the module `name` (as the command line loads a model)."""
+def load_module(name: str, path: str) -> Any:
+    """Import the file `path` as the module `name`: how the command line loads a model
+    file, and how a Ray actor loads it again.
+
+    Raises:
+        ImportError: no loader takes the file; or whatever the file's own code raises.
+    """
     found = importlib.util.spec_from_file_location(name, path)
-    if found is None or found.loader is None:  # pragma: no cover - a file that is no module
-        raise ParallelError(f"cannot load {path} as a Python module")
+    if found is None or found.loader is None:  # pragma: no cover - a file no loader takes
+        raise ImportError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(found)
     sys.modules[name] = module
     found.loader.exec_module(module)
+    return module
 
 
 class _RayPartition:
@@ -812,14 +816,8 @@ class _RayPartition:
         return self.partition.part(depth, upto, hints)
 
     def expand(self, depth: int, hints: bytes = b"") -> tuple[Any, ...]:
-        empty = EMPTY_BATCH
-        try:
-            stats, batches = self.partition.expand(depth, hints)
-        except CheckerError as err:
-            self.error = (isinstance(err, ModelError), str(err))
-            stats = LevelStats(array("I"), array("I"), [], -1)
-            batches = [empty] * self.partition.workers
-        return (stats, *[b if b is not None else empty for b in batches])
+        stats, batches, self.error = self.partition.expand_reported(depth, hints)
+        return (stats, *batches)
 
     def receive(self, found: list[str], *batches: Batch) -> LevelReport:
         report = self.partition.receive(batches, found)

@@ -1,8 +1,8 @@
 """Progress of long work (a search, the proofs, the vectors) on standard error.
 
 On a terminal, one rich status line that updates in place; otherwise plain lines; with
-`--quiet`, nothing. Each line names what it is about (`Progress (pbft): ...`,
-`prove: weight_cap_fairness (4/6)`), so that a run over several protocols can be read.
+`--quiet`, nothing. Each line names what it is about (`Progress (mymodel): ...`,
+`prove: some_theorem (4/6)`), so that a run over several protocols can be read.
 """
 
 from __future__ import annotations

@@ -413,7 +413,7 @@ def test_a_lost_worker_is_reported() -> None:
         pool.close()
 
 
-def test_partition_keeps_the_least_discovery_key() -> None:
+def test_one_partition_expands_its_frontier() -> None:
     model = chain(Graph)
     part = Partition(model, Options(check_liveness=False), 0, 1)
     part.start([(0, Node(0))], array("Q", [1]).tobytes())
