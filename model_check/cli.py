@@ -26,7 +26,7 @@ import attrs
 import typer
 from rich.console import Console
 
-from model_check import conform, conform_events
+from model_check import conform, conform_events, serve, validate
 from model_check.checkpoint import DEFAULT_EVERY, Checkpointer
 from model_check.diskset import parse_memory
 from model_check.engine import CheckerError, ModelError, Options, check, simulate
@@ -993,6 +993,68 @@ def conform_command(
         return conform.run(spec, trace, values, as_json, unsafe=allow_unsafe, builders=builders)
     except SpecError as err:  # ItfError, ConfigError: the trace or a parameter is bad
         raise UsageError(f"{trace}: {err}") from None
+
+
+@app.command(
+    "validate",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def validate_command(
+    ctx: typer.Context,
+    protocol: Annotated[str, typer.Argument(help="A registered protocol or a model file.")],
+    log: Annotated[Path, typer.Argument(help="The observation log (JSON Lines) to explain.")],
+    max_states: Annotated[
+        int, typer.Option(min=1, help="Give up after searching this many states.")
+    ] = validate.MAX_STATES,
+    witness_out: Annotated[
+        Path | None,
+        typer.Option(help="Write the behaviour that explains the log (or its prefix) as ITF."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Search the spec for a behaviour that explains a partial log: 0 explained, 1
+    unexplained at a line, 3 gave up (--max-states)."""
+    spec = load_spec(protocol)
+    try:
+        values = parse_params(ctx.args, spec, command_options(ctx))
+        return validate.run(
+            spec, log, values, as_json=as_json, max_states=max_states, witness_out=witness_out
+        )
+    except (validate.LogError, SpecError) as err:
+        raise UsageError(f"{log}: {err}") from None
+    except OSError as err:
+        raise UsageError(f"{witness_out}: {err.strerror or err}") from None
+
+
+@app.command(
+    "serve",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def serve_command(
+    ctx: typer.Context,
+    protocol: Annotated[str, typer.Argument(help="A registered protocol or a model file.")],
+    listen: Annotated[
+        Path | None,
+        typer.Option(help="Serve on this Unix socket (one session per connection)."),
+    ] = None,
+    max_states: Annotated[
+        int, typer.Option(min=1, help="Give up a line after searching this many states.")
+    ] = validate.MAX_STATES,
+) -> int:
+    """Answer logged lines one by one (standard input, or --listen): each ok or its
+    divergence, one JSON line each; bad lines get errors and never end the session."""
+    spec = load_spec(protocol)
+    values = parse_params(ctx.args, spec, command_options(ctx))
+    try:
+        make_config(spec.config_type, values)
+    except ConfigError as err:
+        raise UsageError(f"{spec.name}: {err}") from None
+    if listen is not None:  # pragma: no cover - runs until killed (tests/test_serve.py)
+        print(f"coordspec serve {spec.name}: listening on {listen}", file=sys.stderr, flush=True)
+        serve.listen(spec, values, listen, max_states)
+        return 0
+    serve.Server(spec, values, max_states).serve(sys.stdin, sys.stdout)
+    return 0
 
 
 @app.command(

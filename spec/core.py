@@ -632,6 +632,31 @@ class Model(abc.ABC, Generic[S, A]):
         """
         return None
 
+    # -- what a participant's log can say (`coordspec validate`, `serve`) -------------
+
+    #: The state variables with one entry per participant (a tuple indexed by its
+    #: position): a participant's local part of them is its entry (`local_view`).
+    local_fields: ClassVar[tuple[str, ...]] = ()
+
+    def log_agents(self) -> Sequence[int]:
+        """The participants (replicas, agents) by position: those a log's lines name."""
+        return ()
+
+    def local_view(self, state: S, agent: int) -> dict[str, Any]:
+        """Participant `agent`'s local part of `state`: what a log line that names an
+        agent observes. By default its entry of each of `local_fields`."""
+        return {name: getattr(state, name)[agent] for name in self.local_fields}
+
+    def silent(self, action: A) -> bool:
+        """Whether no participant logs `action` (a client's request, say), so that a
+        behaviour explaining a log may take it between any two lines."""
+        return False
+
+    def receivable(self, state: S, agent: int, message: Mapping[str, Any]) -> str | None:
+        """Why `agent` cannot have received `message` (in the protocol's wire form) in
+        `state`; None when it can. By default the protocol has no messages."""
+        return f"{type(self).__name__} has no messages to receive"
+
     def enabled(self, state: S) -> list[tuple[A, bool]]:
         """Every enabled action, honest ones first, each with `True` if Byzantine."""
         honest = [(a, False) for a in self.honest_actions(state)]

@@ -492,6 +492,12 @@ class Iterative(GuardedModel[IterativeState, Action]):
     symmetry_default = True
     guards = GUARDS
 
+    #: Each agent's entry of the per-agent variables is its local part (`local_view`).
+    local_fields = ("round_proposals", "feedback_weights")
+
+    def log_agents(self) -> Sequence[int]:
+        return self.participants
+
     def __init__(self, config: IterativeConfig) -> None:
         self.config = config
         self.participants = range(config.agents)

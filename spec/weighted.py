@@ -526,6 +526,16 @@ class Weighted(GuardedModel[WeightedState, Action]):
 
     guards = GUARDS
 
+    #: Each agent's entry of the per-agent variables is its local part (`local_view`).
+    local_fields = (
+        "baseline_weights",
+        "uncapped_weights",
+        "agent_weights",
+        "expertise_history",
+        "votes",
+        "votes_cast",
+    )
+
     def __init__(self, config: WeightedConfig) -> None:
         self.config = config
         self.agents = range(config.agents)
@@ -536,6 +546,9 @@ class Weighted(GuardedModel[WeightedState, Action]):
         self.symmetry = self.declared_symmetry()
 
     # -- derived values ----------------------------------------------------------------
+
+    def log_agents(self) -> Sequence[int]:
+        return self.agents
 
     def tally(self, s: WeightedState) -> dict[int, Fraction]:
         """Each option's support: current weight x confidence over its voters."""

@@ -8,7 +8,9 @@ Two schema documents live beside this module (JSON Schema 2020-12):
   the ITF traces `trace.itf.json`, and `manifest.json`), one `$defs` entry per file kind;
 - `event_log.schema.json`: one line of a per-agent event log in JSON Lines, the seed's
   `event_type` and `event_data` (seed, §1.4: `handle_*_event(session, event_type,
-  event_data, state)`) with the agent that handled it and, optionally, the outcome.
+  event_data, state)`) with the agent that handled it and, optionally, the outcome;
+- `observation_log.schema.json`: one line of the partial logs `coordspec validate` and
+  `coordspec serve` explain (model_check/validate.py).
 
 `validate` checks an instance against a schema using only the keywords these documents
 use: `type`, `properties`, `required`, `additionalProperties`, `propertyNames`, `items`,
@@ -32,6 +34,7 @@ Json = Any
 SCHEMA_FILES = {
     "vectors": "vectors.schema.json",
     "event_log": "event_log.schema.json",
+    "observation_log": "observation_log.schema.json",
 }
 
 #: The keywords `validate` understands; annotations that check nothing are allowed too.

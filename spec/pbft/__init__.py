@@ -60,9 +60,10 @@ and backups that recompute the same O accept it and prepare each of its pre-prep
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from spec.core import Guard, GuardedModel, Preset, Specification
+from spec.pbft import wire
 from spec.pbft.actions import GUARDS, Actions
 from spec.pbft.adversary import Adversary
 from spec.pbft.config import (
@@ -192,6 +193,21 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
         self._senders_of = (None, None)
         self._faulty_senders = {}
         self.declare_symmetry()
+
+    # -- what one replica's log says (spec/pbft/wire.py) --------------------------------
+
+    def log_agents(self) -> Sequence[int]:
+        return range(self.n)
+
+    def local_view(self, state: PbftState, agent: int) -> dict[str, Any]:
+        return wire.local_view(self, state, agent)
+
+    def silent(self, action: Action) -> bool:
+        """A client's request is no replica's step: no replica's log records it."""
+        return isinstance(action, Request)
+
+    def receivable(self, state: PbftState, agent: int, message: Mapping[str, Any]) -> str | None:
+        return wire.receivable(self, state, agent, message)
 
     def initial(self) -> Sequence[PbftState]:
         n = self.n
