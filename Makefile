@@ -18,12 +18,16 @@ setup: $(STAMP)
 # Debian's packages, checked on every run and installed when missing (as root; without
 # root a warning): graphviz renders the diagrams (only `coordspec diagram --svg` and the
 # diagram tests need it); Java runs TLC (../shared/tools/tla2tools.jar) for the
-# cross-checks against TLC.
+# cross-checks against TLC; Elixir runs the oracle's client (tests/fixtures/elixir/).
 system-packages:
 	@command -v dot >/dev/null 2>&1 || { \
 	  echo "graphviz (dot) is missing: installing Debian's graphviz"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: graphviz not installed; check and prove do not need it, diagram --svg says so" >&2; \
 	  else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; fi; }
+	@command -v elixir >/dev/null 2>&1 || { \
+	  echo "elixir is missing: installing Debian's elixir (the oracle's client in tests/fixtures/elixir/)"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: the Elixir client tests will be skipped" >&2; \
+	  else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq elixir >/dev/null; fi; }
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "java is missing: installing Debian's default-jre-headless (for the TLC cross-checks)"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: the TLC cross-checks will be skipped" >&2; \
