@@ -56,6 +56,7 @@ when `max_states` nodes were visited.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import typing
@@ -253,9 +254,14 @@ def _number(obs: Json) -> Fraction | float | None:
         return Fraction(obs)
     if isinstance(obs, float):
         return obs
-    if isinstance(obs, str) and _FRACTION.fullmatch(obs):
-        return Fraction(obs)
+    if isinstance(obs, str):
+        return _fraction(obs)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _fraction(text: str) -> Fraction | None:
+    return Fraction(text) if _FRACTION.fullmatch(text) else None
 
 
 def agrees(obs: Json, value: object) -> bool:
@@ -343,6 +349,7 @@ class Protocol:
         for name, cls in [*self.classes.items(), *self.by_event.items()]:
             self.names[cls] = (*self.names.get(cls, ()), name)
         self.agents = tuple(model.log_agents())
+        self._arguments: dict[int, tuple[Line, dict[str, Json]]] = {}
         first = model.initial()[0]
         self.variables = tuple(state_vars(first))
         self.local = tuple(model.local_view(first, self.agents[0])) if self.agents else ()
@@ -377,6 +384,13 @@ class Protocol:
 
     def arguments(self, line: Line) -> dict[str, Json]:
         """A line's arguments under the spec's names, agents as positions."""
+        found = self._arguments.get(line.number)
+        if found is None or found[0] is not line:
+            found = (line, self._read_arguments(line))
+            self._arguments[line.number] = found
+        return found[1]
+
+    def _read_arguments(self, line: Line) -> dict[str, Json]:
         cls = self.action_class(line)
         fields = [f.name for f in attrs.fields(cls)]
         out: dict[str, Json] = {}
@@ -602,15 +616,30 @@ class Session:
         self.frontier: list[Chain] = [Chain(s) for s in self.model.initial()]
         self.states = 0
         self.explained = 0
-        self._succ: dict[Any, list[tuple[Any, bool, Any]]] = {}
+        # per clock value, by the state's identity (the chains keep the states alive)
+        self._enabled: dict[int, tuple[Any, list[tuple[Any, bool]]]] = {}
+        self._targets: dict[tuple[int, Any], tuple[Any, Any]] = {}
+
+    def enabled(self, state: object) -> list[tuple[Any, bool]]:
+        """The enabled actions of `state`, each with whether it is the adversary's."""
+        found = self._enabled.get(id(state))
+        if found is None or found[0] is not state:
+            found = (state, self.model.enabled(state))
+            self._enabled[id(state)] = found
+        return found[1]
+
+    def target(self, state: object, action: object) -> Any:
+        """The state `action` leads to from `state`."""
+        key = (id(state), action)
+        found = self._targets.get(key)
+        if found is None or found[0] is not state:
+            found = (state, self.model.step(state, action))
+            self._targets[key] = found
+        return found[1]
 
     def successors(self, state: object) -> list[tuple[Any, bool, Any]]:
-        """Every enabled action of `state` with its kind and target (cached per clock)."""
-        found = self._succ.get(state)
-        if found is None:
-            found = [(a, byz, self.model.step(state, a)) for a, byz in self.model.enabled(state)]
-            self._succ[state] = found
-        return found
+        """Every enabled action of `state` with its kind and target."""
+        return [(a, byz, self.target(state, a)) for a, byz in self.enabled(state)]
 
     def _children(
         self, chain: Chain, line: Line
@@ -623,9 +652,11 @@ class Session:
             if not p.disagreements(s, line):
                 yield Chain(s, None, False, line.number, chain)
             return
-        for a, byz, t in self.successors(s):
-            if p.matches(a, line) and not p.disagreements(t, line):
-                yield Chain(t, a, byz, line.number, chain)
+        for a, byz in self.enabled(s):
+            if p.matches(a, line):
+                t = self.target(s, a)
+                if not p.disagreements(t, line):
+                    yield Chain(t, a, byz, line.number, chain)
 
     def search(
         self, group: Sequence[Line]
@@ -639,7 +670,7 @@ class Session:
             SearchBoundError: more than `max_states` nodes visited in all.
         """
         p = self.protocol
-        self._succ = {}
+        self._enabled, self._targets = {}, {}
         every = frozenset(range(len(group)))
         seen: set[tuple[Any, frozenset[int]]] = set()
         reached: dict[frozenset[int], list[Chain]] = {}
@@ -668,9 +699,9 @@ class Session:
                 if k not in done:
                     for child in self._children(chain, line):
                         visit(child, done | {k})
-            for a, byz, t in self.successors(chain.state):
+            for a, byz in self.enabled(chain.state):
                 if p.is_silent(a, byz):
-                    visit(Chain(t, a, byz, None, chain), done)
+                    visit(Chain(self.target(chain.state, a), a, byz, None, chain), done)
         return reached.get(every, []), reached
 
     def feed(self, group: Sequence[Line]) -> Verdict | None:
