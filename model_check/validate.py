@@ -71,7 +71,7 @@ from model_check.conform import meta_params
 from model_check.diagram import ACTOR_FIELDS
 from model_check.event_codec import event_table, from_plain, plain
 from model_check.itf import action_classes, encode_trace, parse_json, state_vars
-from model_check.report import show, show_action
+from model_check.report import show_action
 from model_check.result import Trace, TraceStep
 from spec.core import (
     GuardedModel,
@@ -313,7 +313,10 @@ def _agree_sequence(obs: Json, value: Sequence[object]) -> bool:
 
 
 def as_json(value: object) -> Json:
-    """A spec value in the log's JSON form (sets as sorted lists, records as objects)."""
+    """A spec value in the log's JSON form (sets as sorted lists, records as objects, a
+    whole fraction as an integer, another as "p/q")."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
     if isinstance(value, Mapping):
         return {str(k): as_json(v) for k, v in value.items()}
     if isinstance(value, frozenset | set):
@@ -325,8 +328,9 @@ def as_json(value: object) -> Json:
     return plain(value)
 
 
-def _shown(value: object) -> str:
-    text = json.dumps(value) if isinstance(value, dict | list) else show(value)
+def _shown(value: Json) -> str:
+    """A JSON value as a diagnosis quotes it."""
+    text = json.dumps(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -587,7 +591,8 @@ class Verdict:
         if self.result == "explained":
             steps, silent = self.steps()
             return (
-                f"{name}explained: {self.total} lines by {steps} steps ({silent} silent), "
+                f"{name}explained: {_count(self.total, 'line')} by {_count(steps, 'step')} "
+                f"({silent} silent), "
                 f"{self.states:,} states searched"
             )
         if self.result == "gave_up":
@@ -600,6 +605,10 @@ class Verdict:
             f"explained, {self.candidates} candidate state(s) there, {self.states:,} "
             "states searched"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 class SearchBoundError(Exception):
@@ -716,14 +725,15 @@ class Session:
             self.frontier = explained
             self.explained += len(group)
             return None
-        best = max(reached, key=lambda done: (len(done), -min(every_missing(done, group))))
-        missing = every_missing(best, group)
-        line = group[min(missing)]
+        # the longest prefix in the log's order (clock, then file), then the most lines
+        best = max(reached, key=lambda done: (min(every_missing(done, group)), len(done)))
+        first = min(every_missing(best, group))
+        line = group[first]
         candidates = reached[best]
         diagnoses = self.diagnose(candidates, line)
         return Verdict(
             "unexplained",
-            self.explained + len(best),
+            self.explained + first,
             0,
             self.states,
             line.number,
