@@ -97,7 +97,7 @@ SHOWN = 3
 ALIASES = {"agent_id": "agent"}
 #: The keys of a log line.
 LINE_KEYS = ("event", "args", "agent", "observe", "receive", "clock", "session")
-META_KEYS = ("protocol", "params", "agents", "logged", "silent")
+META_KEYS = ("protocol", "params", "agents", "logged", "silent", "receipts")
 _FRACTION = re.compile(r"-?\d+(/\d+)?")
 
 
@@ -117,6 +117,9 @@ class Meta:
     agents: tuple[str, ...] = ()
     logged: tuple[int | str, ...] | None = None
     silent: tuple[str, ...] = ()
+    #: The participants whose logs list every message they received (True: every
+    #: logged one): their steps must be backed by what they received.
+    receipts: tuple[int | str, ...] | bool = ()
 
 
 @attrs.frozen
@@ -163,8 +166,19 @@ def parse_meta(obj: Mapping[str, Json], number: int) -> Meta:
     protocol = obj.get("protocol")
     if protocol is not None and not isinstance(protocol, str):
         raise LogError(f"{_where(number)}: #meta.protocol: expected a name")
+    receipts = obj.get("receipts", [])
+    if not isinstance(receipts, bool) and (
+        not isinstance(receipts, list)
+        or not all(isinstance(a, int | str) and not isinstance(a, bool) for a in receipts)
+    ):
+        raise LogError(f"{_where(number)}: #meta.receipts: expected true or a list of agents")
     return Meta(
-        protocol, params, tuple(agents), None if logged is None else tuple(logged), tuple(silent)
+        protocol,
+        params,
+        tuple(agents),
+        None if logged is None else tuple(logged),
+        tuple(silent),
+        receipts if isinstance(receipts, bool) else tuple(receipts),
     )
 
 
@@ -360,6 +374,12 @@ class Protocol:
         for line in lines:
             self.check(line)
         self.logged = self._logged(lines)
+        if meta.receipts is True:
+            self.receipts = self.logged
+        elif meta.receipts is False:
+            self.receipts = frozenset()
+        else:
+            self.receipts = frozenset(self.agent(a, "#meta.receipts") for a in meta.receipts)
         self.silent_names = frozenset(meta.silent)
         for name in meta.silent:
             if name not in self.classes and name not in self.by_event:
@@ -625,6 +645,8 @@ class Session:
         self.frontier: list[Chain] = [Chain(s) for s in self.model.initial()]
         self.states = 0
         self.explained = 0
+        #: The messages each agent received, in the lines explained so far.
+        self.inbox: dict[int, tuple[Json, ...]] = {}
         # per clock value, by the state's identity (the chains keep the states alive)
         self._enabled: dict[int, tuple[Any, list[tuple[Any, bool]]]] = {}
         self._targets: dict[tuple[int, Any], tuple[Any, Any]] = {}
@@ -650,8 +672,37 @@ class Session:
         """Every enabled action of `state` with its kind and target."""
         return [(a, byz, self.target(state, a)) for a, byz in self.enabled(state)]
 
+    def received(self, agent: int, group: Sequence[Line], done: Iterable[int]) -> list[Json]:
+        """The messages `agent` has received: in the lines explained before this clock
+        value, then in the lines `done` of this one."""
+        now = [group[k].receive for k in sorted(done) if self._receipt_of(group[k], agent)]
+        return [*self.inbox.get(agent, ()), *now]
+
+    def _receipt_of(self, line: Line, agent: int) -> bool:
+        return (
+            line.receive is not None
+            and line.agent is not None
+            and self.protocol.agent(line.agent, "agent") == agent
+        )
+
+    def unreceived(
+        self, state: object, action: object, line: Line, group: Sequence[Line], done: Iterable[int]
+    ) -> str | None:
+        """Why the line's logged action is not backed by what its actor received (only
+        for an actor whose receipts the log lists in full, `#meta.receipts`)."""
+        actor = self.protocol.actor(action)
+        if actor is None or actor not in self.protocol.receipts:
+            return None
+        inbox = self.received(actor, group, done)
+        if self._receipt_of(line, actor):
+            inbox.append(line.receive)
+        try:
+            return self.model.unreceived(state, action, inbox)
+        except ValueError as err:
+            raise LogError(f"{_where(line.number)}: receive: {err}") from None
+
     def _children(
-        self, chain: Chain, line: Line
+        self, chain: Chain, line: Line, group: Sequence[Line], done: frozenset[int]
     ) -> Iterator[Chain]:  # the ways `line` is explained from chain.state
         p = self.protocol
         s = chain.state
@@ -664,7 +715,7 @@ class Session:
         for a, byz in self.enabled(s):
             if p.matches(a, line):
                 t = self.target(s, a)
-                if not p.disagreements(t, line):
+                if not p.disagreements(t, line) and not self.unreceived(s, a, line, group, done):
                     yield Chain(t, a, byz, line.number, chain)
 
     def search(
@@ -706,7 +757,7 @@ class Session:
                 continue
             for k, line in enumerate(group):
                 if k not in done:
-                    for child in self._children(chain, line):
+                    for child in self._children(chain, line, group, done):
                         visit(child, done | {k})
             for a, byz in self.enabled(chain.state):
                 if p.is_silent(a, byz):
@@ -724,13 +775,17 @@ class Session:
         if explained:
             self.frontier = explained
             self.explained += len(group)
+            for line in group:
+                if line.receive is not None and line.agent is not None:
+                    agent = self.protocol.agent(line.agent, "agent")
+                    self.inbox[agent] = (*self.inbox.get(agent, ()), line.receive)
             return None
         # the longest prefix in the log's order (clock, then file), then the most lines
         best = max(reached, key=lambda done: (min(every_missing(done, group)), len(done)))
         first = min(every_missing(best, group))
         line = group[first]
         candidates = reached[best]
-        diagnoses = self.diagnose(candidates, line)
+        diagnoses = self.diagnose(candidates, line, group, best)
         return Verdict(
             "unexplained",
             self.explained + first,
@@ -742,19 +797,23 @@ class Session:
             candidates[0],
         )
 
-    def diagnose(self, candidates: Sequence[Chain], line: Line) -> tuple[Diagnosis, ...]:
+    def diagnose(
+        self, candidates: Sequence[Chain], line: Line, group: Sequence[Line], done: frozenset[int]
+    ) -> tuple[Diagnosis, ...]:
         """Why `line` fails from each candidate: the first `SHOWN` distinct answers, each
         with how many candidates (in breadth-first order) give it."""
         found: dict[tuple[str, ...], list[Any]] = {}
         for c in candidates:
-            reasons = self.why_not(c.state, line)
+            reasons = self.why_not(c.state, line, group, done)
             if reasons in found or len(found) < SHOWN:
                 found.setdefault(reasons, []).append(c.state)
         return tuple(
             Diagnosis(states[0], reasons, len(states)) for reasons, states in found.items()
         )
 
-    def why_not(self, state: object, line: Line) -> tuple[str, ...]:
+    def why_not(
+        self, state: object, line: Line, group: Sequence[Line] = (), done: Iterable[int] = ()
+    ) -> tuple[str, ...]:
         """Why `line` cannot be explained from `state`, as the verdict says it."""
         p = self.protocol
         refused = p.receipt(state, line)
@@ -767,6 +826,9 @@ class Session:
         matching = [(a, t) for a, t in enabled if p.matches(a, line)]
         if matching:
             a, t = matching[0]
+            unbacked = self.unreceived(state, a, line, group, done)
+            if unbacked is not None and not p.disagreements(t, line):
+                return (f"{show_action(a)} is not backed by what it received: {unbacked}",)
             return (f"after {show_action(a)}:", *p.disagreements(t, line))
         if isinstance(self.model, GuardedModel):
             for a in self.model.candidates(state):

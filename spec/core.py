@@ -652,6 +652,13 @@ class Model(abc.ABC, Generic[S, A]):
         behaviour explaining a log may take it between any two lines."""
         return False
 
+    def unreceived(self, state: S, action: A, received: Sequence[Mapping[str, Any]]) -> str | None:
+        """Why the actor of `action` cannot take it in `state` having received only the
+        messages `received` (wire form, in the order received); None when it can. The
+        log's `#meta.receipts` says whose logs list every message they received; by
+        default a protocol asks nothing of them."""
+        return None
+
     def receivable(self, state: S, agent: int, message: Mapping[str, Any]) -> str | None:
         """Why `agent` cannot have received `message` (in the protocol's wire form) in
         `state`; None when it can. By default the protocol has no messages."""

@@ -191,6 +191,24 @@ def first_thin_commit(lines: Sequence[Line], quorum: int = 2) -> int | None:
     return None
 
 
+def first_unbacked_commit(lines: Sequence[Line], quorum: int = 2) -> int | None:
+    """The first Commit of a replica that had received, with its own, fewer than
+    `quorum` (2f) matching PREPAREs (its log lists every message it received)."""
+    for number, line in lines:
+        if line.get("event") != "Commit":
+            continue
+        slot = {k: line["args"][k] for k in ("view", "seq", "digest")}
+        senders = {line["agent"]}
+        for earlier, other in lines:
+            message = other.get("receive", {})
+            mine = earlier < number and other.get("agent") == line["agent"]
+            if mine and message.get("type") == "PREPARE" and message.items() >= slot.items():
+                senders.add(message["replica"])
+        if len(senders) < quorum:
+            return number
+    return None
+
+
 def first_foreign_view(lines: Sequence[Line]) -> int | None:
     """The first step of a replica in a view other than the one it observes itself in."""
     for number, line in lines:
@@ -243,12 +261,13 @@ BUGS: dict[str, tuple[str, str, Callable[[Sequence[Line]], int | None], str]] = 
 
 
 def content_check(name: str, lines: Sequence[Line]) -> int | None:
-    """Where the content checks find a bug in a log (the quorum needs every replica's
-    prepares, so only a merged log is checked for it)."""
+    """Where the content checks find a bug in a log (a merged log's quorum is checked by
+    the senders' prepares, replica 1's alone by the prepares it received)."""
     if name.startswith("weighted"):
         return first_double_count(lines)
     merged = not name.endswith("_r1.jsonl")
-    return (first_thin_commit(lines) if merged else None) or first_foreign_view(lines)
+    quorum = first_thin_commit(lines) if merged else first_unbacked_commit(lines)
+    return quorum or first_foreign_view(lines)
 
 
 def _logs() -> Iterator[tuple[str, str]]:
@@ -338,11 +357,12 @@ def test_a_missing_view_check_shows_in_replica_1s_log_alone(runs: dict[str, Path
     assert code == 1 and report["sessions"][-1]["line"] == k is not None
 
 
-def test_a_wrong_quorum_hides_in_replica_1s_log_alone(runs: dict[str, Path]) -> None:
-    """A limit of partial logs: replica 1's early commit is explained when replicas 2
-    and 3 are silent, since their prepares may have come before it unlogged; the merged
-    log of all three shows that they did not."""
+def test_a_wrong_quorum_shows_in_replica_1s_log_alone(runs: dict[str, Path]) -> None:
+    """Replica 1's log lists every message it received (`#meta.receipts`), so its early
+    commit is not backed by 2f matching prepares, even with replicas 2 and 3 silent."""
     path = _log(runs, "pbft_bug_quorum", "pbft_normal_r1.jsonl")
-    assert first_thin_commit(read_log(path)) is not None
+    k = first_unbacked_commit(read_log(path))
     code, report = validate(path)
-    assert code == 0, report
+    assert code == 1 and report["sessions"][-1]["line"] == k is not None, report
+    reasons = [r for d in report["sessions"][-1]["diagnoses"] for r in d["reasons"]]
+    assert any("is not backed by what it received" in r for r in reasons), reasons

@@ -354,3 +354,36 @@ def test_pbft_messages_on_the_wire() -> None:
             for sent in honest.local_view(after, i)["log"]:
                 assert honest.receivable(after, (i + 1) % 4, sent) is None
     assert any(honest.local_view(s, 1)["log"] for _, s in behaviour)
+
+
+def test_with_complete_receipts_a_step_must_be_backed_by_what_was_received() -> None:
+    slot = {"view": 0, "seq": 1, "digest": 1}
+    pre = {"agent": 1, "receive": {"type": "PRE-PREPARE", **slot}}
+    prepared = {"agent": 1, "event": "Prepare", "args": slot}
+
+    def got(kind: str, sender: int) -> dict[str, Any]:
+        return {"agent": 1, "receive": {"type": kind, **slot, "replica": sender}}
+
+    def act(event: str) -> dict[str, Any]:
+        return {"agent": 1, "event": event, "args": slot}
+
+    full = {"receipts": True}
+    (verdict,) = _check("pbft", text([pre, prepared, act("Commit")], full))
+    assert verdict.line == 4 and any(
+        "counts 1 matching PREPARE(v0, n1, d1) (from 1), its own among them: it needs 2" in r
+        for d in verdict.diagnoses
+        for r in d.reasons
+    )
+    # the same log without the claim that it lists every receipt: explained
+    assert _check("pbft", text([pre, prepared, act("Commit")]))[0].explained
+    backed = [pre, prepared, got("PREPARE", 2), act("Commit"), got("COMMIT", 3)]
+    (verdict,) = _check("pbft", text([*backed, act("Execute")], {"receipts": [1]}))
+    assert verdict.line == 7 and "it needs 3" in verdict.diagnoses[-1].reasons[0]
+    done = [*backed, got("COMMIT", 2), act("Execute")]
+    names = {"receipts": ["r1"], "agents": ["r0", "r1", "r2", "r3"]}
+    assert _check("pbft", text(done, names))[0].explained
+    (verdict,) = _check("pbft", text([prepared], full))
+    assert "has not received the PRE-PREPARE(v0, n1, d1) from replica 0" in str(verdict.diagnoses)
+    with pytest.raises(v.LogError, match=r"#meta\.receipts: expected true or a list"):
+        _check("pbft", text([pre], {"receipts": "all"}))
+    assert _check("pbft", text([pre, prepared], {"receipts": False}))[0].explained

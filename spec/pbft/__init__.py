@@ -209,6 +209,11 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
     def receivable(self, state: PbftState, agent: int, message: Mapping[str, Any]) -> str | None:
         return wire.receivable(self, state, agent, message)
 
+    def unreceived(
+        self, state: PbftState, action: Action, received: Sequence[Mapping[str, Any]]
+    ) -> str | None:
+        return wire.unreceived(self, action, received)
+
     def initial(self) -> Sequence[PbftState]:
         n = self.n
         return [

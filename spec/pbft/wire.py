@@ -16,6 +16,12 @@ mapping between the two, for the oracle (`coordspec validate`, `serve`, `generat
   message is in the spec's sets; a faulty sender may have sent any well-formed message
   (the Byzantine relation, spec/pbft/adversary.py), so a message from a faulty replica
   is always receivable.
+- **Acting on what was received** (`unreceived`): in the spec a replica sees every
+  message sent; a replica's log that lists every message it received (`#meta.receipts`)
+  says more, and then a step must be backed by what it received (§4.2): PREPARE by the
+  PRE-PREPARE from the view's primary, COMMIT by 2f matching PREPAREs from different
+  backups (its own among them), execution by 2f + 1 matching COMMITs (its own among
+  them).
 - **A replica's local state** (`local_view`): its view and whether it is changing view,
   its executed log, its water marks h and H (§4.3), the stable checkpoint it keeps, and
   its log, the messages it has sent itself (in wire form, sorted).
@@ -23,15 +29,19 @@ mapping between the two, for the oracle (`coordspec validate`, `serve`, `generat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from spec.pbft.messages import (
+    Action,
     Cert,
     CheckpointMsg,
+    Commit,
     CommitMsg,
+    Execute,
     NewViewMsg,
     PbftState,
+    Prepare,
     PrepareMsg,
     PrePrepareMsg,
     ViewChangeMsg,
@@ -178,6 +188,43 @@ def receivable(model: Predicates, s: PbftState, agent: int, obj: Json) -> str | 
     if message in getattr(s, field):
         return None
     return f"honest replica {sender} has not sent this {obj['type']}"
+
+
+def unreceived(model: Predicates, a: Action, received: Sequence[Mapping[str, Json]]) -> str | None:
+    """Why replica `a.replica` cannot take the normal-case step `a` having received only
+    `received` (None: it can, or `a` is not a PREPARE, COMMIT or execution).
+
+    Raises:
+        WireError: a received message is not in wire form.
+    """
+    if not isinstance(a, Prepare | Commit | Execute):
+        return None
+    i, slot = a.replica, (a.view, a.seq, a.digest)
+    got = [decode(m, model.n) for m in received]
+    primary = model.primary(a.view)
+    if isinstance(a, Prepare):
+        if (PrePrepareMsg(*slot), primary) in got:
+            return None
+        return f"replica {i} has not received the PRE-PREPARE{_slot(slot)} from replica {primary}"
+    kind, quorum, excluded = (
+        (PrepareMsg, model.q_prepare, primary)
+        if isinstance(a, Commit)
+        else (CommitMsg, model.q_commit, None)
+    )
+    senders = {j for m, j in got if type(m) is kind and m[:3] == slot and j != excluded}
+    if i != excluded:
+        senders.add(i)  # its own, which the spec's guard has already required
+    if len(senders) >= quorum:
+        return None
+    name = "PREPARE" if kind is PrepareMsg else "COMMIT"
+    return (
+        f"replica {i} counts {len(senders)} matching {name}{_slot(slot)} (from "
+        f"{', '.join(map(str, sorted(senders)))}), its own among them: it needs {quorum}"
+    )
+
+
+def _slot(slot: tuple[int, int, int]) -> str:
+    return f"(v{slot[0]}, n{slot[1]}, d{slot[2]})"
 
 
 def sent_by(s: PbftState, i: int, primary: Any) -> Iterator[dict[str, Json]]:
