@@ -1011,15 +1011,28 @@ def validate_command(
         typer.Option(help="Write the behaviour that explains the log (or its prefix) as ITF."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress on standard error.")] = False,
 ) -> int:
     """Search the spec for a behaviour that explains a partial log: 0 explained, 1
     unexplained at a line, 3 gave up (--max-states)."""
     spec = load_spec(protocol)
     try:
         values = parse_params(ctx.args, spec, command_options(ctx))
-        return validate.run(
-            spec, log, values, as_json=as_json, max_states=max_states, witness_out=witness_out
-        )
+        report: list[str] = []
+        with Activity(quiet) as activity:
+            code = validate.run(
+                spec,
+                log,
+                values,
+                as_json=as_json,
+                max_states=max_states,
+                witness_out=witness_out,
+                emit=report.append,
+                progress=activity.say,
+            )
+        for line in report:
+            print(line)
+        return code
     except (validate.LogError, SpecError) as err:
         raise UsageError(f"{log}: {err}") from None
     except OSError as err:

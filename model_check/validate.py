@@ -59,6 +59,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
@@ -865,12 +866,18 @@ def groups(lines: Sequence[Line]) -> list[list[Line]]:
 
 
 def validate_session(
-    protocol: Protocol, lines: Sequence[Line], max_states: int = MAX_STATES
+    protocol: Protocol,
+    lines: Sequence[Line],
+    max_states: int = MAX_STATES,
+    tick: Callable[[int, int], None] | None = None,
 ) -> Verdict:
-    """Search for a behaviour that explains one session's lines."""
+    """Search for a behaviour that explains one session's lines (`tick(lines, states)`
+    after each clock value's lines are explained)."""
     session = Session(protocol, max_states)
     for group in groups(lines):
         verdict = session.feed(group)
+        if tick is not None:
+            tick(len(group), session.states)
         if verdict is not None:
             return attrs.evolve(verdict, total=len(lines), session=lines[0].session)
     return Verdict(
@@ -901,23 +908,50 @@ def build_model(
     return spec.build(make_config(spec.config_type, {**meta.params, **(values or {})}))
 
 
+class _Ticker:
+    """Progress about once a second: the lines explained, the states searched."""
+
+    def __init__(self, what: str, total: int, say: Callable[[str], None]) -> None:
+        self.what, self.total, self.say = what, total, say
+        self.lines = self.states = self.base = 0
+        self.last = time.monotonic()
+
+    def __call__(self, lines: int, states: int) -> None:
+        self.lines += lines
+        now = time.monotonic()
+        if now - self.last >= 1.0:
+            self.last = now
+            self.say(
+                f"validate {self.what}: {self.lines:,} of {self.total:,} lines, "
+                f"{self.base + states:,} states searched"
+            )
+
+    def session_done(self, states: int) -> None:
+        self.base += states
+
+
 def validate(
     spec: Specification[Any],
     text_lines: Iterable[str],
     values: Mapping[str, str] | None = None,
     max_states: int = MAX_STATES,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[Protocol, list[Verdict]]:
     """Validate a log's every session; the verdicts stop at the first unexplained one.
+    `progress` hears about once a second how far the search is.
 
     Raises:
         LogError: a malformed log. ConfigError: a bad parameter.
     """
     meta, lines = read_lines(text_lines)
     protocol = Protocol(build_model(spec, meta, values), meta, lines)
+    ticker = _Ticker(spec.name, len(lines), progress) if progress is not None else None
     verdicts = []
     budget = max_states
     for part in sessions(lines):
-        verdict = validate_session(protocol, part, budget)
+        verdict = validate_session(protocol, part, budget, ticker)
+        if ticker is not None:
+            ticker.session_done(verdict.states)
         verdicts.append(verdict)
         budget -= verdict.states
         if not verdict.explained:
@@ -998,6 +1032,7 @@ def run(
     max_states: int = MAX_STATES,
     witness_out: Path | None = None,
     emit: Callable[[str], None] = print,
+    progress: Callable[[str], None] | None = None,
 ) -> int:
     """`coordspec validate`: print the verdicts; 0 explained, 1 unexplained, 3 gave up.
 
@@ -1008,7 +1043,7 @@ def run(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise LogError(f"cannot read the log: {err}") from None
-    protocol, verdicts = validate(spec, text.splitlines(), values, max_states)
+    protocol, verdicts = validate(spec, text.splitlines(), values, max_states, progress)
     if witness_out is not None:
         last = verdicts[-1]
         if last.witness is not None:

@@ -387,3 +387,20 @@ def test_with_complete_receipts_a_step_must_be_backed_by_what_was_received() -> 
     with pytest.raises(v.LogError, match=r"#meta\.receipts: expected true or a list"):
         _check("pbft", text([pre], {"receipts": "all"}))
     assert _check("pbft", text([pre, prepared], {"receipts": False}))[0].explained
+
+
+def test_progress_is_reported_about_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = specification("weighted").model()
+    lines = log_of(model, walk(model, 10, 1), session="a") + log_of(
+        model, walk(model, 10, 2), session="b"
+    )
+    ticks = iter(range(0, 1000, 2))
+    monkeypatch.setattr(v.time, "monotonic", lambda: float(next(ticks)))
+    heard: list[str] = []
+    _, verdicts = v.validate(
+        specification("weighted"), text(lines).splitlines(), progress=heard.append
+    )
+    assert heard and heard[-1].startswith(
+        f"validate weighted: {len(lines)} of {len(lines)} lines, "
+    )
+    assert heard[-1].endswith(f"{sum(x.states for x in verdicts):,} states searched")
