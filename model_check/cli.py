@@ -1089,6 +1089,12 @@ def generate_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace vectors already in the directory.")
     ] = False,
+    per_agent: Annotated[
+        bool,
+        typer.Option(
+            "--per-agent", help="Also write each case as one participant sees it (agent.json)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress on standard error.")] = False,
 ) -> int:
     """Write test vectors (every action kind, every guard's rejection) and a manifest."""
@@ -1107,6 +1113,7 @@ def generate_command(
                 max_states=max_states,
                 symmetry=symmetry,
                 force=force,
+                per_agent=per_agent,
                 progress=activity.say,
             )
     except (ConfigError, generate.GenerateError) as err:

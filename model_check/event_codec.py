@@ -11,6 +11,7 @@ conformance oracle alike.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import typing
@@ -110,10 +111,24 @@ def event_action(model: object, event: Mapping[str, Json]) -> Any:
     return table.decode(event["event_type"], data)
 
 
+#: The largest denominator of a Fraction read from a JSON number (the reference
+#: implementation's `impl.refinement.tolerance.snap`: 0.1 is 1/10, not its binary value).
+SNAP_DENOMINATOR = 10**6
+
+
 def from_plain(value: Json, hint: object) -> Json:
-    """A value of the seed's event data read back by its field type, where it fits."""
+    """A value of the seed's event data read back by its field type, where it fits: a
+    Fraction from "p/q" or from a JSON number, alike (a float as the nearest fraction with
+    a denominator up to `SNAP_DENOMINATOR`), a tuple from a list."""
     if hint is Fraction and isinstance(value, str) and _FRACTION.fullmatch(value):
         return Fraction(value)
+    if (
+        hint is Fraction
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
+        return Fraction(value).limit_denominator(SNAP_DENOMINATOR)
     if typing.get_origin(hint) is tuple and isinstance(value, list):
         return tuple(value)
     return value

@@ -526,10 +526,7 @@ class Protocol:
         hints = self._hints.setdefault(cls, typing.get_type_hints(cls))
         values = {}
         for name, given in args.items():
-            exact = given
-            if isinstance(given, float) and hints.get(name) is Fraction:
-                exact = Fraction(given).limit_denominator(10**9)
-            values[name] = from_plain(exact, hints.get(name))
+            values[name] = from_plain(given, hints.get(name))
         try:
             action: object = cls(**values)
         except (TypeError, ValueError):

@@ -172,22 +172,24 @@ def test_every_file_validates(written: tuple[Model[Any, Any], Vectors, Path]) ->
 def test_manifest_counts_match_the_cases(written: tuple[Model[Any, Any], Vectors, Path]) -> None:
     _, vectors, out = written
     manifest = load(out / "manifest.json")
-    counts = manifest["counts"]
-    assert manifest["protocol"] == vectors.protocol
+    assert list(manifest["protocols"]) == [vectors.protocol]
+    section = manifest["protocols"][vectors.protocol]
+    counts = section["counts"]
+    assert manifest["counts"] == {k: counts[k] for k in manifest["counts"]}
     assert counts["cases"] == len(manifest["cases"])
     singles = [c for c in manifest["cases"] if c["kind"] == "single_step"]
     assert counts["valid"] == sum(c["valid"] for c in singles)
     assert counts["rejected"] == sum(not c["valid"] for c in singles)
     for kind, per in counts["per_action"].items():
         assert per["valid"] == sum(c["valid"] and c["action"] == kind for c in singles)
-        assert per["valid"] <= manifest["generator"]["cap"]
+        assert per["valid"] <= section["generator"]["cap"]
     for name, n in counts["per_guard"].items():
         assert n == sum(c["guard"] == name for c in singles)
-        assert n <= manifest["generator"]["cap"]
+        assert n <= section["generator"]["cap"]
     on_disk = {p.parent.relative_to(out).as_posix() for p in out.rglob("action.json")}
     on_disk |= {p.parent.relative_to(out).as_posix() for p in out.rglob("steps.json")}
     assert on_disk == {c["path"] for c in manifest["cases"]}
-    coverage = manifest["coverage"]
+    coverage = section["coverage"]
     assert coverage["actions"]["total"] == len(counts["per_action"])
     assert coverage["actions"]["covered"] == sum(
         p["valid"] > 0 for p in counts["per_action"].values()
@@ -344,11 +346,11 @@ def test_a_toy_model_reports_coverage_and_findings(tmp_path: Path) -> None:
     assert not (tmp_path / "toy" / EVENTS_DIR).exists()
     assert (tmp_path / "toy" / MULTI_STEP / "full" / "trace.itf.json").exists()
     manifest = load(tmp_path / "manifest.json")
-    assert manifest["coverage"]["guards_bound"] == ["at_top", "below_ten"]
+    assert manifest["protocols"]["toy"]["coverage"]["guards_bound"] == ["at_top", "below_ten"]
     marked = [c["path"] for c in manifest["cases"] if c.get("bound")]
     assert marked == [c["path"] for c in manifest["cases"] if c["guard"] == "at_top"]
     assert marked == ["toy/inc/reject_at_top", "toy/reset/reject_at_top", "toy/_multi_step/full"]
-    assert manifest["counts"]["per_guard"] == {
+    assert manifest["protocols"]["toy"]["counts"]["per_guard"] == {
         "at_top": 2,
         "below_ten": 0,
         "nonzero": 1,
@@ -537,3 +539,19 @@ def test_coverage_lines_show_what_is_missing_and_the_findings() -> None:
     shown = "\n".join(lines)
     assert "Not covered: small_step: no action failed it in the 3 states explored" in shown
     assert lines[-3].startswith("Spec findings: 4 perturbed actions")
+
+
+def test_spec_form_logs_read_numbers_and_fractions_alike(tmp_path: Path) -> None:
+    from fractions import Fraction
+
+    from model_check.conform_events import SpecAgent, parse_log, replay
+    from model_check.event_codec import from_plain
+
+    assert from_plain(0.5, Fraction) == from_plain("1/2", Fraction) == Fraction(1, 2)
+    assert from_plain(0.1, Fraction) == Fraction(1, 10) and from_plain(True, Fraction) is True
+    model, _ = build("weighted")
+    line = {"agent": "coordinator", "protocol": "weighted", "event_type": "vote_submission"}
+    for confidence in ("1/2", 0.5):
+        data = {"agent": 0, "vote": 1, "confidence": confidence}
+        text = json.dumps({**line, "event_data": data, "outcome": {"valid": True}})
+        assert replay(parse_log(text), SpecAgent(model, model.initial()[0])).conforms

@@ -257,6 +257,6 @@ def test_manifest_cases_mark_the_guards_that_are_model_bounds() -> None:
     assert validate(case, schema) == []
     assert validate({**case, "bound": True}, schema) == []
     assert validate({**case, "bound": False}, schema)  # absent unless it is one
-    coverage = load("vectors")["$defs"]["manifest"]["properties"]["coverage"]
+    coverage = load("vectors")["$defs"]["protocolManifest"]["properties"]["coverage"]
     assert "guards_bound" in coverage["required"]
     assert "guards_unreachable" not in coverage["properties"]

@@ -20,15 +20,18 @@ each marked `valid`, each valid one with the state it leads to, ending with one 
 that must be rejected there), `post.json`, the same run as ITF (`trace.itf.json`) and,
 where the protocol has the seed's event form, as a JSON Lines event log (`events.jsonl`).
 Cases for the seed's event decoding (an unknown event type, malformed event data) are
-under `DIR/<protocol>/_events/`. `DIR/manifest.json` lists the configuration, every case
-with its files (a case rejected by a guard that only expresses a bound of the model is
-marked `"bound": true`), the counts per action and per guard, and the coverage. The
-JSON Schemas of all these files are in `model_check/schemas/`.
+under `DIR/<protocol>/_events/`. With `--per-agent`, each single-step case also has
+`agent.json`: the case as one participant sees it (`per_agent`). `DIR/manifest.json`
+lists, for every protocol generated into DIR, the configuration, the counts per action
+and per guard, the coverage and the per-agent forms, and every case with its files (a
+case rejected by a guard that only expresses a bound of the model is marked
+`"bound": true`). The JSON Schemas of all these files are in `model_check/schemas/`.
 
 The package, by job: `search` (the breadth-first search that chooses the cases, with
 `probes`, the perturbed and made-up actions it tries), `vectors` (what it finds),
-`files` (the JSON forms, the files and the manifest), `validation` (the files against
-the schemas) and `command` (`coordspec generate` itself).
+`files` (the JSON forms, the files and the manifest), `per_agent` (the per-agent forms,
+with `replica` for PBFT and `session` for the seed's sessions), `validation` (the files
+against the schemas) and `command` (`coordspec generate` itself).
 """
 
 from model_check.event_codec import event_action, event_form, plain
@@ -38,10 +41,13 @@ from model_check.generate.files import (
     case_files,
     manifest,
     prepare_out,
+    read_manifest,
     state_record,
     write,
 )
+from model_check.generate.per_agent import AGENT_FILE, AgentFiles, agent_files, fraction
 from model_check.generate.search import config_json, generate, kinds_of
+from model_check.generate.session import session_action
 from model_check.generate.validation import FILE_SCHEMAS, validate_vectors
 from model_check.generate.vectors import (
     COVERED,
@@ -50,6 +56,7 @@ from model_check.generate.vectors import (
     EVENTS_DIR,
     EXHAUSTED,
     FORMAT,
+    MANIFEST,
     MULTI_STEP,
     VERSION,
     Case,
@@ -62,6 +69,7 @@ from model_check.generate.vectors import (
 )
 
 __all__ = [
+    "AGENT_FILE",
     "COVERED",
     "DEFAULT_CAP",
     "DEFAULT_MAX_STATES",
@@ -69,8 +77,10 @@ __all__ = [
     "EXHAUSTED",
     "FILE_SCHEMAS",
     "FORMAT",
+    "MANIFEST",
     "MULTI_STEP",
     "VERSION",
+    "AgentFiles",
     "Case",
     "Coverage",
     "EventCase",
@@ -79,17 +89,21 @@ __all__ = [
     "Uncovered",
     "Vectors",
     "action_json",
+    "agent_files",
     "case_files",
     "config_json",
     "coverage_lines",
     "event_action",
     "event_form",
+    "fraction",
     "generate",
     "kinds_of",
     "manifest",
     "plain",
     "prepare_out",
+    "read_manifest",
     "run",
+    "session_action",
     "state_record",
     "validate_vectors",
     "write",

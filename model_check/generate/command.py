@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from model_check.generate.files import prepare_out, write
+from model_check.generate.per_agent import AGENT_FILE, check_per_agent
 from model_check.generate.search import generate
 from model_check.generate.validation import validate_vectors
 from model_check.generate.vectors import DEFAULT_CAP, DEFAULT_MAX_STATES, GenerateError, Vectors
@@ -50,15 +51,17 @@ def run(
     max_states: int = DEFAULT_MAX_STATES,
     symmetry: bool | None = None,
     force: bool = False,
+    per_agent: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[str]:
     """`coordspec generate`: choose, write and check the vectors; return the report lines.
 
-    `progress` is told each stage as it begins.
+    `per_agent`: also write each case as one participant sees it (`agent.json`,
+    `model_check.generate.per_agent`). `progress` is told each stage as it begins.
 
     Raises:
-        GenerateError: bad bounds or output directory, or written files that break the
-            schema (a bug in coordspec).
+        GenerateError: bad bounds or output directory, `per_agent` for a model without
+            participants, or written files that break the schema (a bug in coordspec).
     """
 
     def say(text: str) -> None:
@@ -66,14 +69,25 @@ def run(
             progress(f"generate {protocol}: {text}")
 
     prepare_out(out, protocol, force)  # before the search, so a bad --out fails at once
+    if per_agent:
+        check_per_agent(protocol, model)
     say("exploring the reachable states and choosing the cases")
     vectors = generate(protocol, model, config, cap=cap, max_states=max_states, symmetry=symmetry)
     say(f"writing {len(vectors.cases)} cases under {out}")
-    written = write(vectors, model, out, force=force)
+    written = write(vectors, model, out, force=force, per_agent=per_agent)
     say(f"checking {len(written)} files against the JSON Schemas")
     problems = validate_vectors(out)
     if problems:  # pragma: no cover - the generator and the schema disagree: a bug
         raise GenerateError(f"the files written break the schema: {problems[0]}")
     lines = coverage_lines(vectors)
+    if per_agent:
+        agents = sum(1 for p in written if p.name == AGENT_FILE)
+        line = f"Per-agent cases: {agents} of {len(vectors.cases)} single-step cases"
+        if agents < len(vectors.cases):
+            line += (
+                f"; {len(vectors.cases) - agents} have no participant to give them to "
+                "(manifest.json says why)"
+            )
+        lines.append(line + ".")
     lines.append(f"Wrote {len(written)} files under {out} (all valid against the JSON Schemas).")
     return lines

@@ -1,4 +1,11 @@
-"""The files of the vectors and `manifest.json`: their JSON forms, and writing them."""
+"""The files of the vectors and `manifest.json`: their JSON forms, and writing them.
+
+Several protocols' vectors may share one directory: each writes its own `DIR/<protocol>/`
+and its part of `DIR/manifest.json` (`protocols.<protocol>` and its cases), keeping the
+other protocols' parts. Every ITF trace written (`history.itf.json`, `trace.itf.json`)
+carries the configuration in `#meta.params`, as `check --trace-out` does, so that
+`coordspec conform` replays it with no flags whatever the bounds.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,11 @@ import attrs
 
 from model_check.event_codec import event_form, event_table
 from model_check.fingerprint import Canonicaliser
+from model_check.generate.per_agent import AGENT_FILE, AgentFiles, agent_files
 from model_check.generate.vectors import (
     EVENTS_DIR,
     FORMAT,
+    MANIFEST,
     MULTI_STEP,
     VERSION,
     GenerateError,
@@ -23,6 +32,7 @@ from model_check.generate.vectors import (
     Vectors,
 )
 from model_check.itf import encode_trace, encode_value, state_vars
+from model_check.schemas import definition, validate
 from spec.core import Model, action_args, action_name, record_fields
 
 
@@ -54,8 +64,19 @@ def _verdict(valid: bool, guard: str | None, reason: str | None) -> dict[str, Js
     return {"valid": False, "guard": guard, "reason": reason}
 
 
-def case_files(vectors: Vectors, events: Mapping[str, type]) -> Iterator[tuple[str, Json]]:
-    """Every file of the vectors but the manifest: (path relative to DIR, content)."""
+def trace_meta(vectors: Vectors, **more: Json) -> dict[str, Json]:
+    """The `#meta` of a trace written with the vectors: the protocol, its configuration
+    (`params`, as `coordspec conform` reads them back) and `more`."""
+    return {"protocol": vectors.protocol, "params": dict(vectors.config), **more}
+
+
+def case_files(
+    vectors: Vectors, events: Mapping[str, type], agents: AgentFiles | None = None
+) -> Iterator[tuple[str, Json]]:
+    """Every file of the vectors but the manifest: (path relative to DIR, content).
+
+    `agents`: the per-agent forms (`--per-agent`), written as each case's `agent.json`.
+    """
     canon = Canonicaliser()
     top = vectors.protocol
     for case in vectors.cases:
@@ -74,8 +95,10 @@ def case_files(vectors: Vectors, events: Mapping[str, type]) -> Iterator[tuple[s
         if case.valid:
             yield f"{where}/post.json", state_record(case.post, canon)
         if case.history is not None:
-            meta = {"protocol": top, "case": f"{case.kind}/{case.name}"}
+            meta = trace_meta(vectors, case=f"{case.kind}/{case.name}")
             yield f"{where}/history.itf.json", encode_trace(case.history, meta)
+        if agents is not None and where in agents.written:
+            yield f"{where}/{AGENT_FILE}", agents.written[where]
     for ev in vectors.event_cases:
         where = f"{top}/{EVENTS_DIR}/{ev.name}"
         yield f"{where}/pre.json", state_record(ev.pre, canon)
@@ -114,7 +137,7 @@ def _multi_files(
     yield f"{where}/pre.json", state_record(multi.trace.steps[0].state, canon)
     yield f"{where}/steps.json", steps
     yield f"{where}/post.json", state_record(multi.trace.steps[-1].state, canon)
-    meta = {"protocol": vectors.protocol, "witness": multi.name}
+    meta = trace_meta(vectors, witness=multi.name)
     yield f"{where}/trace.itf.json", encode_trace(multi.trace, meta)
     if log:
         yield f"{where}/events.jsonl", log
@@ -141,8 +164,11 @@ def _log_line(
     }
 
 
-def manifest(vectors: Vectors, files: Mapping[str, Sequence[str]]) -> dict[str, Json]:
-    """The manifest: the configuration, every case with its files, counts and coverage.
+def protocol_manifest(
+    vectors: Vectors, files: Mapping[str, Sequence[str]], agents: AgentFiles | None = None
+) -> tuple[dict[str, Json], list[dict[str, Json]]]:
+    """One protocol's part of the manifest: its `protocols` entry (configuration,
+    generator, counts, coverage, findings, per-agent forms) and its cases.
 
     A case rejected by a guard that is a bound of the model (`Coverage.guards_bound`)
     says so (`"bound": true`): an implementation need not refuse it.
@@ -150,6 +176,7 @@ def manifest(vectors: Vectors, files: Mapping[str, Sequence[str]]) -> dict[str, 
     Args:
         vectors: what `generate` chose.
         files: the file names of each case directory, by its path relative to DIR.
+        agents: the per-agent forms written (None: `--per-agent` was not given).
     """
     cov = vectors.coverage
     entries = []
@@ -187,10 +214,7 @@ def manifest(vectors: Vectors, files: Mapping[str, Sequence[str]]) -> dict[str, 
         guard = None if multi.rejected is None else multi.rejected[1].guard
         path = f"{vectors.protocol}/{MULTI_STEP}/{multi.name}"
         entry(path, "multi_step", None, multi.rejected is None, guard, len(multi.trace))
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "protocol": vectors.protocol,
+    section = {
         "config": vectors.config,
         "generator": {
             "cap": vectors.cap,
@@ -201,13 +225,13 @@ def manifest(vectors: Vectors, files: Mapping[str, Sequence[str]]) -> dict[str, 
             "stopped": vectors.stopped,
             "symmetry": vectors.symmetry,
         },
-        "cases": entries,
         "counts": {
             "cases": len(entries),
             "valid": sum(1 for c in vectors.cases if c.valid),
             "rejected": sum(1 for c in vectors.cases if not c.valid),
             "event_decoding": len(vectors.event_cases),
             "multi_step": len(vectors.multi_step),
+            "per_agent": 0 if agents is None else len(agents.written),
             "per_action": per_action,
             "per_guard": per_guard,
         },
@@ -220,6 +244,46 @@ def manifest(vectors: Vectors, files: Mapping[str, Sequence[str]]) -> dict[str, 
             "uncovered": [{"name": u.name, "why": u.why} for u in cov.uncovered],
         },
         "findings": {"total": vectors.findings_total, "shown": list(vectors.findings)},
+        "per_agent": None if agents is None else agents.summary(),
+    }
+    return section, entries
+
+
+#: The totals of the manifest's top-level `counts`, summed over its protocols.
+TOTALS = ("cases", "valid", "rejected", "event_decoding", "multi_step", "per_agent")
+
+
+def manifest(
+    vectors: Vectors,
+    files: Mapping[str, Sequence[str]],
+    agents: AgentFiles | None = None,
+    others: Mapping[str, Json] | None = None,
+) -> dict[str, Json]:
+    """The manifest of DIR: this protocol's part (`protocol_manifest`) and the other
+    protocols' parts of the manifest already there (`others`, its protocol replaced).
+
+    Its `protocols` are by name, its `cases` by protocol name and then in each
+    protocol's order, its `counts` the totals: the same bytes whatever order the
+    protocols were generated in.
+    """
+    section, entries = protocol_manifest(vectors, files, agents)
+    sections: dict[str, Json] = {}
+    cases: dict[str, list[Json]] = {}
+    if others is not None:
+        sections = {p: s for p, s in others["protocols"].items() if p != vectors.protocol}
+        for case in others["cases"]:
+            owner = case["path"].split("/", 1)[0]
+            if owner in sections:
+                cases.setdefault(owner, []).append(case)
+    sections[vectors.protocol] = section
+    cases[vectors.protocol] = entries
+    names = sorted(sections)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "protocols": {p: sections[p] for p in names},
+        "cases": [c for p in names for c in cases.get(p, [])],
+        "counts": {k: sum(sections[p]["counts"][k] for p in names) for k in TOTALS},
     }
 
 
@@ -227,41 +291,96 @@ def _fraction_json(covered: Sequence[str], total: Sequence[str]) -> dict[str, Js
     return {"covered": len(covered), "total": len(total), "names": list(covered)}
 
 
+def read_manifest(out: Path) -> dict[str, Json] | None:
+    """`out/manifest.json` when it is a manifest of this format and version (its schema's
+    `manifest`); None when there is none, or it is not one."""
+    try:
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if validate(listed, definition("vectors", "manifest")):
+        return None
+    found: dict[str, Json] = listed
+    return found
+
+
+def _without(listed: Mapping[str, Json], protocol: str) -> dict[str, Json]:
+    """A manifest with one protocol's part taken out."""
+    sections = {p: s for p, s in listed["protocols"].items() if p != protocol}
+    return {
+        **listed,
+        "protocols": sections,
+        "cases": [c for c in listed["cases"] if c["path"].split("/", 1)[0] in sections],
+        "counts": {k: sum(s["counts"][k] for s in sections.values()) for k in TOTALS},
+    }
+
+
 def prepare_out(out: Path, protocol: str, force: bool) -> None:
-    """Make sure the vectors of `protocol` can be written under `out`.
+    """Make sure the vectors of `protocol` can be written under `out`, beside those of
+    other protocols.
+
+    With `force`, this protocol's directory and its part of the manifest are removed
+    (and a manifest that is not one of this format and version is replaced).
 
     Raises:
-        GenerateError: `out` is a file, or holds this protocol's vectors or a manifest
-            already (unless `force`, which removes those).
+        GenerateError: `out` is a file, or holds this protocol's vectors already, or a
+            `manifest.json` that is not one of this version (unless `force`).
     """
     if out.exists() and not out.is_dir():
         raise GenerateError(f"--out {out} is a file, not a directory")
-    top, man = out / protocol, out / "manifest.json"
-    if top.exists() or man.exists():
+    top, man = out / protocol, out / MANIFEST
+    listed = read_manifest(out)
+    if man.exists() and listed is None:
         if not force:
             raise GenerateError(
-                f"{out} already holds vectors ({top.name}/ or manifest.json); "
-                "use --force to replace them"
+                f"{man} is not a manifest of coordspec-vectors version {VERSION}; "
+                "use --force to replace it"
+            )
+        man.unlink()
+    holds = listed is not None and protocol in listed["protocols"]
+    if top.exists() or holds:
+        if not force:
+            raise GenerateError(
+                f"{out} already holds {protocol} vectors ({top.name}/ or its part of "
+                f"{MANIFEST}); use --force to replace them"
             )
         if top.is_dir():
             shutil.rmtree(top)
         elif top.exists():
             top.unlink()
-        man.unlink(missing_ok=True)
+        if listed is not None:
+            rest = _without(listed, protocol)
+            if rest["protocols"]:
+                _dump(man, rest)
+            else:
+                man.unlink()
 
 
-def write(vectors: Vectors, model: Model[Any, Any], out: Path, force: bool = False) -> list[Path]:
-    """Write the vectors and `manifest.json` under `out`; return the files written.
+def write(
+    vectors: Vectors,
+    model: Model[Any, Any],
+    out: Path,
+    force: bool = False,
+    per_agent: bool = False,
+) -> list[Path]:
+    """Write the vectors under `out` and this protocol's part of `manifest.json`;
+    return the files written. `per_agent`: also each case's `agent.json`
+    (`model_check.generate.per_agent`).
 
     Raises:
-        GenerateError: `out` is a file, or holds this protocol's vectors or a manifest
-            already (unless `force`, which removes those first).
+        GenerateError: `out` is a file, or holds this protocol's vectors already (unless
+            `force`, which removes those first); `per_agent` for a model without
+            participants.
     """
     prepare_out(out, vectors.protocol, force)
+    agents = None
+    if per_agent:
+        bounds = frozenset(vectors.coverage.guards_bound)
+        agents = agent_files(vectors.protocol, model, vectors.cases, bounds)
     events = event_table(model).events
     written: list[Path] = []
     files: dict[str, list[str]] = {}
-    for rel, content in case_files(vectors, events):
+    for rel, content in case_files(vectors, events, agents):
         path = out / rel
         folder, _, name = rel.rpartition("/")
         files.setdefault(folder, []).append(name)
@@ -272,7 +391,7 @@ def write(vectors: Vectors, model: Model[Any, Any], out: Path, force: bool = Fal
         else:
             _dump(path, content)
         written.append(path)
-    man = out / "manifest.json"
-    _dump(man, manifest(vectors, files))
+    man = out / MANIFEST
+    _dump(man, manifest(vectors, files, agents, read_manifest(out)))
     written.append(man)
     return written

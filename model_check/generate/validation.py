@@ -16,6 +16,7 @@ FILE_SCHEMAS = {
     "trace.itf.json": "itfTrace",
     "history.itf.json": "itfTrace",
     "manifest.json": "manifest",
+    "agent.json": "agentCase",
 }
 
 
@@ -23,7 +24,8 @@ def validate_vectors(out: Path) -> list[str]:
     """Check `out/manifest.json` and every file it lists against the JSON Schemas.
 
     Returns one message per problem (`file: path: problem`), [] when all are valid; a
-    file on disk that the manifest does not list is a problem too.
+    file on disk under a protocol the manifest lists, that it does not list, is a
+    problem too (so is a case outside its protocol's directory).
     """
     errors: list[str] = []
     try:
@@ -34,7 +36,11 @@ def validate_vectors(out: Path) -> list[str]:
     if errors:
         return errors
     expected = {"manifest.json"}
+    protocols = list(listed["protocols"])
     for case in listed["cases"]:
+        if case["path"].split("/", 1)[0] not in protocols:
+            errors.append(f"{case['path']}: not under a protocol of manifest.json")
+            continue
         for name in case["files"]:
             rel = f"{case['path']}/{name}"
             expected.add(rel)
@@ -52,8 +58,7 @@ def validate_vectors(out: Path) -> list[str]:
                 f"{rel}: {e}" for e in validate(json.loads(text), definition("vectors", kind))
             ]
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    protocol = listed["protocol"]
     for rel in sorted(on_disk - expected):
-        if rel.startswith(f"{protocol}/"):
+        if rel.split("/", 1)[0] in protocols:
             errors.append(f"{rel}: not listed in manifest.json")
     return errors

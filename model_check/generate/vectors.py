@@ -20,7 +20,9 @@ COVERED = "everything covered"
 EXHAUSTED = "the end of the state space"
 #: Format name and version written in the manifest.
 FORMAT = "coordspec-vectors"
-VERSION = 2
+VERSION = 3
+#: The manifest's file name, in DIR.
+MANIFEST = "manifest.json"
 #: Directories of the cases that are not one action kind's (never an action's name).
 MULTI_STEP = "_multi_step"
 EVENTS_DIR = "_events"
