@@ -11,6 +11,7 @@ conformance oracle alike.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sys
@@ -23,11 +24,11 @@ from typing import Any
 import attrs
 
 from model_check.itf import encode_value
-from spec.core import Specification, action_args
+from spec.core import Specification, action_args, named_tuple_fields, record_fields
 
 Json = Any
 
-_FRACTION = re.compile(r"-?\d+/\d+")
+_FRACTION = re.compile(r"-?\d+/[1-9]\d*")
 
 
 class EventFormError(Exception):
@@ -116,19 +117,55 @@ def event_action(model: object, event: Mapping[str, Json]) -> Any:
 SNAP_DENOMINATOR = 10**6
 
 
+def read_fraction(value: Json) -> Fraction | None:
+    """A fraction written as "p/q" or as a JSON number, alike (a float is read as the
+    nearest fraction with a denominator up to `SNAP_DENOMINATOR`); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return Fraction(value).limit_denominator(SNAP_DENOMINATOR)
+    if isinstance(value, str) and _FRACTION.fullmatch(value):
+        return Fraction(value)
+    return None
+
+
 def from_plain(value: Json, hint: object) -> Json:
     """A value of the seed's event data read back by its field type, where it fits: a
-    Fraction from "p/q" or from a JSON number, alike (a float as the nearest fraction with
-    a denominator up to `SNAP_DENOMINATOR`), a tuple from a list."""
-    if hint is Fraction and isinstance(value, str) and _FRACTION.fullmatch(value):
-        return Fraction(value)
-    if (
-        hint is Fraction
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    ):
-        return Fraction(value).limit_denominator(SNAP_DENOMINATOR)
+    Fraction from "p/q" or from a JSON number, alike (`read_fraction`), a tuple from a
+    list."""
+    if hint is Fraction:
+        exact = read_fraction(value)
+        if exact is not None:
+            return exact
     if typing.get_origin(hint) is tuple and isinstance(value, list):
         return tuple(value)
     return value
+
+
+def to_json(value: object) -> Json:
+    """A spec value as JSON in the spec's names: a Fraction as "p/q", a tuple as a list, a
+    set as a sorted list, a record (attrs, NamedTuple) as an object.
+
+    Raises:
+        TypeError: a value of no such kind.
+    """
+    if isinstance(value, bool | int | str | float) or value is None:
+        return value
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    fields = named_tuple_fields(value)
+    if fields is not None:
+        return {k: to_json(v) for k, v in fields.items()}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted((to_json(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if attrs.has(type(value)):
+        return {k: to_json(v) for k, v in record_fields(value).items()}
+    raise TypeError(f"no JSON form for a {type(value).__name__}")

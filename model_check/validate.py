@@ -59,7 +59,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import re
 import time
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -71,7 +70,7 @@ import attrs
 
 from model_check.conform import meta_params
 from model_check.diagram import ACTOR_FIELDS
-from model_check.event_codec import event_table, from_plain, plain
+from model_check.event_codec import event_table, from_plain, read_fraction, to_json
 from model_check.itf import action_classes, encode_trace, parse_json, state_vars
 from model_check.report import show_action
 from model_check.result import Trace, TraceStep
@@ -100,7 +99,6 @@ ALIASES = {"agent_id": "agent"}
 #: The keys of a log line.
 LINE_KEYS = ("event", "args", "agent", "observe", "receive", "clock", "session")
 META_KEYS = ("protocol", "params", "agents", "logged", "silent", "receipts")
-_FRACTION = re.compile(r"-?\d+(/\d+)?")
 
 
 class LogError(ValueError):
@@ -277,7 +275,7 @@ def _number(obs: Json) -> Fraction | float | None:
 
 @functools.lru_cache(maxsize=4096)
 def _fraction(text: str) -> Fraction | None:
-    return Fraction(text) if _FRACTION.fullmatch(text) else None
+    return read_fraction(text)
 
 
 def agrees(obs: Json, value: object) -> bool:
@@ -329,19 +327,19 @@ def _agree_sequence(obs: Json, value: Sequence[object]) -> bool:
 
 
 def as_json(value: object) -> Json:
-    """A spec value in the log's JSON form (sets as sorted lists, records as objects, a
-    whole fraction as an integer, another as "p/q")."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
-    if isinstance(value, Mapping):
-        return {str(k): as_json(v) for k, v in value.items()}
-    if isinstance(value, frozenset | set):
-        return sorted((as_json(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if attrs.has(type(value)):
-        return {k: as_json(v) for k, v in attrs.asdict(value, recurse=False).items()}  # type: ignore[arg-type]
-    if isinstance(value, tuple | list):
-        return [as_json(v) for v in value]
-    return plain(value)
+    """A spec value in the log's JSON form (`event_codec.to_json`), a whole fraction as
+    an integer (as a diagnosis quotes it)."""
+    return _whole(to_json(value))
+
+
+def _whole(value: Json) -> Json:
+    if isinstance(value, str) and value.endswith("/1") and _fraction(value) is not None:
+        return int(value[:-2])
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    return value
 
 
 def _shown(value: Json) -> str:

@@ -35,6 +35,7 @@ against the schemas) and `command` (`coordspec generate` itself).
 """
 
 from model_check.event_codec import event_action, event_form, plain
+from model_check.event_codec import read_fraction as fraction
 from model_check.generate.command import coverage_lines, run
 from model_check.generate.files import (
     action_json,
@@ -45,7 +46,7 @@ from model_check.generate.files import (
     state_record,
     write,
 )
-from model_check.generate.per_agent import AGENT_FILE, AgentFiles, agent_files, fraction
+from model_check.generate.per_agent import AGENT_FILE, AgentFiles, agent_files
 from model_check.generate.search import config_json, generate, kinds_of
 from model_check.generate.session import session_action
 from model_check.generate.validation import FILE_SCHEMAS, validate_vectors

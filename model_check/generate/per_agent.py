@@ -26,26 +26,22 @@ action of no replica, a faulty replica's) has no `agent.json`; the manifest list
 with the reason (`protocols.<name>.per_agent.skipped`).
 
 Values are JSON: fractions in the spec's names as `"p/q"`, in the seed's as numbers;
-both are read alike (`fraction`).
+both are read alike (`event_codec.read_fraction`).
 """
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable, Mapping
-from fractions import Fraction
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
+from model_check.event_codec import to_json as codec_json
 from model_check.generate.vectors import Case, GenerateError, Json
 from spec.core import (
     Model,
     action_args,
     action_name,
-    named_tuple_fields,
-    record_fields,
 )
 
 #: The file of a case's per-agent form.
@@ -53,55 +49,21 @@ AGENT_FILE = "agent.json"
 #: The arguments that name an action's actor, in the order they are looked for (the
 #: observation log's: `replica`, `agent`, `from_agent`).
 ACTOR_ARGS = ("replica", "agent", "from_agent")
-#: The largest denominator of a fraction read from a JSON number (as the reference
-#: implementation's `impl.refinement.tolerance.snap`: 0.1 is 1/10, not its binary value).
-SNAP_DENOMINATOR = 10**6
 
 #: A per-agent form: the JSON of a case for one participant, or why it has none.
 Form = Callable[[Model[Any, Any], Case, frozenset[str]], dict[str, Json] | str]
 
 
 def to_json(value: object) -> Json:
-    """A spec value as JSON in the spec's names: a Fraction as "p/q", a tuple as a list, a
-    set as a sorted list, a record (attrs, NamedTuple) as an object."""
-    if isinstance(value, bool | int | str | float) or value is None:
-        return value
-    if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
-    fields = named_tuple_fields(value)
-    if fields is not None:
-        return {k: to_json(v) for k, v in fields.items()}
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted((to_json(v) for v in value), key=_order)
-    if attrs.has(type(value)):
-        return {k: to_json(v) for k, v in record_fields(value).items()}
-    raise GenerateError(f"no JSON form for a {type(value).__name__}")
+    """A spec value as JSON in the spec's names (`event_codec.to_json`).
 
-
-def _order(value: Json) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
-def fraction(value: Json) -> Fraction | None:
-    """A fraction written as "p/q" or as a JSON number (a float is read as the nearest
-    fraction with a denominator up to `SNAP_DENOMINATOR`); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return Fraction(value).limit_denominator(SNAP_DENOMINATOR)
-    if isinstance(value, str) and value.count("/") == 1:
-        p, _, q = value.partition("/")
-        if p.lstrip("-").isdigit() and q.isdigit() and int(q) > 0:
-            return Fraction(int(p), int(q))
-    return None
+    Raises:
+        GenerateError: a value with no JSON form.
+    """
+    try:
+        return codec_json(value)
+    except TypeError as err:
+        raise GenerateError(str(err)) from None
 
 
 def step_json(action: object) -> dict[str, Json]:

@@ -7,7 +7,7 @@ before and after in the seed's names (§2.2's `weighted_state`, §3.2's
 `iterative_state`), and the verdict. Spec agent i is the participant `agent<i>` (the
 reference implementation's test harness names them so, `tests/harness/`), option k is
 `option<k>`, and numbers are JSON numbers (the seed's `float()`; a reader takes `"p/q"`
-alike, `per_agent.fraction`). Per-agent maps (`%{agent_id() => ...}`) are objects keyed
+alike, `event_codec.read_fraction`). Per-agent maps (`%{agent_id() => ...}`) are objects keyed
 by agent id; an agent without an entry (no vote, no proposal yet) has no key.
 
 The file also says how to reach the session: `session_start` (the arguments of
@@ -31,7 +31,8 @@ from typing import Any
 import attrs
 
 from model_check.event_codec import event_action, event_form, event_table
-from model_check.generate.per_agent import Form, fraction, step_json, to_json, verdict
+from model_check.event_codec import read_fraction as fraction
+from model_check.generate.per_agent import Form, step_json, to_json, verdict
 from model_check.generate.vectors import Case, Json
 from spec.core import Model, action_args
 
@@ -359,7 +360,7 @@ def spec_data(event_type: str, data: Mapping[str, Json]) -> dict[str, Json]:
     """The spec's event data of an event in the seed's names (`seed_event` backwards).
 
     Agents are `agent<i>` or positions, options `option<k>` or numbers, fractions `"p/q"`
-    or numbers (`per_agent.fraction`); four metrics that are a profile of the model are
+    or numbers (`event_codec.read_fraction`); four metrics that are a profile of the model are
     that profile (other metrics are profile -1, which no model has); a vote without a
     confidence has the seed's 1.0. The seed's fields the spec does not model (`IGNORED`)
     are dropped; any other key is kept as it is, for the spec's decoder to refuse.

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from model_check.validate import as_json
+from model_check.event_codec import to_json as as_json
 from spec.core import Model, action_args, action_name
 
 Json = Any
