@@ -62,6 +62,7 @@ from model_check.engine import Options, Progress, check
 from model_check.itf import FrozenMap, ItfError, decode_plain, decode_trace, load_json
 from model_check.report import Tag, relied_on, show
 from spec.core import (
+    ACTOR_FIELDS,
     Config,
     Invariant,
     Model,
@@ -75,7 +76,6 @@ from spec.core import (
 )
 
 #: Argument names that say which participant takes a step, in order of preference.
-ACTOR_FIELDS = ("replica", "agent", "from_agent", "sender", "src", "node", "process", "i")
 #: Argument names that say which participant a step sends to.
 RECEIVER_FIELDS = ("target_agent", "to_agent", "receiver", "to", "dest", "target")
 #: The lifeline of steps that no participant takes.

@@ -23,9 +23,9 @@ JSON Lines, one object a line (blank lines skipped; line numbers are the file's)
     `agent` or `from_agent` argument) is that agent.
   - `observe`: variables and their values right after the line's event (or at the
     line, without one): the spec state's variables, or with `agent` that agent's local
-    part (`Model.local_view`: for PBFT a replica's view, log, water marks...).
+    part (`Model.local_view`: a replica's view, log, water marks...).
   - `receive`: a message in the protocol's wire form that `agent` received
-    (`Model.receivable`; PBFT's are spec/pbft/wire.py's).
+    (`Model.receivable`, which reads the protocol's wire form).
   - `clock`: an integer, on every line or on none. Lines are explained in clock order;
     lines with equal clocks in any order among themselves.
   - `session`: lines of different sessions are independent runs, each from the initial
@@ -42,7 +42,7 @@ explain a next line (an enabled action that matches the line's event, arguments 
 agent, and after which its observations hold; or, for a line with no event, the
 observations and the receipt holding in the state), or take a **silent** step: an
 action of a participant that does not log, an action the model declares silent
-(`Model.silent`: PBFT's client requests), one of the adversary's, or one that
+(`Model.silent`: a client's requests, say), one of the adversary's, or one that
 `#meta.silent` names. Lines are taken one clock value at a time; the states where all
 of a clock's lines are explained are the candidates the next clock starts from, so the
 search keeps every state that explains the log so far, not one guess.
@@ -69,18 +69,19 @@ from typing import Any
 import attrs
 
 from model_check.conform import meta_params
-from model_check.diagram import ACTOR_FIELDS
 from model_check.event_codec import event_table, from_plain, read_fraction, to_json
 from model_check.itf import action_classes, encode_trace, parse_json, state_vars
 from model_check.report import show_action
 from model_check.result import Trace, TraceStep
 from spec.core import (
+    ACTOR_FIELDS,
     GuardedModel,
     GuardError,
     Model,
     SpecError,
     Specification,
     action_args,
+    actor_of,
     make_config,
 )
 
@@ -458,12 +459,9 @@ class Protocol:
         return frozenset(named) if named else frozenset(self.agents)
 
     def actor(self, action: object) -> int | None:
-        """The participant that takes `action`: its first argument named as an actor."""
-        args = action_args(action)
-        for name in ACTOR_FIELDS:
-            if name in args and isinstance(args[name], int):
-                return int(args[name])
-        return None
+        """The participant that takes `action` (`spec.core.actor_of`)."""
+        who = actor_of(action)
+        return who if isinstance(who, int) and not isinstance(who, bool) else None
 
     def is_silent(self, action: object, byzantine: bool) -> bool:
         """Whether `action` may happen with no line of the log recording it."""

@@ -505,6 +505,21 @@ def action_args(action: object) -> dict[str, Any]:
     return record_fields(action)
 
 
+#: The argument names that name an action's actor, in the order they are looked for:
+#: the actor of an action is its first argument named one of these (the message
+#: sequence charts', the observation logs' and the per-agent vectors' reading).
+ACTOR_FIELDS = ("replica", "agent", "from_agent", "sender", "src", "node", "process", "i")
+
+
+def actor_of(action: object) -> Any:
+    """The value of the first of `action`'s arguments named one of `ACTOR_FIELDS`, or None."""
+    args = action_args(action)
+    for name in ACTOR_FIELDS:
+        if name in args:
+            return args[name]
+    return None
+
+
 @attrs.frozen
 class Reliance:
     """A message of the adversary that a step counted (`Model.relied_on`).
@@ -628,7 +643,7 @@ class Model(abc.ABC, Generic[S, A]):
         The same for symmetric actions (the diagram is drawn from the symmetry-reduced
         graph), so a participant that a symmetry moves is named by its role, not its id.
         None (the default): the diagram names the actor from the action's arguments
-        (`model_check.diagram.ACTOR_FIELDS`).
+        (`ACTOR_FIELDS`).
         """
         return None
 

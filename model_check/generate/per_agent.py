@@ -42,13 +42,11 @@ from spec.core import (
     Model,
     action_args,
     action_name,
+    actor_of,
 )
 
 #: The file of a case's per-agent form.
 AGENT_FILE = "agent.json"
-#: The arguments that name an action's actor, in the order they are looked for (the
-#: observation log's: `replica`, `agent`, `from_agent`).
-ACTOR_ARGS = ("replica", "agent", "from_agent")
 
 #: A per-agent form: the JSON of a case for one participant, or why it has none.
 Form = Callable[[Model[Any, Any], Case, frozenset[str]], dict[str, Json] | str]
@@ -84,12 +82,8 @@ def verdict(case: Case, bounds: frozenset[str]) -> dict[str, Json]:
 
 
 def actor(action: object) -> object:
-    """The participant an action names as its actor (`ACTOR_ARGS`), or None."""
-    args = action_args(action)
-    for name in ACTOR_ARGS:
-        if name in args:
-            return args[name]
-    return None
+    """The participant an action names as its actor (`spec.core.actor_of`), or None."""
+    return actor_of(action)
 
 
 def is_participant(model: Model[Any, Any], who: object) -> bool:

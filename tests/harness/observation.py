@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from model_check.event_codec import to_json as as_json
-from spec.core import Model, action_args, action_name
+from spec.core import Model, action_args, action_name, actor_of
 
 Json = Any
 
@@ -40,12 +40,9 @@ def walk(model: Model[Any, Any], steps: int, seed: int) -> list[tuple[Any, Any]]
 
 
 def actor(action: object) -> int | None:
-    """The participant that takes `action` (its `replica`, `agent` or `from_agent`)."""
-    args = action_args(action)
-    for name in ("replica", "agent", "from_agent"):
-        if isinstance(args.get(name), int):
-            return int(args[name])
-    return None
+    """The participant that takes `action` (`spec.core.actor_of`)."""
+    who = actor_of(action)
+    return who if isinstance(who, int) else None
 
 
 def log_of(
