@@ -26,7 +26,7 @@ import attrs
 import typer
 from rich.console import Console
 
-from model_check import conform, conform_events, serve, validate
+from model_check import conform, conform_events
 from model_check.checkpoint import DEFAULT_EVERY, Checkpointer
 from model_check.diskset import parse_memory
 from model_check.engine import CheckerError, ModelError, Options, check, simulate
@@ -995,6 +995,11 @@ def conform_command(
         raise UsageError(f"{trace}: {err}") from None
 
 
+#: `validate.MAX_STATES` (tests/test_validate.py checks they agree): the module is
+#: imported only by the commands that use it.
+VALIDATE_MAX_STATES = 1_000_000
+
+
 @app.command(
     "validate",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -1005,7 +1010,7 @@ def validate_command(
     log: Annotated[Path, typer.Argument(help="The observation log (JSON Lines) to explain.")],
     max_states: Annotated[
         int, typer.Option(min=1, help="Give up after searching this many states.")
-    ] = validate.MAX_STATES,
+    ] = VALIDATE_MAX_STATES,
     witness_out: Annotated[
         Path | None,
         typer.Option(help="Write the behaviour that explains the log (or its prefix) as ITF."),
@@ -1015,6 +1020,8 @@ def validate_command(
 ) -> int:
     """Search the spec for a behaviour that explains a partial log: 0 explained, 1
     unexplained at a line, 3 gave up (--max-states)."""
+    from model_check import validate  # imported when used: `check` need not compile it
+
     spec = load_spec(protocol)
     try:
         values = parse_params(ctx.args, spec, command_options(ctx))
@@ -1052,10 +1059,12 @@ def serve_command(
     ] = None,
     max_states: Annotated[
         int, typer.Option(min=1, help="Give up a line after searching this many states.")
-    ] = validate.MAX_STATES,
+    ] = VALIDATE_MAX_STATES,
 ) -> int:
     """Answer logged lines one by one (standard input, or --listen): each ok or its
     divergence, one JSON line each; bad lines get errors and never end the session."""
+    from model_check import serve  # imported when used, as validate
+
     spec = load_spec(protocol)
     values = parse_params(ctx.args, spec, command_options(ctx))
     try:

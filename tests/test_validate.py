@@ -404,3 +404,9 @@ def test_progress_is_reported_about_once_a_second(monkeypatch: pytest.MonkeyPatc
         f"validate weighted: {len(lines)} of {len(lines)} lines, "
     )
     assert heard[-1].endswith(f"{sum(x.states for x in verdicts):,} states searched")
+
+
+def test_the_cli_default_bound_is_the_validators() -> None:
+    from model_check.cli import VALIDATE_MAX_STATES
+
+    assert VALIDATE_MAX_STATES == v.MAX_STATES
