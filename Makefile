@@ -18,7 +18,8 @@ setup: $(STAMP)
 # Debian's packages, checked on every run and installed when missing (as root; without
 # root a warning): graphviz renders the diagrams (only `coordspec diagram --svg` and the
 # diagram tests need it); Java runs TLC (../shared/tools/tla2tools.jar) for the
-# cross-checks against TLC; Elixir runs the oracle's client (tests/fixtures/elixir/).
+# cross-checks against TLC; Elixir runs the oracle's client (tests/fixtures/elixir/);
+# Chromium and its driver run the explorer's browser tests (tests/test_explore_browser.py).
 system-packages:
 	@command -v dot >/dev/null 2>&1 || { \
 	  echo "graphviz (dot) is missing: installing Debian's graphviz"; \
@@ -28,6 +29,10 @@ system-packages:
 	  echo "elixir is missing: installing Debian's elixir (the oracle's client in tests/fixtures/elixir/)"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: the Elixir client tests will be skipped" >&2; \
 	  else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq elixir >/dev/null; fi; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+	  echo "chromium is missing: installing Debian's chromium and chromium-driver (the explorer's browser tests)"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: the explorer's browser tests will be skipped" >&2; \
+	  else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "java is missing: installing Debian's default-jre-headless (for the TLC cross-checks)"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make: not root: the TLC cross-checks will be skipped" >&2; \

@@ -1195,6 +1195,73 @@ def diagram_command(
     return 0
 
 
+@app.command(
+    "explore",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def explore_command(
+    ctx: typer.Context,
+    protocol: Annotated[str, typer.Argument(help="A registered protocol or a model file.")],
+    trace: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A trace to step through (check --trace-out / --witness-out); repeatable. "
+            "Its #meta gives the parameters and variant the command line leaves out."
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The port on 127.0.0.1 (0: a free one).")
+    ] = 0,
+    variant_name: Annotated[
+        str | None,
+        typer.Option("--variant", metavar="NAME", help="Explore the protocol's named variant."),
+    ] = None,
+    allow_unsafe: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsafe-faults",
+            help="Accept a configuration outside the protocol's hypothesis (as check does).",
+        ),
+    ] = False,
+    check_states: Annotated[
+        int, typer.Option(min=1, help="A check from the page stops after this many states.")
+    ] = 1_000_000,
+    phase_states: Annotated[
+        int, typer.Option(min=1, help="The phase machine explores at most this many states.")
+    ] = 1_000_000,
+) -> int:
+    """Step through a protocol and its traces in the browser: a local server on
+    127.0.0.1 (its address is printed; nothing is opened), until Ctrl-C."""
+    from model_check.explore import app as web  # imported when used: check need not
+    from model_check.explore import session
+
+    spec = load_spec(protocol)
+    values = parse_params(ctx.args, spec, command_options(ctx))
+    try:
+        explorer = session.open_model(
+            spec, protocol, values, variant_name, allow_unsafe, trace or []
+        )
+    except (session.ExploreError, UnknownVariantError) as err:
+        raise UsageError(str(err)) from None
+    except HypothesisError as err:
+        raise UsageError(
+            f"{spec.name}: {err}: outside the hypothesis of the protocol's guarantees "
+            "(--allow-unsafe-faults explores it anyway)"
+        ) from None
+    except ConfigError as err:
+        raise UsageError(f"{spec.name}: {err}") from None
+    application = web.create_app(explorer, phase_states, check_states)
+
+    def announce(url: str) -> None:
+        print(f"coordspec explore {spec.name}: {url} (Ctrl-C stops)", flush=True)
+
+    try:
+        web.run(application, port, announce)
+    except OSError as err:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
+    return 0
+
+
 @app.command("prove")
 def prove_command(
     names: Annotated[

@@ -653,6 +653,9 @@ class Model(abc.ABC, Generic[S, A]):
     #: position): a participant's local part of them is its entry (`local_view`).
     local_fields: ClassVar[tuple[str, ...]] = ()
 
+    #: What a participant is called (`replica`, `agent`): the explorer's tables.
+    participant: ClassVar[str] = "agent"
+
     def log_agents(self) -> Sequence[int]:
         """The participants (replicas, agents) by position: those a log's lines name."""
         return ()

@@ -172,6 +172,7 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
     #: Measured (benchmarks/bench_pbft.py): at the default bounds the reduction cuts the
     #: distinct states 3.9x and the time about 1.8x, so it is on by default.
     symmetry_default = True
+    participant = "replica"
 
     #: Each action's guards, in the order they are checked (spec/pbft/actions.py).
     guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = GUARDS
