@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -58,17 +58,20 @@ import attrs
 import graphviz
 
 from model_check.conform import meta_params
+from model_check.delegate import Delegating
 from model_check.engine import Options, Progress, check
 from model_check.itf import FrozenMap, ItfError, decode_plain, decode_trace, load_json
 from model_check.report import Tag, relied_on, show
 from spec.core import (
     ACTOR_FIELDS,
     Config,
+    Eventually,
     Invariant,
     Model,
     Reliance,
     SpecError,
     Specification,
+    Witness,
     action_args,
     action_name,
     make_config,
@@ -133,36 +136,17 @@ class PhaseMachine:
     node: str = ""
 
 
-class _Unjudged(Model[Any, Any]):
+class _Unjudged(Delegating):
     """The model with no properties: the diagram needs its graph, not its verdicts."""
-
-    def __init__(self, model: Model[Any, Any]) -> None:
-        self.model = model
-        self.symmetry_default = model.symmetry_default  # type: ignore[misc]
-
-    def initial(self) -> Sequence[Any]:
-        return self.model.initial()
-
-    def honest_actions(self, state: Any) -> Iterable[Any]:
-        return self.model.honest_actions(state)  # pragma: no cover - `enabled` is used
-
-    def enabled(self, state: Any) -> list[tuple[Any, bool]]:
-        return self.model.enabled(state)
-
-    def step(self, state: Any, action: Any) -> Any:
-        return self.model.step(state, action)
 
     def invariants(self) -> Sequence[Invariant[Any]]:
         return ()
 
-    def constraint(self, state: Any) -> bool:
-        return self.model.constraint(state)
+    def witnesses(self) -> Sequence[Witness[Any]]:
+        return ()
 
-    def canonical(self, state: Any) -> Any:
-        return self.model.canonical(state)
-
-    def has_symmetry(self) -> bool:
-        return self.model.has_symmetry()
+    def eventually(self) -> Sequence[Eventually[Any]]:
+        return ()
 
 
 def phase_machine(

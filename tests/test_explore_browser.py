@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,15 +26,14 @@ from model_check.report import show, show_action
 from model_check.result import Trace
 from spec.core import GuardedModel, Model
 from spec.registry import specification
+from tests.harness.browser import available, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CLI = [sys.executable, "-m", "model_check"]
 
 pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
+    not available(),
     reason="Debian's chromium and chromium-driver are not installed (make test installs them)",
 )
 
@@ -93,32 +90,8 @@ return out;
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="coordspec-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1600,1200",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_script_timeout(WAIT)
-    try:
+    with chromium(WAIT) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 class Server:
@@ -245,7 +218,8 @@ def pbft_model() -> Model[Any, Any]:
 
 
 def test_a_normal_case_commit_clicked_through(browser: Any, pbft: Server) -> None:
-    """PBFT's default: a request, its pre-prepare, prepares, commits, an execution."""
+    """PBFT's default: a request, prepares, commits, an execution; then back, forward,
+    the shared address, and a check from the step before the execution."""
     model = pbft_model()
     trace = witness(model, "executed_in_view_0")
     load(browser, pbft.url)
@@ -262,9 +236,41 @@ def test_a_normal_case_commit_clicked_through(browser: Any, pbft: Server) -> Non
         for r in model.relied_on(s.state, t.action)
     ]
     assert any("PRE-PREPARE" in u and "faulty 0" in u for u in uses), uses
-    chart = browser.execute_script("return document.querySelector('#chart svg') !== null")
-    assert chart
+    assert browser.execute_script("return document.querySelector('#chart svg') !== null")
     screenshot(browser, "explore-pbft-normal-case.png")
+
+    url = browser.current_url
+    assert "path=0." in url and f"at={len(trace)}" in url
+    click(browser, "#back")
+    back = read(browser)
+    assert back["at"] == len(trace) - 1
+    agrees(model, back, trace.steps[-2].state, trace.steps[-3].state)
+    click(browser, "#forward")
+    assert read(browser)["at"] == len(trace)
+    load(browser, url)  # a fresh page at the shared address shows the same step
+    agrees(model, read(browser), trace.steps[-1].state, trace.steps[-2].state)
+
+    click(browser, "#back")  # one step before the execution: check from there
+    browser.execute_script("document.getElementById('check').click()")
+    status = browser.execute_async_script(
+        "const done = arguments[0];"
+        "const wait = () => { const t = document.getElementById('check-status').textContent;"
+        "  t.startsWith('checked') || t.startsWith('check ') ? done(t) : setTimeout(wait, 50); };"
+        "wait();"
+    )
+    assert status.startswith("checked: "), status
+    verdicts = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#verdict-list li')]"
+        ".map(li => [li.dataset.name, li.querySelector('.value').textContent]))"
+    )
+    assert verdicts["agreement"] == "holds"
+    assert verdicts["executed_in_view_0"] == "reached (1 step)"
+    found = browser.execute_script(
+        "return [...document.querySelectorAll('#traces button.trace')].map(b => b.dataset.name)"
+    )
+    assert "witness executed_in_view_0" in found
+    if os.environ.get("COORDSPEC_README_SHOT"):  # how diagrams/explore-pbft.png is made
+        screenshot(browser, "readme.png")
 
 
 def test_a_view_change_clicked_through(browser: Any, pbft: Server) -> None:
@@ -284,8 +290,12 @@ def test_a_view_change_clicked_through(browser: Any, pbft: Server) -> None:
     )
     page = read(browser)
     assert page["lit"] is not None
-    shot = screenshot(browser, "explore-pbft-view-change.png")
-    assert shot.exists()
+    for _ in range(3):  # back into the view change: the README's screenshot
+        click(browser, "#back")
+    page = read(browser)
+    n = len(trace) - 3
+    agrees(model, page, trace.steps[n].state, trace.steps[n - 1].state)
+    screenshot(browser, "explore-pbft-view-change.png")  # diagrams/explore-pbft.png
 
 
 def test_a_disabled_action_shows_its_failing_guard(browser: Any, pbft: Server) -> None:
@@ -308,23 +318,6 @@ def test_a_disabled_action_shows_its_failing_guard(browser: Any, pbft: Server) -
         assert guard is not None
         want.append([show_action(a), guard.name, guard.explain(model, state, a)])
     assert shown == want
-
-
-def test_back_forward_and_a_shared_url(browser: Any, pbft: Server) -> None:
-    model = pbft_model()
-    trace = witness(model, "executed_in_view_0")
-    load(browser, pbft.url)
-    click_through(browser, model, trace)
-    url = browser.current_url
-    assert "path=0." in url and f"at={len(trace)}" in url
-    click(browser, "#back")
-    back = read(browser)
-    assert back["at"] == len(trace) - 1
-    agrees(model, back, trace.steps[-2].state, trace.steps[-3].state)
-    click(browser, "#forward")
-    assert read(browser)["at"] == len(trace)
-    load(browser, url)  # a fresh page at the shared address shows the same step
-    agrees(model, read(browser), trace.steps[-1].state, trace.steps[-2].state)
 
 
 def test_a_witness_trace_from_a_file_stepped_through(browser: Any, tmp_path: Path) -> None:
@@ -362,30 +355,3 @@ def test_a_witness_trace_from_a_file_stepped_through(browser: Any, tmp_path: Pat
         assert forward_disabled
     finally:
         assert "Traceback" not in server.stop()
-
-
-def test_check_from_here_reports_and_adds_its_traces(browser: Any, pbft: Server) -> None:
-    model = pbft_model()
-    trace = witness(model, "executed_in_view_0")
-    load(browser, pbft.url)
-    click_through(browser, model, Trace(trace.steps[:-1]))
-    browser.execute_script("document.getElementById('check').click()")
-    status = browser.execute_async_script(
-        "const done = arguments[0];"
-        "const wait = () => { const t = document.getElementById('check-status').textContent;"
-        "  t.startsWith('checked') || t.startsWith('check ') ? done(t) : setTimeout(wait, 50); };"
-        "wait();"
-    )
-    assert status.startswith("checked: "), status
-    verdicts = browser.execute_script(
-        "return Object.fromEntries([...document.querySelectorAll('#verdict-list li')]"
-        ".map(li => [li.dataset.name, li.querySelector('.value').textContent]))"
-    )
-    assert verdicts["agreement"] == "holds"
-    assert verdicts["executed_in_view_0"].startswith("reached (1 steps)")
-    found = browser.execute_script(
-        "return [...document.querySelectorAll('#traces button.trace')].map(b => b.dataset.name)"
-    )
-    assert "witness executed_in_view_0" in found
-    if os.environ.get("COORDSPEC_README_SHOT"):  # how diagrams/explore-pbft.png is made
-        screenshot(browser, "readme.png")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
+from model_check.delegate import Delegating
 from model_check.engine import Options, Progress, check
 from model_check.explore.session import (
     ExploreError,
@@ -27,58 +28,21 @@ from model_check.explore.session import (
     path_text,
 )
 from model_check.result import CheckResult, Trace
-from spec.core import Eventually, Invariant, Model, Witness
+from spec.core import Model
 
 #: Seconds between two progress reports of a job.
 PROGRESS_EVERY = 0.5
 
 
-class _From(Model[Any, Any]):
+class _From(Delegating):
     """`model` with one initial state, `start`: a check from the page's state."""
 
     def __init__(self, model: Model[Any, Any], start: Any) -> None:
-        self.model = model
+        super().__init__(model)
         self.start = start
-        self.symmetry_default = model.symmetry_default  # type: ignore[misc]
 
     def initial(self) -> Sequence[Any]:
         return [self.start]
-
-    def honest_actions(self, state: Any) -> Any:  # pragma: no cover - `enabled` is used
-        return self.model.honest_actions(state)
-
-    def enabled(self, state: Any) -> list[tuple[Any, bool]]:
-        return self.model.enabled(state)
-
-    def step(self, state: Any, action: Any) -> Any:
-        return self.model.step(state, action)
-
-    def invariants(self) -> Sequence[Invariant[Any]]:
-        return self.model.invariants()
-
-    def witnesses(self) -> Sequence[Witness[Any]]:
-        return self.model.witnesses()
-
-    def eventually(self) -> Sequence[Eventually[Any]]:
-        return self.model.eventually()
-
-    def terminal_ok(self, state: Any) -> bool:
-        return self.model.terminal_ok(state)
-
-    def constraint(self, state: Any) -> bool:
-        return self.model.constraint(state)
-
-    def canonical(self, state: Any) -> Any:
-        return self.model.canonical(state)
-
-    def has_symmetry(self) -> bool:
-        return self.model.has_symmetry()
-
-    def action_class(self, action: Any) -> str:
-        return self.model.action_class(action)
-
-    def action_classes(self) -> Sequence[str] | None:
-        return self.model.action_classes()
 
 
 def _progress(report: Callable[[dict[str, Any]], None]) -> Callable[[Progress], None]:

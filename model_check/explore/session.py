@@ -275,13 +275,16 @@ def open_model(
 
 
 def _sort_key(value: object) -> tuple[Any, ...]:
-    """Set elements in a natural order: records field by field, numbers as numbers."""
+    """Set elements in a natural order: by kind, then records field by field, numbers
+    as numbers; ties (none in a set) end at the shown text, so the order never depends
+    on the set's iteration order."""
     fields = _fields(value)
     parts = fields.values() if fields is not None else (value,)
-    return tuple(
+    key = tuple(
         (0, p, "") if isinstance(p, int | Fraction) and not isinstance(p, bool) else (1, 0, show(p))
         for p in parts
     )
+    return (type(value).__name__, key, show(value))
 
 
 def _fields(value: object) -> dict[str, Any] | None:

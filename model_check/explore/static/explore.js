@@ -7,6 +7,8 @@ const page = { path: "0", at: 0, steps: 0, view: null, model: null, job: null, p
 
 function $(id) { return document.getElementById(id); }
 
+function steps(n) { return `${n} step${n === 1 ? "" : "s"}`; }
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
@@ -156,7 +158,7 @@ function addTrace(t) {
   const list = $("traces");
   list.querySelector(".none")?.remove();
   const what = t.property ? `${t.kind} ${t.property}` : t.kind;
-  const label = `${t.name === what ? what : `${t.name}: ${what}`} (${t.length} steps${t.loop === null ? "" : `, loops to ${t.loop}`})`;
+  const label = `${t.name === what ? what : `${t.name}: ${what}`} (${steps(t.length)}${t.loop === null ? "" : `, loops to ${t.loop}`})`;
   list.append(el("li", {}, el("button", { class: "trace", "data-name": t.name, "data-path": t.path,
     onclick: () => go(t.path, t.start === undefined ? 0 : t.start) }, label)));
 }
@@ -194,7 +196,7 @@ async function pollCheck() {
     $("verdict-list").replaceChildren(...r.properties.map((v) => el("li", { class: "property", "data-name": v.name, "data-kind": v.kind },
       el("span", {}, v.name, " ", el("span", { class: "kind" }, v.kind)),
       el("span", { class: `value ${["holds", "reached"].includes(v.status) ? "ok" : v.status === "unknown" ? "" : "bad"}` },
-        v.status + (v.trace_length === null ? "" : ` (${v.trace_length} steps)`)))));
+        v.status + (v.trace_length === null ? "" : ` (${steps(v.trace_length)})`)))));
     for (const t of r.traces) addTrace(t);
   } catch (error) { showError(error); page.job = null; $("check").disabled = false; }
 }
@@ -240,6 +242,7 @@ async function start() {
   $("forward").onclick = () => { if (page.at < page.steps) go(page.path, page.at + 1); };
   $("check").onclick = startCheck;
   $("cancel").onclick = cancelCheck;
+  $("phases").onclick = () => $("phases").classList.toggle("wide");  // full size, or fit
   document.addEventListener("keydown", (event) => {
     if (event.target instanceof HTMLInputElement) return;
     if (event.key === "ArrowLeft") $("back").click();
