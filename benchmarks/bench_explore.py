@@ -80,10 +80,12 @@ class Server:
         while time.perf_counter() - start < limit:
             job = json.loads(get(self.url + "api/phases")[1])
             if job["status"] != "running":
-                took = time.perf_counter() - start
-                states = job.get("result", {}).get("distinct", 0)
-                return f"phase machine {job['status']} after {took:.0f} s ({states:,} states)"
-            time.sleep(0.5)
+                found = job.get("result", {})
+                return (
+                    f"the phase machine: {job['status']}, {found.get('distinct', 0):,} states "
+                    f"in {found.get('seconds')} s"
+                )
+            time.sleep(0.1)
         return f"phase machine still running after {limit:.0f} s"
 
     def stop(self) -> None:

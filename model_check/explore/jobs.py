@@ -13,6 +13,7 @@ this is written for have two cores: one for the check, one for the page).
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -132,9 +133,11 @@ def phases(
     """The phase machine (`coordspec diagram`'s) as SVG, and each phase's node id."""
     from model_check.diagram import phase_dot, phase_machine, render_svg
 
+    start = time.perf_counter()
     machine = phase_machine(model, None, limits.get("max_states"), _progress(report))
     svg = render_svg(phase_dot(machine, name, title))
     return {
+        "seconds": round(time.perf_counter() - start, 2),
         "svg": svg,
         "ids": {phase: f"p{k}" for k, phase in enumerate(machine.phases)},
         "distinct": machine.distinct_states,
@@ -179,6 +182,8 @@ class Job:
         self.progress: dict[str, Any] = {}
         self.result: dict[str, Any] | None = None
         self.error: str | None = None
+        self._start = time.monotonic()
+        self._end: float | None = None  # when the job ended (as the server saw it)
         self._conn, child = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_run, args=(child, kind, setup, args), daemon=True, name=f"explore-{kind}"
@@ -206,6 +211,8 @@ class Job:
             else:
                 self.status, self.error = "failed", str(data)
         if self.status != "running":
+            if self._end is None:
+                self._end = time.monotonic()
             self._process.join(timeout=1)
 
     def cancel(self) -> None:
@@ -213,16 +220,18 @@ class Job:
         if self.status == "running":
             self._process.terminate()
             self._process.join(timeout=5)
-            self.status = "cancelled"
+            self.status, self._end = "cancelled", time.monotonic()
 
     def to_json(self) -> dict[str, Any]:
-        """What `GET /api/jobs/N` answers."""
+        """What `GET /api/jobs/N` answers; `seconds` since it started (until it ended,
+        to within the page's polling: the server reads the pipe when asked)."""
         self.poll()
         out: dict[str, Any] = {
             "job": self.number,
             "kind": self.kind,
             "status": self.status,
             "progress": self.progress,
+            "seconds": round((self._end or time.monotonic()) - self._start, 1),
         }
         if self.result is not None:
             out["result"] = self.result
