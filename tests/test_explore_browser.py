@@ -26,7 +26,7 @@ from model_check.report import show, show_action
 from model_check.result import Trace
 from spec.core import GuardedModel, Model
 from spec.registry import specification
-from tests.harness.browser import available, chromium
+from tests.harness.browser import available, chromium, console_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -88,8 +88,16 @@ return out;
 """
 
 
+@pytest.fixture
+def browser(chromium_driver: Any) -> Iterator[Any]:
+    """The module's browser; after each test, the page has logged no error."""
+    console_errors(chromium_driver)
+    yield chromium_driver
+    assert console_errors(chromium_driver) == []
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def chromium_driver() -> Iterator[Any]:
     with chromium(WAIT) as driver:
         yield driver
 
@@ -247,6 +255,15 @@ def test_a_normal_case_commit_clicked_through(browser: Any, pbft: Server) -> Non
     agrees(model, back, trace.steps[-2].state, trace.steps[-3].state)
     click(browser, "#forward")
     assert read(browser)["at"] == len(trace)
+    browser.back()  # the browser's own history: each step is an entry
+    browser.execute_async_script(
+        "const [want, done] = arguments;"
+        "const wait = () => document.body.dataset.ready.endsWith(want)"
+        "  ? done(1) : setTimeout(wait, 10);"
+        "wait();",
+        f"@{len(trace) - 1}",
+    )
+    agrees(model, read(browser), trace.steps[-2].state, trace.steps[-3].state)
     load(browser, url)  # a fresh page at the shared address shows the same step
     agrees(model, read(browser), trace.steps[-1].state, trace.steps[-2].state)
 
@@ -354,4 +371,5 @@ def test_a_witness_trace_from_a_file_stepped_through(browser: Any, tmp_path: Pat
         )
         assert forward_disabled
     finally:
+        browser.get("about:blank")  # the page polls its server: leave before it stops
         assert "Traceback" not in server.stop()

@@ -46,6 +46,7 @@ def chromium(script_timeout: float = 60) -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="coordspec-chromium-")
     for flag in (*FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console_errors
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_script_timeout(script_timeout)
     try:
@@ -53,3 +54,9 @@ def chromium(script_timeout: float = 60) -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def console_errors(driver: Any) -> list[str]:
+    """The page's console messages of level SEVERE since the last call (a script error,
+    a failed request)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
