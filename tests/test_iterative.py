@@ -17,8 +17,10 @@ from model_check.engine import Options, check
 from model_check.result import CheckResult
 from spec import iterative as it
 from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
+from tests.harness.discoveries import assert_witnesses_pinned
 from tests.harness.profiles import walk_settings
 from tests.harness.specs import replay, statuses
+from tests.harness.tracing import untraced
 from tests.mutants.iterative import (
     ASSUMPTIONS,
     MUTANTS,
@@ -57,7 +59,8 @@ ANALYSE: list[it.Action] = [it.PhaseTransition(), it.QualityAssessment(), it.Rou
 
 @pytest.fixture(scope="module")
 def default_result() -> CheckResult:
-    return check(it.SPEC.build(it.IterativeConfig()), Options())
+    with untraced():  # tests/harness/tracing.py
+        return check(it.SPEC.build(it.IterativeConfig()), Options())
 
 
 def test_default_config_passes_exhaustively(default_result: CheckResult) -> None:
@@ -86,6 +89,10 @@ def test_default_config_passes_exhaustively(default_result: CheckResult) -> None
 @pytest.mark.skipif(
     not os.environ.get("COORDSPEC_SLOW"), reason="~30 s; set COORDSPEC_SLOW=1 to run"
 )
+def test_witness_traces_are_the_pinned_ones(default_result: CheckResult) -> None:
+    assert_witnesses_pinned("iterative", default_result)
+
+
 def test_default_config_without_symmetry(default_result: CheckResult) -> None:
     unreduced = check(it.SPEC.build(it.IterativeConfig()), Options(symmetry=False))
     assert (unreduced.distinct_states, unreduced.generated_states) == (134347, 204207)
@@ -101,6 +108,7 @@ def test_default_config_without_symmetry(default_result: CheckResult) -> None:
         ({"agents": 2, "max_rounds": 3, "texts": 2}, (8620, 9796), (13793, 15673)),
     ],
 )
+@pytest.mark.untraced
 def test_symmetry_keeps_every_verdict(
     values: dict[str, int], reduced: tuple[int, int], unreduced: tuple[int, int]
 ) -> None:
@@ -141,6 +149,7 @@ def blank(s: it.IterativeState) -> it.IterativeState:
     return attrs.evolve(s, proposals_history=history)
 
 
+@pytest.mark.untraced
 def test_permutation_is_an_automorphism() -> None:
     """Renaming participants commutes with `step` (up to the id that decides between two
     identical submissions), keeps every property and has one canonical form."""

@@ -54,6 +54,7 @@ from spec.core import (
     witness,
 )
 from spec.variants import find_variant
+from tests.harness.tracing import untraced
 from tests.models.twophase import SPEC as TWOPHASE
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -230,6 +231,7 @@ def build(protocol: str, **params: str) -> Model[Any, Any]:
         ("iterative", "converged_early"),
     ],
 )
+@pytest.mark.untraced
 def test_protocol_presets_same_result(protocol: str, preset: str) -> None:
     spec = registry.specifications()[protocol]
     model = spec.build(make_config(spec.config_type, spec.preset(preset).params))
@@ -237,6 +239,7 @@ def test_protocol_presets_same_result(protocol: str, preset: str) -> None:
     assert result.complete
 
 
+@pytest.mark.untraced
 def test_symmetry_in_process_same_result() -> None:
     model = build("pbft")
     assert model.has_symmetry()
@@ -485,7 +488,8 @@ def mutant(protocol: str, name: str) -> Model[Any, Any]:
 def test_ray_local_cluster_same_result() -> None:
     ray = pytest.importorskip("ray")
     model = build("pbft")
-    sequential = check(model, Options())
+    with untraced():  # tests/harness/tracing.py; the cluster's driver is traced
+        sequential = check(model, Options())
     clustered, stats = check_parallel(model, Options(), cluster="local:2")
     assert outcome(clustered) == outcome(sequential)
     assert stats.transport == "ray" and stats.workers == 2
@@ -494,7 +498,8 @@ def test_ray_local_cluster_same_result() -> None:
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     try:
         model = mutant("weighted", "seed_running_total")
-        sequential = check(model, Options())
+        with untraced():
+            sequential = check(model, Options())
         clustered, stats = check_parallel(model, Options(), cluster="auto")
         assert outcome(clustered) == outcome(sequential) and stats.workers == 2
         assert ray.is_initialized()  # a joined cluster stays up

@@ -21,8 +21,10 @@ from spec.core import (
     declared_guards,
     make_config,
 )
+from tests.harness.discoveries import assert_witnesses_pinned
 from tests.harness.profiles import walk_settings
 from tests.harness.specs import replay, statuses
+from tests.harness.tracing import untraced
 from tests.mutants.pbft import (
     MUTANTS,
     SEED_MUTANTS,
@@ -34,7 +36,15 @@ from tests.mutants.pbft import (
 
 @pytest.fixture(scope="module")
 def default_result() -> CheckResult:
-    return check(pbft.SPEC.build(pbft.PbftConfig()), Options(symmetry=False))
+    with untraced():  # tests/harness/tracing.py
+        return check(pbft.SPEC.build(pbft.PbftConfig()), Options(symmetry=False))
+
+
+@pytest.fixture(scope="module")
+def reduced_result() -> CheckResult:
+    """The default check, with the model's default symmetry (as `coordspec check`)."""
+    with untraced():  # tests/harness/tracing.py
+        return check(pbft.SPEC.build(pbft.PbftConfig()), Options())
 
 
 def test_quorums_come_from_the_paper() -> None:
@@ -79,6 +89,7 @@ def test_witness_traces_replay(default_result: CheckResult) -> None:
         ({"requests": "1"}, 3867),
     ],
 )
+@pytest.mark.untraced
 def test_pinned_state_counts(values: dict[str, str], distinct: int) -> None:
     """Symmetry-reduced counts (the default for PBFT)."""
     result = check(pbft.SPEC.model(values), Options())
@@ -87,11 +98,13 @@ def test_pinned_state_counts(values: dict[str, str], distinct: int) -> None:
     assert result.distinct_states == distinct
 
 
-def test_symmetry_keeps_every_verdict(default_result: CheckResult) -> None:
+def test_symmetry_keeps_every_verdict(
+    default_result: CheckResult, reduced_result: CheckResult
+) -> None:
     """Interchangeable backups (2, 3) and requests (1, 2): 4 symmetries, 3.9x fewer states."""
     model = pbft.Pbft(pbft.PbftConfig())
     assert len(model.symmetries()) == 4
-    reduced = check(model, Options())
+    reduced = reduced_result
     assert reduced.symmetry and not default_result.symmetry
     assert (reduced.distinct_states, reduced.generated_states) == (11902, 33010)
     assert statuses(reduced) == statuses(default_result)
@@ -100,6 +113,10 @@ def test_symmetry_keeps_every_verdict(default_result: CheckResult) -> None:
     }
     for _, trace in reduced.witness_traces:
         replay(model, trace)  # the reduced run's traces are concrete runs
+
+
+def test_witness_traces_are_the_pinned_ones(reduced_result: CheckResult) -> None:
+    assert_witnesses_pinned("pbft", reduced_result)
 
 
 def test_permutation_is_an_automorphism() -> None:
@@ -127,6 +144,7 @@ def test_mutant_is_caught(mutant: Mutant) -> None:
     replay(model, cex.trace)
 
 
+@pytest.mark.untraced
 def test_correct_spec_holds_where_the_mutants_break() -> None:
     """The configurations the mutants use are fine for the real protocol."""
     for values in (
@@ -365,6 +383,7 @@ def relied_by_kind(
     return model, found
 
 
+@pytest.mark.untraced
 def test_relied_on_names_the_faulty_messages_each_step_counted() -> None:
     _, found = relied_by_kind(pbft.PbftConfig())
     # the faulty primary of view 0 equivocates: one pre-prepare per request
@@ -382,6 +401,7 @@ def test_relied_on_names_the_faulty_messages_each_step_counted() -> None:
     assert set(found) == {"prepare", "commit", "execute", "new_view"}
 
 
+@pytest.mark.untraced
 def test_relied_on_a_faulty_new_primary_and_checkpoints() -> None:
     _, found = relied_by_kind(pbft.PbftConfig(faulty=(1,)))
     assert ("NEW-VIEW(v1, n0, O={(n1, d1)}) from faulty 1",) in found["accept_new_view"]

@@ -156,6 +156,7 @@ def test_one_mutant_per_feature_the_portfolio_adds() -> None:
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.protocol}-{m.name}")
+@pytest.mark.untraced
 def test_the_portfolio_catches_the_mutant(mutant: Variant[Model[Any, Any]]) -> None:
     """(b): at its portfolio preset the mutant's pinned property breaks first, in its
     pinned number of steps (the whole trace: tests/test_variants.py)."""
@@ -182,6 +183,7 @@ def _default_runs() -> list[Any]:
 
 
 @pytest.mark.parametrize("mutant", _default_runs())
+@pytest.mark.untraced
 def test_the_default_misses_the_mutant(mutant: Variant[Model[Any, Any]]) -> None:
     """(a): exhaustively at the protocol's default preset the mutant violates nothing,
     and it explores the spec's very states (`COUNTS`): the feature it breaks is not

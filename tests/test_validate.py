@@ -80,6 +80,7 @@ def test_a_log_of_a_spec_behaviour_is_explained(
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), logger=st.sampled_from([(1,), (1, 2), (1, 2, 3)]))
+@pytest.mark.untraced
 def test_a_pbft_replica_log_is_explained_with_the_others_silent(
     seed: int, logger: tuple[int, ...]
 ) -> None:

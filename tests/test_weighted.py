@@ -19,8 +19,10 @@ from model_check.engine import Options, check
 from model_check.result import CheckResult
 from spec import weighted as w
 from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
+from tests.harness.discoveries import assert_witnesses_pinned
 from tests.harness.profiles import THOROUGH, walk_settings
 from tests.harness.specs import replay, statuses
+from tests.harness.tracing import untraced
 from tests.mutants.pbft import Mutant
 from tests.mutants.weighted import MUTANTS, SECONDARY
 
@@ -41,7 +43,8 @@ def default_model() -> w.Weighted:
 
 @pytest.fixture(scope="module")
 def reduced() -> CheckResult:
-    return check(default_model(), Options())
+    with untraced():  # tests/harness/tracing.py
+        return check(default_model(), Options())
 
 
 # --- the default configuration, exhaustively -------------------------------------------
@@ -62,6 +65,10 @@ def test_default_config_passes_exhaustively(reduced: CheckResult) -> None:
     assert lengths == {"early_consensus": 2, "deadline_without_consensus": 1, "cap_binds": 0}
 
 
+def test_witness_traces_are_the_pinned_ones(reduced: CheckResult) -> None:
+    assert_witnesses_pinned("weighted", reduced)
+
+
 @pytest.mark.skipif(not THOROUGH, reason="about 50 s unreduced: HYPOTHESIS_PROFILE=thorough")
 def test_symmetry_keeps_every_verdict(reduced: CheckResult) -> None:  # pragma: no cover
     model = default_model()
@@ -75,6 +82,7 @@ def test_symmetry_keeps_every_verdict(reduced: CheckResult) -> None:  # pragma: 
     }
 
 
+@pytest.mark.untraced
 def test_symmetry_keeps_every_verdict_with_one_vote_each() -> None:
     """As above at one vote per agent (the same 4 symmetries, a quarter of the states):
     the run every test run makes; the default's is the thorough profile's."""

@@ -1,7 +1,9 @@
 """The discoveries pinned as whole traces (Stateright's `assert_discovery`), not only
 their lengths: the shortest counterexample of each named variant (`spec/variants/`,
 checked in tests/test_variants.py) and the shortest trace to each witness of each
-protocol at its default configuration (tests/test_discoveries.py).
+protocol at its default configuration (`assert_witnesses_pinned`, called by each
+protocol's own tests on the default check they run anyway; tests/test_discoveries.py holds
+every protocol to it).
 
 A step is its action in the reports' notation, `!` marking a faulty participant's step;
 a lasso ends with `loop K` (the index its last state returns to). Breadth-first search
@@ -11,6 +13,23 @@ found fails, and the new trace has to be read and pinned on purpose.
 """
 
 from __future__ import annotations
+
+from model_check.report import show_action
+from model_check.result import CheckResult, Trace
+
+
+def steps(trace: Trace) -> tuple[str, ...]:
+    """A trace as the pinned steps (no initial state; `!` marks a faulty step)."""
+    found = tuple(("!" if s.byzantine else "") + show_action(s.action) for s in trace.steps[1:])
+    return found + ((f"loop {trace.loop}",) if trace.loop is not None else ())
+
+
+def assert_witnesses_pinned(protocol: str, result: CheckResult) -> None:
+    """`result`, the check of `protocol`'s default configuration with the model's default
+    symmetry, found the pinned trace to each witness."""
+    found = {f"{protocol}/{name}": steps(trace) for name, trace in result.witness_traces}
+    assert found == {k: v for k, v in WITNESSES.items() if k.startswith(f"{protocol}/")}
+
 
 WITNESSES: dict[str, tuple[str, ...]] = {
     "pbft/executed_in_view_0": (
