@@ -358,7 +358,17 @@ def start_byzantine_consensus(
         }
     except _InvalidError as err:
         return Error("invalid_config", str(err))
-    started = pbft.start_pbft(session_id, ids.index(replica), len(ids), key, **options)
+    started = pbft.start_pbft(
+        session_id,
+        ids.index(replica),
+        len(ids),
+        key,
+        checkpoint_interval=options["checkpoint_interval"],
+        log_size=options["log_size"],
+        base_timeout=options["base_timeout"],
+        seq_limit=options["seq_limit"],
+        participants=ids,
+    )
     if isinstance(started, Error) or proposal is None:
         return started
     request = pbft.ClientRequest(client, 1, proposal)

@@ -71,7 +71,7 @@ are named `*Msg`, apart from the spec's actions (`spec.pbft.PrePrepare` is a ste
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import attrs
@@ -251,6 +251,8 @@ class Params:
     log_size: int
     base_timeout: int
     seq_limit: int
+    #: The replicas' agent ids, replica i's at index i: what `Send` names them by.
+    participants: tuple[str, ...] = ()
     f: int = attrs.field(init=False)
     q_prepare: int = attrs.field(init=False)
     q_commit: int = attrs.field(init=False)
@@ -331,6 +333,11 @@ class PbftSession:
         return min(top, self.params.seq_limit) if self.params.seq_limit else top
 
     @property
+    def agent_id(self) -> str:
+        """This replica's agent id (its name in the directory and in `Send`)."""
+        return self.params.participants[self.replica]
+
+    @property
     def is_primary(self) -> bool:
         """Whether this replica is the primary of its current view."""
         return self.params.primary(self.view) == self.replica
@@ -356,6 +363,7 @@ def start_pbft(
     log_size: int = LOG_SIZE,
     base_timeout: int = BASE_TIMEOUT,
     seq_limit: int = 0,
+    participants: Sequence[str] | None = None,
 ) -> Ok[PbftSession] | Error:
     """Start replica `replica`'s session of a group of `replicas`.
 
@@ -369,6 +377,9 @@ def start_pbft(
         base_timeout: the view-change timer's first duration, in logical time units.
         seq_limit: a hard bound on sequence numbers (0: none), to keep runs inside a
             model's bounds.
+        participants: the replicas' agent ids in replica order, distinct non-empty
+            texts (by default `replica:0`, `replica:1`, ...); a `Send` names its sender
+            and destinations by them, and the runtime finds them in its directory.
 
     Returns:
         `Ok(session)`, or `Error("invalid_config", ...)` naming the field.
@@ -384,7 +395,13 @@ def start_pbft(
     for field, ok, message in checks:
         if not ok:
             return Error("invalid_config", f"{field}: {message}")
-    params = Params(replicas, checkpoint_interval, log_size, base_timeout, seq_limit)
+    default = (f"replica:{i}" for i in range(replicas))
+    ids = tuple(default if participants is None else participants)
+    if len(ids) != replicas or len(set(ids)) != replicas:
+        return Error("invalid_config", f"participants: expected {replicas} distinct agent ids")
+    if not all(isinstance(a, str) and a for a in ids):
+        return Error("invalid_config", "participants: agent ids are non-empty texts")
+    params = Params(replicas, checkpoint_interval, log_size, base_timeout, seq_limit, ids)
     keys = KeyRing(f"replica:{replica}", master_key, replicas)
     return Ok(PbftSession(session_id, replica, params, keys))
 
@@ -703,7 +720,8 @@ class _Step:
         self.s = _evolve(self.s, changes)
 
     def multicast(self, message: Signed) -> None:
-        self.effects.append(Send(str(self.s.replica), tuple(map(str, _others(self.s))), message))
+        ids = self.s.params.participants
+        self.effects.append(Send(self.s.agent_id, tuple(ids[j] for j in _others(self.s)), message))
 
     def tele(self, event: str, **metadata: int | str) -> None:
         self.effects.append(_tele(self.s, event, **metadata))

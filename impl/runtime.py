@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 
 import attrs
 
 from impl.auth import NULL_DIGEST, KeyRing
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Sink, Telemetry, logging_sink
+from impl.directory import AgentDirectory, AgentStatus, Route, broadcast
 from impl.pbft import (
     EVENT_OF,
     GENESIS,
@@ -63,6 +65,9 @@ Result = Ok[PbftSession] | Error | None
 
 #: The sender of a client's packets.
 CLIENT = -1
+
+#: Replica i's process id in the directory is PID_BASE + i.
+PID_BASE = 100
 
 
 @attrs.frozen
@@ -107,8 +112,12 @@ class Runtime:
         record: bool = False,
         sink: Sink = logging_sink,
         session_id: str = "pbft",
+        participants: Sequence[str] | None = None,
+        nodes: int = 2,
     ) -> None:
-        """Start every honest replica.
+        """Start every honest replica, and register every replica in the directory:
+        replica i as agent `participants[i]` (default `replica:i`), process `PID_BASE +
+        i`, on node `node-k` (the replicas split into `nodes` contiguous groups).
 
         Raises:
             ValueError: a bad parameter (the message names it).
@@ -117,6 +126,8 @@ class Runtime:
         self.faulty = frozenset(faulty)
         if not self.faulty <= set(range(replicas)):
             raise ValueError(f"faulty: replicas must be in 0..{replicas - 1}")
+        if not 1 <= nodes <= max(replicas, 1):
+            raise ValueError(f"nodes: expected 1..{max(replicas, 1)}, got {nodes}")
         self.master = f"coordspec-{seed}".encode()
         self.rng = random.Random(seed)
         self.max_view = max_view
@@ -135,10 +146,20 @@ class Runtime:
                 log_size=log_size,
                 base_timeout=base_timeout,
                 seq_limit=seq_limit,
+                participants=participants,
             )
             if isinstance(started, Error):
                 raise ValueError(started.detail)
             self.sessions[i] = started.session
+        self.participants = tuple(participants or (f"replica:{i}" for i in range(replicas)))
+        if len(self.participants) != replicas:  # all faulty: no session checked them
+            raise ValueError(f"participants: expected {replicas} agent ids")
+        self.node_of = tuple(f"node-{i * nodes // replicas}" for i in range(replicas))
+        self.directory = AgentDirectory()
+        for i, agent in enumerate(self.participants):
+            self.directory.register(agent, PID_BASE + i, self.node_of[i])
+        # How each destination of each Send was reached (local, cross_node, not_found).
+        self.routes: Counter[Route] = Counter()
         self.keys = {i: KeyRing(f"replica:{i}", self.master, replicas) for i in self.faulty}
         self.inflight: deque[Packet] = deque()
         # Each replica's live timer: the one it set last (a new one makes the old stale).
@@ -283,17 +304,26 @@ class Runtime:
             self.timers.pop(dest, None)  # stopped: no timeout will come
         return result
 
+    def _send_to(
+        self, owner: int, event: str, data: Mapping[str, object], to: AgentStatus, route: Route
+    ) -> None:
+        self.routes[route] += 1
+        self._put(owner, to.pid - PID_BASE, event, data)
+
     def _carry_out(self, owner: int, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
             if isinstance(effect, Send):
                 message = effect.message
                 assert isinstance(message, Signed)
                 event = EVENT_OF[type(message.body)]
+                data = {"message": message}
                 if self.record:
                     self.sent.append(message)
                     self.seen.append(message)
-                for to in effect.to:
-                    self._put(owner, int(to), event, {"message": message})
+                send = partial(self._send_to, owner, event, data)
+                missing = broadcast(self.directory, self.node_of[owner], effect.to, send)
+                if missing:
+                    self.routes["not_found"] += len(missing)
             elif isinstance(effect, SetTimer):
                 self.timers[owner] = Timer(effect.at, owner, effect.data)
             elif isinstance(effect, Telemetry):
