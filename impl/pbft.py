@@ -53,9 +53,12 @@ Simplifications (each stated in the module it concerns): VIEW-CHANGE and NEW-VIE
 certificates of messages with full authenticators, and a receiver checks its own entry
 (§4's signatures are replaced by authenticators, which is sound for the non-faulty
 senders the quorums rely on); the paper's f + 1 rule joins only view + 1; a checkpoint
-carries the (small) snapshot itself, so state transfer is adopting it; replies to clients
-are not sent and clients do not retransmit; the reply cache keeps each client's last
-timestamp. A primary assigns numbers only to requests a client sent it (§4.1: "the
+carries the (small) snapshot itself, so state transfer is adopting it; the reply cache
+in the snapshot keeps each client's last timestamp, and the last `Reply` itself (§4.1,
+sent straight to the client when a request runs, and again when the client retransmits
+a request that ran) is kept beside it (`last_reply`), so a replica that adopted a
+checkpoint cannot re-send replies for requests it did not run itself (f + 1 others can).
+The client is `impl.client`. A primary assigns numbers only to requests a client sent it (§4.1: "the
 client sends the request to the primary"); a request learnt from a pre-prepare starts the
 replica's timer but is not proposed again by it as a later primary (the paper relies on
 the client's retransmission for that). Messages for other views are refused
@@ -71,12 +74,13 @@ are named `*Msg`, apart from the spec's actions (`spec.pbft.PrePrepare` is a ste
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import attrs
 
-from impl.auth import NULL_DIGEST, KeyRing, digest, verify
+from impl.auth import NULL_DIGEST, KeyRing, canonical, digest, verify
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Telemetry
 from impl.fields import Event, Field, Protocol, events
 from spec.pbft import (
@@ -170,6 +174,23 @@ class Signed(NamedTuple):
     sender: int
     auth: tuple[bytes, ...]
     extra: AuthRequest | Snapshot | None = None
+
+
+class Reply(NamedTuple):
+    """<REPLY, v, t, c, i, r> (§4.1), sent by replica i straight to client c: `result`
+    is the service state's hash chain after the request ran (every correct replica
+    computes the same), `mac` the MAC under the key i shares with c."""
+
+    view: int
+    timestamp: int
+    client: str
+    replica: int
+    result: str
+    mac: bytes = b""
+
+    def body(self) -> tuple[int, int, str, int, str]:
+        """What the MAC covers."""
+        return (self.view, self.timestamp, self.client, self.replica, self.result)
 
 
 class PreparedCert(NamedTuple):
@@ -316,6 +337,8 @@ class PbftSession:
     pending: Mapping[str, AuthRequest] = attrs.field(factory=dict)
     from_clients: frozenset[str] = frozenset()
     suspected_faulty: frozenset[int] = frozenset()
+    #: Each client's last reply (§4.1: re-sent when the client retransmits the request).
+    last_reply: Mapping[str, Reply] = attrs.field(factory=dict)
     now: int = 0
     timer_epoch: int = 0
     timer_running: bool = False
@@ -854,6 +877,8 @@ class _Step:
             self.set(state=state, pending=pending, from_clients=s.from_clients & pending.keys())
             done = Executed(seq, s.view, d, req, operation, s.state.chain, chain)
             self.effects.append(Decide(done, proof))
+            if req is not None and operation is not None:
+                self.reply(Reply(s.view, req.timestamp, req.client, s.replica, chain))
             self.tele("consensus_reached", seq=seq, digest=d)
             ran = True
             k = s.params.checkpoint_interval
@@ -864,6 +889,14 @@ class _Step:
         if ran:
             self.set(attempts=0)
             self.refresh_timer(restart=True)
+
+    def reply(self, reply: Reply) -> None:
+        """§4.1: "replica i sends the reply directly to the client"; kept to re-send."""
+        s = self.s
+        mac = hmac.digest(s.keys.key(reply.client), canonical(reply.body()), "sha256")
+        signed = reply._replace(mac=mac)
+        self.set(last_reply={**s.last_reply, reply.client: signed})
+        self.effects.append(Send(s.agent_id, (reply.client,), signed))
 
     # -- checkpoints and garbage collection (§4.3) ----------------------------------------
 
@@ -996,6 +1029,10 @@ def _on_request(s: PbftSession, data: Mapping[str, object]) -> Ok[PbftSession] |
         return Error("bad_authenticator", "the request's authenticator does not check")
     assert isinstance(req, AuthRequest)
     d = request_digest(req.request)
+    last = s.last_reply.get(req.request.client)
+    if last is not None and last.timestamp == req.request.timestamp:
+        # §4.1: a retransmitted request that already ran gets its reply again
+        return Ok(s, (Send(s.agent_id, (last.client,), last),))
     if d in s.from_clients or _executed(s, req.request):
         return Error("duplicate_message", "this request is already known")
     step = _Step(s)

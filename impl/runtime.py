@@ -10,6 +10,13 @@ delivered next (`deliver`), and may `drop`, `duplicate` or `delay` (reorder) pac
 which advances the clock). `run` is the ordinary scheduler: FIFO, or a seeded random
 order, timers firing when nothing else is left.
 
+Clients (§4.1, `impl.client`): `client(name)` starts one and `request(name, o)` sends
+its next request to the primary; the runtime carries its replies (which cross any
+partition, as the client's requests do) and fires its timer, on which it multicasts the
+request. `submit` is a client that multicasts at once and does not listen. Every
+replica and client is registered in the directory (`impl.directory`), by agent id, and
+every message from a replica is delivered through it.
+
 The Byzantine replicas (`faulty`) have no session: the adversary speaks for them with
 their keys (`byzantine_send`), so it can stay silent, equivocate (`equivocate`), support
 any quorum (`byzantine_vote`), send view-changes with whatever certificates it can build
@@ -35,6 +42,7 @@ from functools import partial
 import attrs
 
 from impl.auth import NULL_DIGEST, KeyRing
+from impl.client import PbftClient, client_request, handle_client_event, start_client
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Sink, Telemetry, logging_sink
 from impl.directory import AgentDirectory, AgentStatus, Route, broadcast
 from impl.pbft import (
@@ -51,6 +59,7 @@ from impl.pbft import (
     PreparedCert,
     PrepareMsg,
     PrePrepareMsg,
+    Reply,
     Signed,
     Snapshot,
     StableProof,
@@ -66,8 +75,10 @@ Result = Ok[PbftSession] | Error | None
 #: The sender of a client's packets.
 CLIENT = -1
 
-#: Replica i's process id in the directory is PID_BASE + i.
+#: Replica i's process id in the directory is PID_BASE + i; client k's (in the order
+#: they first sent) CLIENT_PID_BASE + k.
 PID_BASE = 100
+CLIENT_PID_BASE = 10_000
 
 
 @attrs.frozen
@@ -131,6 +142,7 @@ class Runtime:
         self.master = f"coordspec-{seed}".encode()
         self.rng = random.Random(seed)
         self.max_view = max_view
+        self.base_timeout = base_timeout
         self.record = record
         self.sink = sink
         self.sessions: dict[int, PbftSession] = {}
@@ -160,6 +172,11 @@ class Runtime:
             self.directory.register(agent, PID_BASE + i, self.node_of[i])
         # How each destination of each Send was reached (local, cross_node, not_found).
         self.routes: Counter[Route] = Counter()
+        # The clients, in the order they first sent: a PbftClient for one made with
+        # `client` (it hears replies), None for `submit`'s (it does not listen).
+        self.clients: dict[str, PbftClient | None] = {}
+        self.client_timers: dict[str, tuple[int, Mapping[str, object]]] = {}
+        self.accepted: dict[str, list[tuple[int, str]]] = {}
         self.keys = {i: KeyRing(f"replica:{i}", self.master, replicas) for i in self.faulty}
         self.inflight: deque[Packet] = deque()
         # Each replica's live timer: the one it set last (a new one makes the old stale).
@@ -190,8 +207,9 @@ class Runtime:
         self.next_ident += 1
 
     def connected(self, a: int, b: int) -> bool:
-        """Whether the partition (if any) lets a packet from a reach b (clients reach all)."""
-        if not self.groups or a == CLIENT:
+        """Whether the partition (if any) lets a packet from a reach b (clients reach all,
+        and all reach them)."""
+        if not self.groups or CLIENT in (a, b):
             return True
         return any(a in g and b in g for g in self.groups)
 
@@ -199,9 +217,17 @@ class Runtime:
         """Positions of the packets that can be delivered now."""
         return [k for k, p in enumerate(self.inflight) if self.connected(p.sender, p.dest)]
 
+    def _enrol(self, name: str, client: PbftClient | None) -> None:
+        if name not in self.clients:
+            self.directory.register(name, CLIENT_PID_BASE + len(self.clients), self.node_of[0])
+        self.clients[name] = client
+
     def submit(self, operation: int | str, client: str | None = None) -> AuthRequest:
-        """A client multicasts a request (§4.1, to every replica); returns it."""
+        """A client that does not listen multicasts a request to every replica at once (as
+        a retransmission would, §4.1); returns it. See `client` for one that waits."""
         name = client or f"client:{operation}"
+        if name not in self.clients:
+            self._enrol(name, None)
         timestamp = self.last_timestamp.get(name, 0) + 1
         self.last_timestamp[name] = timestamp
         request = ClientRequest(name, timestamp, operation)
@@ -213,6 +239,78 @@ class Runtime:
             self._put(CLIENT, i, "proposal_submission", {"request": signed})
         return signed
 
+    # -- clients (§4.1) -------------------------------------------------------------------
+
+    def client(self, name: str, timeout: int | None = None) -> PbftClient:
+        """Start client `name` (registered in the directory on node-0): it sends each
+        request to the primary, accepts a result on f + 1 matching replies, and on its
+        timer (`timeout`, by default the replicas' base timeout) multicasts it."""
+        if self.clients.get(name) is not None:
+            raise ValueError(f"client: {name!r} is started already")
+        started = start_client(
+            name, self.n, self.master, self.participants, timeout or self.base_timeout
+        )
+        if isinstance(started, Error):
+            raise ValueError(started.detail)
+        self._enrol(name, started.session)
+        self.accepted.setdefault(name, [])
+        return started.session
+
+    def request(self, name: str, operation: int | str) -> AuthRequest:
+        """Client `name` (see `client`) sends its next request to the primary; returns it.
+
+        Raises:
+            ValueError: no such client, or its previous request is not accepted yet.
+        """
+        c = self.clients.get(name)
+        if c is None:
+            raise ValueError(f"client: no client {name!r} (start it with Runtime.client)")
+        result = client_request(attrs.evolve(c, now=self.clock), operation)
+        if isinstance(result, Error):
+            raise ValueError(str(result))
+        self._client_effects(result.session, result.effects)
+        signed = result.session.outstanding
+        assert signed is not None
+        self.last_timestamp[name] = signed.request.timestamp
+        if self.record:
+            self.requests[request_digest(signed.request)] = signed
+        return signed
+
+    def fire_client_timer(self, name: str) -> Ok[PbftClient] | Error | None:
+        """Advance the clock to client `name`'s timer and fire it (None: none is set)."""
+        due = self.client_timers.pop(name, None)
+        c = self.clients.get(name)
+        if due is None or c is None:
+            return None
+        self.clock = max(self.clock, due[0])
+        return self._client_event(c, "timeout", due[1])
+
+    def _client_event(
+        self, c: PbftClient, event: str, data: Mapping[str, object]
+    ) -> Ok[PbftClient] | Error:
+        result = handle_client_event(c, event, {**data, "now": max(self.clock, c.now)})
+        if isinstance(result, Error):
+            self.rejected[result.reason] += 1
+            return result
+        self._client_effects(result.session, result.effects)
+        return result
+
+    def _client_effects(self, c: PbftClient, effects: tuple[Effect, ...]) -> None:
+        self.clients[c.name] = c
+        for effect in effects:
+            if isinstance(effect, Send):
+                assert isinstance(effect.message, AuthRequest)
+                data = {"request": effect.message}
+                for agent in effect.to:  # the client reaches every replica
+                    found = self.directory.get_agent_status(agent)
+                    if isinstance(found, AgentStatus) and found.pid < CLIENT_PID_BASE:
+                        self._put(CLIENT, found.pid - PID_BASE, "proposal_submission", data)
+            elif isinstance(effect, SetTimer):
+                self.client_timers[c.name] = (effect.at, effect.data)
+            elif isinstance(effect, Decide):
+                self.client_timers.pop(c.name, None)
+                self.accepted[c.name].append(c.accepted[-1])
+
     def deliver(self, k: int = 0) -> Result:
         """Deliver the packet at position k; returns the handler's answer (None when the
         destination is faulty or crashed, or the partition holds the packet)."""
@@ -220,6 +318,13 @@ class Runtime:
         if not self.connected(packet.sender, packet.dest):
             return None
         del self.inflight[k]
+        if packet.dest == CLIENT:
+            reply = packet.data["message"]
+            assert isinstance(reply, Reply)
+            c = self.clients.get(reply.client)
+            if c is not None:
+                self._client_event(c, "reply", packet.data)
+            return None
         return self._handle(packet.dest, packet.event, packet.data)
 
     def drop(self, k: int) -> None:
@@ -310,9 +415,19 @@ class Runtime:
         self.routes[route] += 1
         self._put(owner, to.pid - PID_BASE, event, data)
 
+    def _reply_to(self, owner: int, reply: Reply, _: AgentStatus, route: Route) -> None:
+        self.routes[route] += 1
+        if self.clients.get(reply.client) is not None:  # `submit`'s clients do not listen
+            self._put(owner, CLIENT, "reply", {"message": reply})
+
     def _carry_out(self, owner: int, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
-            if isinstance(effect, Send):
+            if isinstance(effect, Send) and isinstance(effect.message, Reply):
+                send = partial(self._reply_to, owner, effect.message)
+                missing = broadcast(self.directory, self.node_of[owner], effect.to, send)
+                if missing:
+                    self.routes["not_found"] += len(missing)
+            elif isinstance(effect, Send):
                 message = effect.message
                 assert isinstance(message, Signed)
                 event = EVENT_OF[type(message.body)]
@@ -351,12 +466,22 @@ class Runtime:
                 if ready:
                     k = ready[0] if order == "fifo" else self.rng.choice(ready)
                     self.deliver(k)
-                elif timers and self.timers:
-                    self.fire_timer()
+                elif timers and (self.timers or self.client_timers):
+                    self._fire_next()
                 else:
                     break
             steps += 1
         return steps
+
+    def _fire_next(self) -> None:
+        """Fire the earliest timer, a replica's or a client's (a replica's first on a tie)."""
+        replica = min(self.timers.values(), key=lambda t: (t.at, t.owner, _epoch(t)), default=None)
+        client = min(self.client_timers.items(), key=lambda kv: (kv[1][0], kv[0]), default=None)
+        if client is not None and (replica is None or client[1][0] < replica.at):
+            self.fire_client_timer(client[0])
+        else:
+            assert replica is not None
+            self._fire(replica)
 
     # -- the adversary (Byzantine replicas) -----------------------------------------------
 
