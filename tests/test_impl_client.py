@@ -12,23 +12,20 @@ import pytest
 
 from impl.auth import KeyRing, canonical
 from impl.client import PbftClient, client_request, handle_client_event, start_client
-from impl.core import CollectingSink, Decide, Error, Ok, Send, SetTimer
+from impl.core import Decide, Error, Ok, Send, SetTimer
 from impl.pbft import AuthRequest, ClientRequest, Reply, handle_byzantine_event
 from impl.refinement.pbft import abstract, spec_path, violated
 from impl.runtime import CLIENT, Runtime
 from spec import pbft as spec_pbft
-from tests.harness.pbft import conformance_runtime
+from tests.harness.pbft import conformance_runtime, small_runtime
 
 PEOPLE = ("alice", "bob", "carol", "dave")
 KEY = b"coordspec-client-test-key-material"
 
 
 def runtime(**kw: Any) -> Runtime:
-    kw.setdefault("sink", CollectingSink())
-    kw.setdefault("checkpoint_interval", 0)
-    kw.setdefault("log_size", 8)
     kw.setdefault("participants", PEOPLE)
-    return Runtime(4, kw.pop("faulty", ()), **kw)
+    return small_runtime(4, kw.pop("faulty", ()), **kw)
 
 
 def chains(rt: Runtime) -> set[str]:

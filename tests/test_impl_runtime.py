@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 
@@ -20,22 +19,8 @@ from impl.pbft import (
     request_digest,
 )
 from impl.runtime import Runtime
-
-
-def runtime(n: int = 4, faulty: tuple[int, ...] = (), **kw: Any) -> Runtime:
-    kw.setdefault("sink", CollectingSink())
-    kw.setdefault("checkpoint_interval", 0)
-    kw.setdefault("log_size", 8)
-    return Runtime(n, faulty, **kw)
-
-
-def outcome(rt: Runtime) -> tuple[object, ...]:
-    return (
-        rt.decided,
-        sorted(rt.rejected.items()),
-        {i: (s.view, s.state) for i, s in rt.sessions.items()},
-        rt.delivered,
-    )
+from tests.harness.pbft import outcome
+from tests.harness.pbft import small_runtime as runtime
 
 
 def test_bad_parameters_are_one_clear_error() -> None:

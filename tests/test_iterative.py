@@ -86,13 +86,13 @@ def test_default_config_passes_exhaustively(default_result: CheckResult) -> None
         replay(it.Iterative(it.IterativeConfig()), trace)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("COORDSPEC_SLOW"), reason="~30 s; set COORDSPEC_SLOW=1 to run"
-)
 def test_witness_traces_are_the_pinned_ones(default_result: CheckResult) -> None:
     assert_witnesses_pinned("iterative", default_result)
 
 
+@pytest.mark.skipif(
+    not os.environ.get("COORDSPEC_SLOW"), reason="~30 s; set COORDSPEC_SLOW=1 to run"
+)
 def test_default_config_without_symmetry(default_result: CheckResult) -> None:
     unreduced = check(it.SPEC.build(it.IterativeConfig()), Options(symmetry=False))
     assert (unreduced.distinct_states, unreduced.generated_states) == (134347, 204207)

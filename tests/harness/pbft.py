@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from impl.auth import NULL_DIGEST
-from impl.core import Error, Ok, Telemetry
+from impl.core import CollectingSink, Error, Ok, Telemetry
 from impl.pbft import (
     EVENT_OF,
     CheckpointMsg,
@@ -34,6 +34,24 @@ from impl.refinement.pbft import abstract, spec_path, violated
 from impl.runtime import Packet, Runtime
 from model_check.result import Trace
 from spec import pbft as spec
+
+
+def small_runtime(n: int = 4, faulty: tuple[int, ...] = (), **kw: Any) -> Runtime:
+    """A runtime for unit tests: telemetry collected, no checkpoints, a log of 8."""
+    kw.setdefault("sink", CollectingSink())
+    kw.setdefault("checkpoint_interval", 0)
+    kw.setdefault("log_size", 8)
+    return Runtime(n, faulty, **kw)
+
+
+def outcome(rt: Runtime) -> tuple[object, ...]:
+    """What a run decided, refused, where each replica ended, and how many deliveries."""
+    return (
+        rt.decided,
+        sorted(rt.rejected.items()),
+        {i: (s.view, s.state) for i, s in rt.sessions.items()},
+        rt.delivered,
+    )
 
 
 def conformance_runtime(config: spec.PbftConfig, seed: int = 0) -> Runtime:
