@@ -36,7 +36,7 @@ import attrs
 
 from impl.auth import KeyRing, canonical
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer
-from impl.pbft import BASE_TIMEOUT, AuthRequest, ClientRequest, Reply
+from impl.pbft import BASE_TIMEOUT, AuthRequest, ClientRequest, Reply, group_ids
 from spec.pbft import max_faulty
 
 
@@ -76,12 +76,12 @@ def start_client(
     timeout: int = BASE_TIMEOUT,
 ) -> Ok[PbftClient] | Error:
     """Client `name` of a group of `replicas` (agent ids `participants`, by default
-    `replica:0`, ...); `timeout` is how long it waits for f + 1 replies."""
-    ids = tuple(participants or (f"replica:{i}" for i in range(replicas)))
+    the replicas' key names); `timeout` is how long it waits for f + 1 replies."""
     if not name:
         return Error("invalid_config", "name: a client's name is a non-empty text")
-    if replicas < 1 or len(ids) != replicas:
-        return Error("invalid_config", f"participants: expected {replicas} agent ids")
+    ids = group_ids(replicas, participants)
+    if isinstance(ids, Error):
+        return ids
     if timeout < 1:
         return Error("invalid_config", "timeout: must be >= 1")
     return Ok(PbftClient(name, ids, KeyRing(name, master_key, replicas), timeout))

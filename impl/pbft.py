@@ -58,11 +58,11 @@ in the snapshot keeps each client's last timestamp, and the last `Reply` itself 
 sent straight to the client when a request runs, and again when the client retransmits
 a request that ran) is kept beside it (`last_reply`), so a replica that adopted a
 checkpoint cannot re-send replies for requests it did not run itself (f + 1 others can).
-The client is `impl.client`. A primary assigns numbers only to requests a client sent it (§4.1: "the
-client sends the request to the primary"); a request learnt from a pre-prepare starts the
-replica's timer but is not proposed again by it as a later primary (the paper relies on
-the client's retransmission for that). Messages for other views are refused
-(`wrong_view`), not buffered.
+The client is `impl.client`. A primary assigns numbers only to requests a client sent
+it (§4.1: "the client sends the request to the primary"); a request learnt from a
+pre-prepare starts the replica's timer but is not proposed again by it as a later
+primary (the paper relies on the client's retransmission for that). Messages for other
+views are refused (`wrong_view`), not buffered.
 
 The replica logic is written from the paper, independently of `spec.pbft`'s step; it
 uses only its quorum functions (the constants policy: `impl.refinement`). Message bodies
@@ -80,7 +80,7 @@ from typing import NamedTuple
 
 import attrs
 
-from impl.auth import NULL_DIGEST, KeyRing, canonical, digest, verify
+from impl.auth import NULL_DIGEST, KeyRing, canonical, digest, principal, verify
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Telemetry
 from impl.fields import Event, Field, Protocol, events
 from spec.pbft import (
@@ -376,6 +376,17 @@ class PbftSession:
         return slots + certs + checkpoints + len(self.view_changes) + len(self.pending)
 
 
+def group_ids(replicas: int, participants: Sequence[str] | None) -> tuple[str, ...] | Error:
+    """The replicas' agent ids: `participants` (distinct non-empty texts, one per
+    replica), or by default their key names `principal(i)`."""
+    ids = tuple(map(principal, range(replicas)) if participants is None else participants)
+    if len(ids) != replicas or len(set(ids)) != replicas:
+        return Error("invalid_config", f"participants: expected {replicas} distinct agent ids")
+    if not all(isinstance(a, str) and a for a in ids):
+        return Error("invalid_config", "participants: agent ids are non-empty texts")
+    return ids
+
+
 def start_pbft(
     session_id: str,
     replica: int,
@@ -418,14 +429,11 @@ def start_pbft(
     for field, ok, message in checks:
         if not ok:
             return Error("invalid_config", f"{field}: {message}")
-    default = (f"replica:{i}" for i in range(replicas))
-    ids = tuple(default if participants is None else participants)
-    if len(ids) != replicas or len(set(ids)) != replicas:
-        return Error("invalid_config", f"participants: expected {replicas} distinct agent ids")
-    if not all(isinstance(a, str) and a for a in ids):
-        return Error("invalid_config", "participants: agent ids are non-empty texts")
+    ids = group_ids(replicas, participants)
+    if isinstance(ids, Error):
+        return ids
     params = Params(replicas, checkpoint_interval, log_size, base_timeout, seq_limit, ids)
-    keys = KeyRing(f"replica:{replica}", master_key, replicas)
+    keys = KeyRing(principal(replica), master_key, replicas)
     return Ok(PbftSession(session_id, replica, params, keys))
 
 

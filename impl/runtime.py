@@ -65,6 +65,7 @@ from impl.pbft import (
     StableProof,
     ViewChangeMsg,
     compute_o,
+    group_ids,
     handle_byzantine_event,
     request_digest,
     start_pbft,
@@ -163,9 +164,10 @@ class Runtime:
             if isinstance(started, Error):
                 raise ValueError(started.detail)
             self.sessions[i] = started.session
-        self.participants = tuple(participants or (f"replica:{i}" for i in range(replicas)))
-        if len(self.participants) != replicas:  # all faulty: no session checked them
-            raise ValueError(f"participants: expected {replicas} agent ids")
+        ids = group_ids(replicas, participants)
+        if isinstance(ids, Error):  # (when every replica is faulty, no session checked them)
+            raise ValueError(ids.detail)
+        self.participants = ids
         self.node_of = tuple(f"node-{i * nodes // replicas}" for i in range(replicas))
         self.directory = AgentDirectory()
         for i, agent in enumerate(self.participants):
@@ -175,8 +177,8 @@ class Runtime:
         # The clients, in the order they first sent: a PbftClient for one made with
         # `client` (it hears replies), None for `submit`'s (it does not listen).
         self.clients: dict[str, PbftClient | None] = {}
+        self.client_names: list[str] = []  # client k is process CLIENT_PID_BASE + k
         self.client_timers: dict[str, tuple[int, Mapping[str, object]]] = {}
-        self.accepted: dict[str, list[tuple[int, str]]] = {}
         self.keys = {i: KeyRing(f"replica:{i}", self.master, replicas) for i in self.faulty}
         self.inflight: deque[Packet] = deque()
         # Each replica's live timer: the one it set last (a new one makes the old stale).
@@ -219,7 +221,8 @@ class Runtime:
 
     def _enrol(self, name: str, client: PbftClient | None) -> None:
         if name not in self.clients:
-            self.directory.register(name, CLIENT_PID_BASE + len(self.clients), self.node_of[0])
+            self.directory.register(name, CLIENT_PID_BASE + len(self.client_names), self.node_of[0])
+            self.client_names.append(name)
         self.clients[name] = client
 
     def submit(self, operation: int | str, client: str | None = None) -> AuthRequest:
@@ -253,8 +256,12 @@ class Runtime:
         if isinstance(started, Error):
             raise ValueError(started.detail)
         self._enrol(name, started.session)
-        self.accepted.setdefault(name, [])
         return started.session
+
+    def accepted(self, name: str) -> tuple[tuple[int, str], ...]:
+        """The (timestamp, result) pairs client `name` has accepted, in order."""
+        c = self.clients.get(name)
+        return () if c is None else c.accepted
 
     def request(self, name: str, operation: int | str) -> AuthRequest:
         """Client `name` (see `client`) sends its next request to the primary; returns it.
@@ -301,15 +308,11 @@ class Runtime:
             if isinstance(effect, Send):
                 assert isinstance(effect.message, AuthRequest)
                 data = {"request": effect.message}
-                for agent in effect.to:  # the client reaches every replica
-                    found = self.directory.get_agent_status(agent)
-                    if isinstance(found, AgentStatus) and found.pid < CLIENT_PID_BASE:
-                        self._put(CLIENT, found.pid - PID_BASE, "proposal_submission", data)
+                self._broadcast(CLIENT, effect.to, "proposal_submission", data)
             elif isinstance(effect, SetTimer):
                 self.client_timers[c.name] = (effect.at, effect.data)
             elif isinstance(effect, Decide):
                 self.client_timers.pop(c.name, None)
-                self.accepted[c.name].append(c.accepted[-1])
 
     def deliver(self, k: int = 0) -> Result:
         """Deliver the packet at position k; returns the handler's answer (None when the
@@ -356,12 +359,14 @@ class Runtime:
 
     # -- timers ---------------------------------------------------------------------------
 
+    def _next_timer(self, owner: int | None = None) -> Timer | None:
+        due = [t for t in self.timers.values() if owner is None or t.owner == owner]
+        return min(due, key=lambda t: (t.at, t.owner, _epoch(t)), default=None)
+
     def fire_timer(self, owner: int | None = None) -> Result:
         """Advance the clock to the next timer (of `owner`, if given) and fire it."""
-        due = [t for t in self.timers.values() if owner is None or t.owner == owner]
-        if not due:
-            return None
-        return self._fire(min(due, key=lambda t: (t.at, t.owner, _epoch(t))))
+        due = self._next_timer(owner)
+        return None if due is None else self._fire(due)
 
     def latest_timer(self, owner: int) -> Timer | None:
         """The timer `owner` set last (the only one its session would not call stale)."""
@@ -409,36 +414,36 @@ class Runtime:
             self.timers.pop(dest, None)  # stopped: no timeout will come
         return result
 
+    def _broadcast(
+        self, owner: int, to: tuple[str, ...], event: str, data: Mapping[str, object]
+    ) -> None:
+        """Deliver through the directory, from `owner`'s node (a client's is node-0), as
+        the seed's broadcast_message: to replicas and to clients that listen."""
+        node = self.node_of[0 if owner == CLIENT else owner]
+        missing = broadcast(self.directory, node, to, partial(self._send_to, owner, event, data))
+        self.routes["not_found"] += len(missing)
+
     def _send_to(
         self, owner: int, event: str, data: Mapping[str, object], to: AgentStatus, route: Route
     ) -> None:
         self.routes[route] += 1
-        self._put(owner, to.pid - PID_BASE, event, data)
-
-    def _reply_to(self, owner: int, reply: Reply, _: AgentStatus, route: Route) -> None:
-        self.routes[route] += 1
-        if self.clients.get(reply.client) is not None:  # `submit`'s clients do not listen
-            self._put(owner, CLIENT, "reply", {"message": reply})
+        if to.pid < CLIENT_PID_BASE:
+            self._put(owner, to.pid - PID_BASE, event, data)
+        elif self.clients[self.client_names[to.pid - CLIENT_PID_BASE]] is not None:  # listens
+            self._put(owner, CLIENT, event, data)
 
     def _carry_out(self, owner: int, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
             if isinstance(effect, Send) and isinstance(effect.message, Reply):
-                send = partial(self._reply_to, owner, effect.message)
-                missing = broadcast(self.directory, self.node_of[owner], effect.to, send)
-                if missing:
-                    self.routes["not_found"] += len(missing)
+                self._broadcast(owner, effect.to, "reply", {"message": effect.message})
             elif isinstance(effect, Send):
                 message = effect.message
                 assert isinstance(message, Signed)
-                event = EVENT_OF[type(message.body)]
-                data = {"message": message}
                 if self.record:
                     self.sent.append(message)
                     self.seen.append(message)
-                send = partial(self._send_to, owner, event, data)
-                missing = broadcast(self.directory, self.node_of[owner], effect.to, send)
-                if missing:
-                    self.routes["not_found"] += len(missing)
+                event = EVENT_OF[type(message.body)]
+                self._broadcast(owner, effect.to, event, {"message": message})
             elif isinstance(effect, SetTimer):
                 self.timers[owner] = Timer(effect.at, owner, effect.data)
             elif isinstance(effect, Telemetry):
@@ -475,7 +480,7 @@ class Runtime:
 
     def _fire_next(self) -> None:
         """Fire the earliest timer, a replica's or a client's (a replica's first on a tie)."""
-        replica = min(self.timers.values(), key=lambda t: (t.at, t.owner, _epoch(t)), default=None)
+        replica = self._next_timer()
         client = min(self.client_timers.items(), key=lambda kv: (kv[1][0], kv[0]), default=None)
         if client is not None and (replica is None or client[1][0] < replica.at):
             self.fire_client_timer(client[0])
