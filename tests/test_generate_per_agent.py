@@ -522,6 +522,7 @@ def small(protocol: str, out: Path, force: bool = False, per_agent: bool = False
     return run(protocol, model, config, out, max_states=40, force=force, per_agent=per_agent)
 
 
+@pytest.mark.untraced  # tests/harness/tracing.py: ~20 s traced
 def test_the_manifest_is_the_same_whatever_order_the_protocols_come_in(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     small("weighted", first)

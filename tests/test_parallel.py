@@ -54,6 +54,7 @@ from spec.core import (
     witness,
 )
 from spec.variants import find_variant
+from tests.harness.profiles import THOROUGH
 from tests.harness.tracing import untraced
 from tests.models.twophase import SPEC as TWOPHASE
 
@@ -226,7 +227,12 @@ def build(protocol: str, **params: str) -> Model[Any, Any]:
 @pytest.mark.parametrize(
     ("protocol", "preset"),
     [
-        ("pbft", "default"),
+        # PBFT's default across processes is also test_cli_workers_same_json_any_hash_seed's
+        pytest.param(
+            "pbft",
+            "default",
+            marks=pytest.mark.skipif(not THOROUGH, reason="~20 s: HYPOTHESIS_PROFILE=thorough"),
+        ),
         ("weighted", "near_threshold_deadline"),
         ("iterative", "converged_early"),
     ],
