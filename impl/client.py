@@ -37,7 +37,7 @@ import attrs
 from impl.auth import KeyRing, canonical
 from impl.core import Decide, Effect, Error, Ok, Send, SetTimer
 from impl.pbft import BASE_TIMEOUT, AuthRequest, ClientRequest, Reply, group_ids
-from spec.pbft import max_faulty
+from spec.pbft import max_faulty, reply_quorum
 
 
 @attrs.frozen
@@ -61,6 +61,11 @@ class PbftClient:
     def f(self) -> int:
         """The number of faulty replicas the group tolerates."""
         return max_faulty(len(self.participants))
+
+    @property
+    def q_reply(self) -> int:
+        """The matching replies a result needs (f + 1: the spec's `reply_quorum`)."""
+        return reply_quorum(len(self.participants), self.f)
 
     @property
     def primary(self) -> str:
@@ -116,7 +121,7 @@ def _on_reply(c: PbftClient, reply: object) -> Ok[PbftClient] | Error:
         return Error("duplicate_message", "this replica has replied already")
     replies = {**c.replies, reply.replica: reply}
     matching = tuple(r for _, r in sorted(replies.items()) if r.result == reply.result)
-    if len(matching) < c.f + 1:
+    if len(matching) < c.q_reply:
         return Ok(attrs.evolve(c, replies=replies))
     done = attrs.evolve(
         c,

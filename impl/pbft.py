@@ -86,6 +86,7 @@ from impl.fields import Event, Field, Protocol, events
 from spec.pbft import (
     checkpoint_quorum,
     commit_quorum,
+    join_quorum,
     max_faulty,
     prepare_quorum,
     view_change_quorum,
@@ -279,6 +280,7 @@ class Params:
     q_commit: int = attrs.field(init=False)
     q_view_change: int = attrs.field(init=False)
     q_checkpoint: int = attrs.field(init=False)
+    q_join: int = attrs.field(init=False)
 
     @f.default
     def _f(self) -> int:
@@ -299,6 +301,10 @@ class Params:
     @q_checkpoint.default
     def _q_checkpoint(self) -> int:
         return checkpoint_quorum(self.replicas, self.f)
+
+    @q_join.default
+    def _q_join(self) -> int:
+        return join_quorum(self.replicas, self.f)
 
     def primary(self, view: int) -> int:
         """§4: the primary of view v is v mod |R|."""
@@ -1131,7 +1137,7 @@ def _on_view_change(s: PbftSession, m: Signed) -> Ok[PbftSession] | Error:
             for j, x in step.s.view_changes.items()
             if x.body.view == vc.view  # type: ignore[union-attr]
         }
-        if len(joining) >= s.params.f + 1:
+        if len(joining) >= s.params.q_join:
             step.start_view_change()
             return step.done()
     step.try_new_view()

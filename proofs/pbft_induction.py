@@ -54,7 +54,7 @@ survive view 1 into view 2; about four times the Z3 time). `Encoding` takes any
 configuration without checkpoints whose faulty replicas are primaries of view 0 at most.
 f and every quorum size are read from the spec at run time (`pbft.max_faulty`,
 `pbft.prepare_quorum`, `pbft.commit_quorum`, `pbft.view_change_quorum`,
-`pbft.committed_quorum`), so that changing one of them changes what is proved
+`pbft.committed_quorum`, `pbft.join_quorum`), so that changing one of them changes what is proved
 (tests/test_proof_pbft.py weakens two).
 
 ## The encoding (state variables; `Next` transcribes `Pbft.guards` and `Pbft.apply`)
@@ -219,6 +219,7 @@ class Encoding:
         self.q_commit = pbft.commit_quorum(self.n, f)
         self.q_view_change = pbft.view_change_quorum(self.n, f)
         self.q_committed = pbft.committed_quorum(self.n, f)
+        self.q_join = pbft.join_quorum(self.n, f)
         self.keys = list(self._keys())
         self._cache: dict[tuple[object, ...], z3.ExprRef] = {}
         self._consts: dict[tuple[type, int | bool], z3.ExprRef] = {}
@@ -350,6 +351,18 @@ class Encoding:
             )
 
         return self._memo(("logged", x.prime, i, d, below), build)
+
+    def timer_runs(self, x: Vars, i: int, v: int) -> Formula:
+        """`Pbft.timer_runs(s, i, v)` (§4.5.2): i awaits NEW-VIEW, or waits for a request
+        sent and not executed, or f + 1 other replicas (the faulty ones counting) sent
+        VIEW-CHANGE for v."""
+        waiting = [
+            z3.And(x[("request", r)], z3.Not(self.logged(x, i, r, len(self.seqs) + 1)))
+            for r in self.values
+        ]
+        others = [x[("view_change", v, j)] for j in self.honest if j != i]
+        joins = _count(others) + len(self.faulty) >= self.q_join
+        return z3.Or(x[("changing", i)], *waiting, joins)
 
     def next_seq_is(self, x: Vars, v: int, n: int) -> Formula:
         """`Pbft.next_seq(s, v) == n`: the lowest number not yet used in view v (h = 0)."""
@@ -508,7 +521,11 @@ class Encoding:
                 }
                 for n, d, w in product(self.seqs, self.digests, self.views):
                     effect[("vc_cert", v, i, n, d, w)] = x[("commit", w, n, d, i)]
-                add(pbft.Timeout(i, v), [x[("view", i)] == v - 1], effect)
+                add(
+                    pbft.Timeout(i, v),
+                    [x[("view", i)] == v - 1, self.timer_runs(x, i, v)],
+                    effect,
+                )
         for v in self.later:
             p = self.primary(v)
             for o in self.o_choices():

@@ -506,7 +506,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         "help": "n, the number of replicas",
     }
     kinds = {p["name"]: p["kind"] for p in pbft["properties"]}
-    assert kinds["agreement"] == "invariant" and kinds["requests_executed"] == "leads_to"
+    assert kinds["agreement"] == "invariant" and kinds["requests_answered"] == "leads_to"
 
 
 def test_protocol_help_lists_its_parameters(capsys: pytest.CaptureFixture[str]) -> None:

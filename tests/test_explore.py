@@ -265,7 +265,7 @@ def test_the_chart_is_diagram_traces() -> None:
 # --- requests the server refuses -----------------------------------------------------
 
 REFUSED = [
-    ("/api/state?path=0.99", 400, "step 1 chooses action 99, but 5 are enabled there"),
+    ("/api/state?path=0.99", 400, "step 1 chooses action 99, but 2 are enabled there"),
     ("/api/state?path=7", 400, "initial state 7 does not exist"),
     ("/api/state?path=0.x", 400, "expected numbers separated by dots"),
     ("/api/state?path=0..1", 400, "expected numbers separated by dots"),

@@ -347,7 +347,7 @@ def test_a_new_view_without_a_matching_v_delivers_what_was_sent() -> None:
 
     model, _ = build("pbft")
     assert isinstance(model, p.Pbft)
-    state = model.initial()[0]
+    state = model.step(model.initial()[0], p.Request(1))  # a request waits: timers run
     for i in (1, 2):
         state = model.step(state, p.Timeout(i, 1))
     wrong = p.NewView(1, 1, 2, (), frozenset())  # no V gives this O

@@ -29,10 +29,9 @@ states and refusals compare).
 
 An event that a guard the spec declares as a model bound (`Guard.bound`) rejects is
 accepted by the implementation, which has no such bound (impl/weighted.py: "no bound on
-re-votes, assessments or feedbacks"); the test asserts that it is. Cases the
-implementation cannot express are listed with the reason (`PBFT_INEXPRESSIBLE`) and
-their number asserted; no case is skipped silently: the per-protocol tallies must add up
-to the manifest's case count.
+re-votes, assessments or feedbacks"); the test asserts that it is. Every case is expressible (since
+the spec's Timeout needs the replica's timer to run, as the impl's does: spec/FINDINGS.md
+P9); none is skipped: the per-protocol tallies must add up to the manifest's case count.
 """
 
 from __future__ import annotations
@@ -463,6 +462,7 @@ PBFT_REFUSALS: dict[tuple[str, str], str] = {
     ("execute", "in_order"): "stutter",
     ("new_view", "is_honest_primary"): "stutter",
     ("new_view", "view_changing"): "stutter",
+    ("new_view", "valid_o"): "view-change quorum not reached",
     ("pre_prepare", "in_view"): "no such message in flight",
     ("pre_prepare", "in_watermarks"): "no such message in flight",
     ("pre_prepare", "is_honest"): "no such message in flight",
@@ -471,16 +471,19 @@ PBFT_REFUSALS: dict[tuple[str, str], str] = {
     ("prepare", "is_replica"): "no such replica",
     ("commit", "is_replica"): "no such replica",
     ("pre_prepare", "next_seq"): "no such message in flight",
+    ("pre_prepare", "requested"): "no such message in flight",
     ("prepare", "has_pre_prepare"): "no such request",
     ("prepare", "in_view"): "no such request",
     ("prepare", "in_watermarks"): "outside_watermarks",
     ("prepare", "is_honest"): "no such message in flight",
+    ("prepare", "is_backup"): "no such message in flight",
     ("prepare", "no_conflicting_pre_prepare"): "duplicate_message",
     ("request", "not_sent"): "stutter",
     ("stable_checkpoint", "has_proof"): "checkpoint quorum not reached",
     ("stable_checkpoint", "newer"): "stutter",
     ("timeout", "is_honest"): "no timer",
     ("timeout", "next_view"): "no timer",
+    ("timeout", "timer_running"): "no timer",
 }
 
 #: What the impl breaks when it takes an action that a guard the spec declares a model
@@ -488,25 +491,6 @@ PBFT_REFUSALS: dict[tuple[str, str], str] = {
 #: this invariant of it names how. (`is_value`: the model's requests are 1..requests;
 #: any operation is a request to the impl.)
 PBFT_BEYOND_BOUNDS: dict[str, str] = {"is_value": "type_ok"}
-
-#: Cases the impl cannot express, with the reason. The spec lets a replica's view-change
-#: timer expire at any time; the impl runs the timer only while a request waits at the
-#: replica (§4.5.2: "a backup is waiting for a request if it received a valid request and
-#: has not executed it"), so a Timeout with no request waiting has no impl event. These
-#: cases' history (or event) holds such a Timeout.
-NO_TIMER = "a Timeout with no request waiting: the impl's timer runs only while one waits"
-PBFT_INEXPRESSIBLE: dict[str, str] = {
-    "pbft/accept_new_view/valid_0": NO_TIMER,
-    "pbft/accept_new_view/valid_2": NO_TIMER,
-    "pbft/new_view/reject_valid_o": NO_TIMER,
-    "pbft/new_view/valid_0": NO_TIMER,
-    "pbft/new_view/valid_2": NO_TIMER,
-    "pbft/pre_prepare/reject_requested": NO_TIMER,
-    "pbft/prepare/reject_is_backup": NO_TIMER,
-    "pbft/request/valid_2": NO_TIMER,
-    "pbft/timeout/valid_0": NO_TIMER,
-    "pbft/timeout/valid_2": NO_TIMER,
-}
 
 
 def attempt(driver: Driver, action: Any) -> str | None:
@@ -523,7 +507,7 @@ def attempt(driver: Driver, action: Any) -> str | None:
 
 def pbft_case(written: Written, path: str) -> str:
     """Replay one PBFT single-step case; its outcome ("accepted", "ahead", "refused: ...",
-    "not_refused: ...", "inexpressible: ...")."""
+    "not_refused: ...")."""
     model, config = written.model, written.config
     assert isinstance(model, spec_pbft.Pbft)
     folder = written.out / path
@@ -531,9 +515,7 @@ def pbft_case(written: Written, path: str) -> str:
     action = decode_action(entry["mbt::actionTaken"], entry["mbt::nondetPicks"], model)
     pre = pre_state(written, folder)
     driver, departure, _ahead = follow(config, history(written, folder))
-    if departure is not None:
-        assert departure.how == "refused: no timer", f"{path}: history departs: {departure}"
-        return f"inexpressible: history step {departure.step} is a {departure.action}"
+    assert departure is None, f"{path}: history departs: {departure}"
     before = driver.state()
     assert contains(before, pre), f"{path}: the impl's state does not hold pre"
     if entry["valid"]:
@@ -541,8 +523,6 @@ def pbft_case(written: Written, path: str) -> str:
         if before != pre and contains(before, post):
             return "ahead"  # the impl took this step with an earlier event
         reason = attempt(driver, action)
-        if reason == "no timer":
-            return "inexpressible: the event is a Timeout"
         assert reason is None, f"{path}: the impl refuses a valid action: {reason}"
         after = driver.state()
         assert spec_path(model, before, after) is not None, f"{path}: not a spec step"
@@ -569,27 +549,15 @@ def test_pbft_single_step_vectors_replay_through_the_runtime(vectors: dict[str, 
     written = vectors["pbft"]
     cases = written.cases("single_step")
     outcomes = [(c["path"], pbft_case(written, c["path"])) for c in cases]
-    inexpressible = sorted(p for p, o in outcomes if o.startswith("inexpressible"))
-    assert inexpressible == sorted(PBFT_INEXPRESSIBLE)
     counts = {k: v for k, v in tally([(p, o.partition(":")[0]) for p, o in outcomes]).items()}
-    assert counts == {
-        "accepted": 15,
-        "ahead": 2,
-        "inexpressible": len(PBFT_INEXPRESSIBLE),
-        "not_refused": 1,
-        "refused": 29,
-    }
+    assert counts == {"accepted": 22, "ahead": 2, "not_refused": 1, "refused": 33}
     assert (
         sum(counts.values())
         == written.manifest["counts"]["valid"] + (written.manifest["counts"]["rejected"])
     )
-    # every rejection the generator wrote is either declined as pinned, a model bound,
-    # or inexpressible: the tables have no entry the vectors do not use
-    used = {
-        (c["action"], c["guard"])
-        for c in cases
-        if not c["valid"] and c["path"] not in PBFT_INEXPRESSIBLE
-    }
+    # every rejection the generator wrote is either declined as pinned or a model bound:
+    # the tables have no entry the vectors do not use
+    used = {(c["action"], c["guard"]) for c in cases if not c["valid"]}
     bounds = model_bounds(written.model)
     assert sorted(k for k in used if k[1] not in bounds) == sorted(PBFT_REFUSALS)
     assert sorted({g for _, g in used if g in bounds}) == sorted(PBFT_BEYOND_BOUNDS)

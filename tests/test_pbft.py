@@ -60,7 +60,7 @@ def test_quorums_come_from_the_paper() -> None:
 def test_default_config_passes_exhaustively(default_result: CheckResult) -> None:
     result = default_result
     assert result.result == "ok" and result.complete
-    assert (result.distinct_states, result.generated_states, result.depth) == (46534, 129017, 21)
+    assert (result.distinct_states, result.generated_states, result.depth) == (45849, 126246, 21)
     assert set(statuses(result).values()) == {"holds", "reached"}
     lengths = {name: len(trace) for name, trace in result.witness_traces}
     assert lengths == {
@@ -82,11 +82,11 @@ def test_witness_traces_replay(default_result: CheckResult) -> None:
 @pytest.mark.parametrize(
     ("values", "distinct"),
     [
-        ({"faulty": "3"}, 13352),
-        ({"faulty": "2"}, 13352),
-        ({"faulty": "3", "adversary": "silent"}, 1070),
+        ({"faulty": "3"}, 13016),
+        ({"faulty": "2"}, 13016),
+        ({"faulty": "3", "adversary": "silent"}, 985),
         ({"max_view": "0"}, 45),
-        ({"requests": "1"}, 3867),
+        ({"requests": "1"}, 3680),
     ],
 )
 @pytest.mark.untraced
@@ -106,7 +106,7 @@ def test_symmetry_keeps_every_verdict(
     assert len(model.symmetries()) == 4
     reduced = reduced_result
     assert reduced.symmetry and not default_result.symmetry
-    assert (reduced.distinct_states, reduced.generated_states) == (11902, 33010)
+    assert (reduced.distinct_states, reduced.generated_states) == (11715, 32256)
     assert statuses(reduced) == statuses(default_result)
     assert {n: len(t) for n, t in reduced.witness_traces} == {
         n: len(t) for n, t in default_result.witness_traces
@@ -159,7 +159,7 @@ def test_seed_prepare_rule_loses_liveness_with_a_silent_backup() -> None:
     """2f + 1 prepares while the primary sends none: with one backup silent only 2f come."""
     model = SeedPrepareRule(pbft.PbftConfig(faulty=(3,), adversary="silent"))
     result = check(model, Options())
-    assert statuses(result)["all_execute"] == "violated"
+    assert statuses(result)["all_answered"] == "violated"
     cex = result.counterexample
     assert cex is not None and cex.trace.loop == len(cex.trace.steps) - 1  # stutters
     final = cex.trace.steps[-1].state
@@ -170,7 +170,7 @@ def test_seed_prepare_rule_loses_liveness_with_a_silent_backup() -> None:
     # Nor only `<>`: the leads-to from "a request while the primary is honest" breaks too.
     everything = check(model, Options(stop_at_first=False))
     assert {p.name: (p.status, p.trace_length) for p in everything.properties}[
-        "requests_executed"
+        "requests_answered"
     ] == ("violated", 11)
 
 
@@ -449,13 +449,15 @@ def test_the_constants_table_gives_each_quorum_with_its_reason() -> None:
         "view-change quorum",
         "checkpoint quorum",
         "committed",
+        "join quorum",
+        "reply quorum",
     ]
     assert all(c.formula and c.why for c in pbft.CONSTANTS)
-    assert [c.at(4) for c in pbft.CONSTANTS] == [1, 3, 2, 3, 3, 3, 2]
-    assert [c.at(5) for c in pbft.CONSTANTS] == [1, 4, 3, 4, 4, 4, 2]  # P8
+    assert [c.at(4) for c in pbft.CONSTANTS] == [1, 3, 2, 3, 3, 3, 2, 2, 2]
+    assert [c.at(5) for c in pbft.CONSTANTS] == [1, 4, 3, 4, 4, 4, 2, 2, 2]  # P8
     model = pbft.Pbft(pbft.PbftConfig(replicas=5, max_view=0))
     used = (model.f, model.q_prepare, model.q_commit, model.q_view_change, model.q_checkpoint)
-    assert used == (1, 3, 4, 4, 4) and model.q_committed == 2
+    assert used == (1, 3, 4, 4, 4) and model.q_committed == model.q_join == model.q_reply == 2
 
 
 #: Each action's guards, in the order they are checked (the first that fails is what
@@ -485,7 +487,7 @@ GUARD_ORDER = {
     "commit": ("is_replica", "is_honest", "in_view", "in_watermarks", "not_sent", "prepared"),
     "execute": ("is_replica", "is_honest", "in_view", "in_order", "committed_local"),
     "stable_checkpoint": ("is_replica", "is_honest", "newer", "has_proof"),
-    "timeout": ("is_replica", "is_honest", "next_view"),
+    "timeout": ("is_replica", "is_honest", "next_view", "timer_running"),
     "new_view": ("is_replica", "is_honest_primary", "view_changing", "valid_o"),
     "accept_new_view": ("is_replica", "is_honest_backup", "newer_view", "valid_new_view"),
 }
@@ -576,8 +578,8 @@ def test_presets_are_named_configurations_of_the_spec() -> None:
         assert preset.summary
         make_config(pbft.PbftConfig, preset.params)  # each is a valid configuration
     liveness = check(pbft.SPEC.model(pbft.SPEC.preset("liveness").params), Options())
-    assert liveness.result == "ok" and liveness.distinct_states == 1070
+    assert liveness.result == "ok" and liveness.distinct_states == 985
     assert {p.name for p in liveness.properties if p.kind in ("eventually", "leads_to")} == {
-        "all_execute",
-        "requests_executed",
+        "all_answered",
+        "requests_answered",
     }

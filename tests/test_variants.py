@@ -48,6 +48,7 @@ def test_the_tests_mutants_are_the_shipped_variants() -> None:
         pbft_mutants.MUTANTS
         + pbft_mutants.SEED_MUTANTS
         + pbft_mutants.PORTFOLIO
+        + pbft_mutants.CLAIMS
         + weighted_mutants.MUTANTS
         + weighted_mutants.SECONDARY
         + weighted_mutants.PORTFOLIO

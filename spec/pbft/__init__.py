@@ -47,7 +47,11 @@ and backups that recompute the same O accept it and prepare each of its pre-prep
 ## Simplifications
 
 - Replies to clients, client retransmission and the timer's doubling are not modelled;
-  `timeout` is nondeterministic and bounded by `max_view`.
+  `timeout` is nondeterministic and bounded by `max_view`, and enabled only while the
+  replica's timer runs (§4.5.2): while a request it could have received waits to be
+  executed there, while it awaits a NEW-VIEW, or when f + 1 other replicas have sent
+  VIEW-CHANGE for its next view (the f + 1 rule, restricted to the next view as in the
+  implementation).
 - Digests are the request values themselves; a checkpoint's state digest is the executed
   log itself, so state transfer to a lagging replica is adopting that log.
 - A replica's knowledge of being prepared is the COMMIT it sent (it sends one exactly
@@ -73,9 +77,11 @@ from spec.pbft.config import (
     checkpoint_quorum,
     commit_quorum,
     committed_quorum,
+    join_quorum,
     max_faulty,
     prepare_quorum,
     quorum,
+    reply_quorum,
     view_change_quorum,
 )
 from spec.pbft.messages import (
@@ -135,9 +141,11 @@ __all__ = [
     "checkpoint_quorum",
     "commit_quorum",
     "committed_quorum",
+    "join_quorum",
     "max_faulty",
     "prepare_quorum",
     "quorum",
+    "reply_quorum",
     "view_change_quorum",
 ]
 
@@ -191,6 +199,8 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
         self.q_view_change = view_change_quorum(self.n, self.f)
         self.q_checkpoint = checkpoint_quorum(self.n, self.f)
         self.q_committed = committed_quorum(self.n, self.f)
+        self.q_join = join_quorum(self.n, self.f)
+        self.q_reply = reply_quorum(self.n, self.f)
         self._senders_of = (None, None)
         self._faulty_senders = {}
         self.declare_symmetry()

@@ -322,6 +322,22 @@ def next_view(m: Actions, s: PbftState, a: Timeout) -> bool:
     return a.view == s.view[a.replica] + 1 and a.view <= m.config.max_view
 
 
+@guard(
+    quote='§4.5.2: "A backup is waiting for a request if it received a valid request and '
+    "has not executed it. A backup starts a timer when it receives a request and the timer "
+    'is not already running"; it runs on while the backup awaits NEW-VIEW ("If the timer '
+    'expires in view v+1 before it receives a valid new-view message"); and "if a replica '
+    "receives a set of f + 1 valid view-change messages from other replicas for views "
+    "greater than its current view, it sends a view-change message ... even if its timer "
+    'has not expired"',
+    reason="replica {a.replica}'s timer is not running: it waits for no request, awaits no "
+    "NEW-VIEW, and has no f + 1 view-changes for view {a.view}",
+)
+def timer_running(m: Actions, s: PbftState, a: Timeout) -> bool:
+    """The replica's timer runs (`timer_runs`), or the f + 1 rule applies."""
+    return m.timer_runs(s, a.replica, a.view)
+
+
 # --- §4.4: the new primary sends NEW-VIEW ---------------------------------------------------
 # "When the primary p of view v+1 receives 2f valid view-change messages for view v+1
 # from other replicas, it multicasts a <NEW-VIEW, v+1, V, O> message to all other
@@ -411,7 +427,7 @@ GUARDS: dict[type, tuple[Guard, ...]] = {
     Commit: (*NORMAL, in_watermarks, commit_not_sent, is_prepared),
     Execute: (*NORMAL, in_order, is_committed_local),
     StableCheckpoint: (is_replica, is_honest, newer, has_proof),
-    Timeout: (is_replica, is_honest, next_view),
+    Timeout: (is_replica, is_honest, next_view, timer_running),
     NewView: (is_replica, is_honest_primary, view_changing, valid_o),
     AcceptNewView: (is_replica, is_honest_backup, newer_view, valid_new_view),
 }

@@ -60,6 +60,20 @@ def committed_quorum(n: int, f: int) -> int:
     return f + 1
 
 
+def join_quorum(n: int, f: int) -> int:
+    """View-changes from other replicas for a later view that make a replica join that
+    view change before its timer expires (f + 1, any n: one of them is honest)."""
+    del n  # the same for every n: one more than the faulty replicas
+    return f + 1
+
+
+def reply_quorum(n: int, f: int) -> int:
+    """Matching replies from different replicas a client waits for (f + 1, any n: one of
+    them is honest, so the result is right)."""
+    del n  # the same for every n: one more than the faulty replicas
+    return f + 1
+
+
 @attrs.frozen
 class Constant:
     """One row of the constants table: a constant of n replicas (and f).
@@ -124,6 +138,20 @@ CONSTANTS: tuple[Constant, ...] = (
         "f + 1",
         '§4.2: prepared "for all i in some set of f + 1 non-faulty replicas"',
         committed_quorum,
+    ),
+    Constant(
+        "join quorum",
+        "f + 1",
+        '§4.5.2: "a set of f + 1 valid view-change messages from other replicas for views '
+        'greater than its current view"',
+        join_quorum,
+    ),
+    Constant(
+        "reply quorum",
+        "f + 1",
+        '§4.1: "The client waits for f + 1 replies with valid signatures from different '
+        'replicas, and with the same t and r"',
+        reply_quorum,
     ),
 )
 

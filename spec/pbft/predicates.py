@@ -66,6 +66,8 @@ class Predicates:
     q_view_change: int
     q_checkpoint: int
     q_committed: int
+    q_join: int
+    q_reply: int
     _senders_of: tuple[PbftState | None, Senders | None]
 
     if TYPE_CHECKING:  # the Byzantine relation (spec/pbft/adversary.py)
@@ -236,7 +238,29 @@ class Predicates:
         low = self.h(s, i)
         return low, s.executed[i][:low]
 
-    # -- the view change (§4.4) --------------------------------------------------------
+    # -- the view change (§4.4) and its timer (§4.5.2) ----------------------------------
+
+    def waiting(self, s: PbftState, i: int) -> bool:
+        """Replica i waits for a request (§4.5.2: "A backup is waiting for a request if it
+        received a valid request and has not executed it"): some request sent is not in
+        i's executed log. Any request sent may have reached i (the message sets are the
+        network), so this is the most any replica can be waiting for."""
+        done = s.executed[i]
+        return any(r not in done for r in s.requests)
+
+    def joins(self, s: PbftState, i: int, v: int) -> bool:
+        """The f + 1 rule (§4.5.2): "a set of f + 1 valid view-change messages from other
+        replicas for views greater than its current view" lets replica i send VIEW-CHANGE
+        for v "even if its timer has not expired" (for the next view v only; faulty
+        replicas count as senders when they send anything)."""
+        others = {vc.replica for vc in s.view_changes if vc.view == v and vc.replica != i}
+        return self.support(others, excluded=i) >= self.q_join
+
+    def timer_runs(self, s: PbftState, i: int, v: int) -> bool:
+        """Replica i's view-change timer may expire and move it to v (§4.5.2): it runs
+        while i waits for a request and while i awaits NEW-VIEW for its view; or the f + 1
+        rule starts the view change without it."""
+        return s.changing[i] or self.waiting(s, i) or self.joins(s, i, v)
 
     def prepared_set(self, s: PbftState, i: int) -> frozenset[Cert]:
         """The P of i's view-change: "a set containing a set P_m for each request m that

@@ -23,7 +23,7 @@ from typing import ClassVar
 import attrs
 
 from spec import pbft
-from spec.core import Guard, put, without
+from spec.core import Eventually, Guard, eventually, put, without
 from spec.pbft.messages import NewViewContent, ViewChangeContent
 from spec.variants import MUTANT, Variant, preset_config
 
@@ -199,7 +199,7 @@ MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
         "The seed's prepare rule, 2f + 1 prepares (the primary sends none), backup 3 silent.",
         SeedPrepareRule,
         pbft.PbftConfig(faulty=(3,), adversary="silent"),
-        "all_execute",
+        "all_answered",
         11,
     ),
 )
@@ -378,5 +378,37 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
     ),
 )
 
+# --- a claim too strong for PBFT (spec/FINDINGS.md P9) ----------------------------------
+
+
+class EveryReplicaExecutes(pbft.Pbft):
+    """The liveness claim that every honest replica executes every request, not only the
+    f + 1 a client waits for: under §4.5.2's timer it is false."""
+
+    def eventually(self) -> Sequence[Eventually[pbft.PbftState]]:
+        (answered, *_) = super().eventually()
+        target = min(self.config.max_seq, self.config.requests)
+        honest = self.honest
+
+        @eventually(*answered.fairness)
+        def all_execute(s: pbft.PbftState) -> bool:
+            """Every honest replica eventually executes 1..min(max_seq, requests)."""
+            return all(len(s.executed[i]) >= target for i in honest)
+
+        return [all_execute]
+
+
+CLAIMS: tuple[Variant[pbft.Pbft], ...] = (
+    _variant(
+        "every_replica_executes",
+        "P9",
+        "Claims that every honest replica executes every request (not f + 1 of them).",
+        EveryReplicaExecutes,
+        preset_config(pbft.SPEC, "checkpoint_view_change"),
+        "all_execute",
+        23,
+    ),
+)
+
 #: Every PBFT variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS + PORTFOLIO
+VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS + PORTFOLIO + CLAIMS

@@ -13,6 +13,7 @@ from typing import Any
 from spec.core import Model
 from spec.variants import Variant
 from spec.variants.pbft import (
+    CLAIMS,
     MUTANTS,
     PORTFOLIO,
     SEED_MUTANTS,
@@ -33,6 +34,7 @@ from spec.variants.pbft import (
 Mutant = Variant[Model[Any, Any]]
 
 __all__ = [
+    "CLAIMS",
     "MUTANTS",
     "PORTFOLIO",
     "SEED_MUTANTS",
