@@ -17,7 +17,9 @@ state unchanged on an error:
   `not_for_this_client`, one for no outstanding request or another timestamp
   `stale_reply`, a second from one replica for the same request `duplicate_message`;
 - f + 1 replies from different replicas with the same timestamp and result accept it:
-  `Decide(result, the replies)`, the view is the replies', and the timer stops;
+  `Decide(result, the replies)`, the view is the replies', and the timer stops; the
+  client keeps the last `keep` accepted (timestamp, result) pairs (`accepted`), so that
+  a long-running client's memory stays bounded;
 - a timeout while the request waits multicasts it to every replica (which is what
   starts the backups' view-change timers, §4.5.2) and sets the timer again; a timeout
   of an older timer, or with nothing outstanding, is `stale_timer`.
@@ -39,6 +41,9 @@ from impl.core import Decide, Effect, Error, Ok, Send, SetTimer
 from impl.pbft import BASE_TIMEOUT, AuthRequest, ClientRequest, Reply, group_ids
 from spec.pbft import max_faulty, reply_quorum
 
+#: How many accepted results a client keeps by default (the last ones).
+KEEP_ACCEPTED = 128
+
 
 @attrs.frozen
 class PbftClient:
@@ -55,7 +60,9 @@ class PbftClient:
     replies: Mapping[int, Reply] = attrs.field(factory=dict)
     timer_epoch: int = 0
     now: int = 0
+    #: The last `keep` accepted (timestamp, result) pairs, oldest first.
     accepted: tuple[tuple[int, str], ...] = ()
+    keep: int = KEEP_ACCEPTED
 
     @property
     def f(self) -> int:
@@ -79,9 +86,11 @@ def start_client(
     master_key: bytes,
     participants: Sequence[str] | None = None,
     timeout: int = BASE_TIMEOUT,
+    keep: int = KEEP_ACCEPTED,
 ) -> Ok[PbftClient] | Error:
     """Client `name` of a group of `replicas` (agent ids `participants`, by default
-    the replicas' key names); `timeout` is how long it waits for f + 1 replies."""
+    the replicas' key names); `timeout` is how long it waits for f + 1 replies, `keep`
+    how many accepted results it remembers (the last ones)."""
     if not name:
         return Error("invalid_config", "name: a client's name is a non-empty text")
     ids = group_ids(replicas, participants)
@@ -89,7 +98,10 @@ def start_client(
         return ids
     if timeout < 1:
         return Error("invalid_config", "timeout: must be >= 1")
-    return Ok(PbftClient(name, ids, KeyRing(name, master_key, replicas), timeout))
+    if keep < 1:
+        return Error("invalid_config", "keep: must be >= 1")
+    keys = KeyRing(name, master_key, replicas)
+    return Ok(PbftClient(name, ids, keys, timeout, keep=keep))
 
 
 def _timer(c: PbftClient) -> tuple[PbftClient, SetTimer]:
@@ -123,13 +135,14 @@ def _on_reply(c: PbftClient, reply: object) -> Ok[PbftClient] | Error:
     matching = tuple(r for _, r in sorted(replies.items()) if r.result == reply.result)
     if len(matching) < c.q_reply:
         return Ok(attrs.evolve(c, replies=replies))
+    kept = c.accepted[max(0, len(c.accepted) + 1 - c.keep) :]
     done = attrs.evolve(
         c,
         view=max(r.view for r in matching),
         outstanding=None,
         replies={},
         timer_epoch=c.timer_epoch + 1,  # the timer stops
-        accepted=(*c.accepted, (reply.timestamp, reply.result)),
+        accepted=(*kept, (reply.timestamp, reply.result)),
     )
     return Ok(done, (Decide(reply.result, matching),))
 

@@ -6,16 +6,18 @@ logical clock, `Telemetry` goes to the sink, `Decide` is recorded. Whoever drive
 runtime is the adversary and the scheduler at once (Castro & Liskov §2: "an adversary
 ... can delay communication, ... delay correct nodes"): it picks which packet is
 delivered next (`deliver`), and may `drop`, `duplicate` or `delay` (reorder) packets,
-`partition` and `heal` the network, `crash` replicas and fire timers (`fire_timer`,
-which advances the clock). `run` is the ordinary scheduler: FIFO, or a seeded random
-order, timers firing when nothing else is left.
+`partition` and `heal` the network, `crash` replicas (and `recover` them, by state
+transfer through a stable checkpoint) and fire timers (`fire_timer`, which advances the
+clock). `run` is the ordinary scheduler: FIFO, or a seeded random order, timers firing
+when nothing else is left.
 
 Clients (§4.1, `impl.client`): `client(name)` starts one and `request(name, o)` sends
 its next request to the primary; the runtime carries its replies (which cross any
 partition, as the client's requests do) and fires its timer, on which it multicasts the
-request. `submit` is a client that multicasts at once and does not listen. Every
-replica and client is registered in the directory (`impl.directory`), by agent id, and
-every message from a replica is delivered through it.
+request; `call(name, o)` sends one and runs until it is accepted. `submit` is a client
+that multicasts at once and does not listen. Every replica and client is registered in
+the directory (`impl.directory`), by agent id, and every message from a replica is
+delivered through it.
 
 The Byzantine replicas (`faulty`) have no session: the adversary speaks for them with
 their keys (`byzantine_send`), so it can stay silent, equivocate (`equivocate`), support
@@ -69,6 +71,7 @@ from impl.pbft import (
     handle_byzantine_event,
     request_digest,
     start_pbft,
+    valid_stable_proof,
 )
 
 Result = Ok[PbftSession] | Error | None
@@ -147,20 +150,22 @@ class Runtime:
         self.record = record
         self.sink = sink
         self.sessions: dict[int, PbftSession] = {}
+        # How replica i's session starts (at first, and again when it recovers).
+        self.start = partial(
+            start_pbft,
+            session_id,
+            replicas=replicas,
+            master_key=self.master,
+            checkpoint_interval=checkpoint_interval,
+            log_size=log_size,
+            base_timeout=base_timeout,
+            seq_limit=seq_limit,
+            participants=participants,
+        )
         for i in range(replicas):
             if i in self.faulty:
                 continue
-            started = start_pbft(
-                session_id,
-                i,
-                replicas,
-                self.master,
-                checkpoint_interval=checkpoint_interval,
-                log_size=log_size,
-                base_timeout=base_timeout,
-                seq_limit=seq_limit,
-                participants=participants,
-            )
+            started = self.start(i)
             if isinstance(started, Error):
                 raise ValueError(started.detail)
             self.sessions[i] = started.session
@@ -259,7 +264,8 @@ class Runtime:
         return started.session
 
     def accepted(self, name: str) -> tuple[tuple[int, str], ...]:
-        """The (timestamp, result) pairs client `name` has accepted, in order."""
+        """The (timestamp, result) pairs client `name` has accepted, in order (the last
+        ones: a client keeps `impl.client.KEEP_ACCEPTED`)."""
         c = self.clients.get(name)
         return () if c is None else c.accepted
 
@@ -282,6 +288,31 @@ class Runtime:
         if self.record:
             self.requests[request_digest(signed.request)] = signed
         return signed
+
+    def call(self, name: str, operation: int | str, max_steps: int = 1_000_000) -> str:
+        """Client `name` sends its next request (`request`) and waits for the result:
+        every packet is delivered (FIFO), and a timer (the earliest, as in `run`) fires
+        only when nothing is in flight and the request still waits. So the logical clock
+        moves only while the client waits: a client that has its result sends the next
+        request before any replica's timer expires. Returns the accepted result.
+
+        Raises:
+            ValueError: as `request`; or nothing is left to deliver or fire (or
+                `max_steps` steps were taken) and the request is not accepted.
+        """
+        signed = self.request(name, operation)
+        steps = self.run(max_steps, timers=False)
+        while self._waiting(name) and steps < max_steps and self.run(1):  # a timer fired
+            steps += 1 + self.run(max_steps - steps - 1, timers=False)
+        c = self.clients[name]
+        assert c is not None  # (`request` refuses a client that does not listen)
+        if c.outstanding is not None:
+            raise ValueError(f"call: request {signed.request.timestamp} of {name!r} not accepted")
+        return c.accepted[-1][1]
+
+    def _waiting(self, name: str) -> bool:
+        c = self.clients[name]
+        return c is not None and c.outstanding is not None
 
     def fire_client_timer(self, name: str) -> Ok[PbftClient] | Error | None:
         """Advance the clock to client `name`'s timer and fire it (None: none is set)."""
@@ -356,6 +387,58 @@ class Runtime:
     def crash(self, i: int) -> None:
         """Replica i stops: packets to it are lost from now on, its timers never fire."""
         self.crashed.add(i)
+
+    def recover(self, i: int) -> PbftSession:
+        """Crashed replica i restarts, and catches up by state transfer through a stable
+        checkpoint; returns its new session.
+
+        A crash loses the replica's volatile state: it restarts from a fresh session (its
+        keys come from the master key, as at the start). It then asks the other replicas
+        for their stable checkpoint and view, and takes (1) the most recent stable
+        checkpoint proof that it checks itself (`valid_stable_proof`: 2f + 1 authentic
+        CHECKPOINT messages matching the snapshot, which f faulty replicas cannot make),
+        adopting its snapshot, so h and the service state are the checkpoint's (state
+        transfer is adopting the snapshot, `impl.pbft`'s simplification), and (2) the
+        (f + 1)-th highest view reported, which at least one correct replica is in or
+        past; it enters that view in normal operation, its timer stopped, its log empty.
+
+        From there it is an ordinary backup: it accepts the view's pre-prepares and votes
+        at once, and it executes again from the next checkpoint that becomes stable (it
+        adopts that snapshot, which covers the requests it missed, and then executes the
+        committed ones above it). Recovered during a view change, it misses that view's
+        NEW-VIEW (and O's requests) and is behind in the same way until then. While it is
+        behind, a request it learns from a pre-prepare starts its view-change timer; if
+        that expires before the next stable checkpoint, it starts a view change nobody
+        joins and stays out of the group (the replica has no way to fetch the requests it
+        missed). `call` lets timers fire only while its client waits, so a recovered
+        replica catches up first when requests keep coming.
+
+        A simplification, stated here: the question and the answers are the runtime's,
+        not messages (`impl.pbft` has no message asking for state). Only the live honest
+        replicas answer (the adversary keeps the faulty ones silent). Packets to i still
+        in flight are delivered to the new session; the old session's timer is dropped.
+
+        Raises:
+            ValueError: i is not a crashed honest replica, or fewer than f + 1 other
+                replicas are live to answer.
+        """
+        if i not in self.crashed or i not in self.sessions:
+            raise ValueError(f"recover: replica {i} is not a crashed honest replica")
+        started = self.start(i)
+        assert isinstance(started, Ok)  # the same parameters started it before
+        fresh = started.session
+        live = [s for j, s in sorted(self.sessions.items()) if j != i and j not in self.crashed]
+        f = fresh.params.f
+        if len(live) < f + 1:
+            raise ValueError(f"recover: {len(live)} live replicas answer, f + 1 = {f + 1} needed")
+        proofs = [s.stable for s in live if valid_stable_proof(fresh, s.stable)]
+        stable = max(proofs, key=lambda p: p.snapshot.seq, default=fresh.stable)
+        view = sorted((s.view for s in live), reverse=True)[f]
+        session = attrs.evolve(fresh, view=view, stable=stable, state=stable.snapshot)
+        self.sessions[i] = session
+        self.crashed.discard(i)
+        self.timers.pop(i, None)
+        return session
 
     # -- timers ---------------------------------------------------------------------------
 
