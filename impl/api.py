@@ -52,6 +52,9 @@ key and the allowed values.
 as plain data, `handle_event(session, "proposal_submission", {"client": "alice",
 "timestamp": 1, "operation": "deposit 10"})`: the API signs it as the client (the
 caller is the client) and hands the signed request to the replica.
+
+Errors (seed §5.3): `handle_coordination_error(session, (kind, detail), context)`, from
+`impl.recovery`, exported here next to `handle_event`.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ from fractions import Fraction
 from typing import Any
 
 from impl import iterative as it
-from impl import pbft
+from impl import pbft, recovery
 from impl import weighted as wv
 from impl.auth import KeyRing
 from impl.core import Error, Ok, Telemetry
@@ -510,10 +513,23 @@ def handle_event(
         return it.handle_iterative_event(session, event_type, event_data)
     if isinstance(session, pbft.PbftSession):
         data: Mapping[str, Any] = {} if event_data is None else event_data
-        if event_type == "proposal_submission" and isinstance(data, Mapping):
+        if (
+            session.failed is None
+            and event_type == "proposal_submission"
+            and isinstance(data, Mapping)
+        ):  # (a failed session refuses it unsigned: `session_failed`)
             signed = _client_request(session, data)
             if isinstance(signed, Error):
                 return signed
             data = signed
         return pbft.handle_byzantine_event(session, event_type, data)
     return Error("unknown_session", f"not a coordination session: {type(session).__name__}")
+
+
+def handle_coordination_error(
+    session: object, error: object, context: object = ""
+) -> Ok[Any] | Error:
+    """The seed's §5.3 `handle_coordination_error`: telemetry, then the recovery for the
+    error's kind (`impl.recovery.handle_coordination_error`, whose docstring has the
+    cases); `Ok(session, effects)` for any error."""
+    return recovery.handle_coordination_error(session, error, context)

@@ -9,8 +9,10 @@ event on the same session always gives the same answer.
 
 Telemetry events carry the seed's names (`pre_prepare_sent`, `consensus_reached`,
 `view_change_initiated`, `vote_processed`, `round_completed`, ...) under the seed's
-prefix `[:foundation, :mabeam, :coordination, <protocol>, <event>]`, and go to a
-pluggable sink; the default sink writes them to the `coordspec.telemetry` logger.
+prefix `[:foundation, :mabeam, :coordination, <protocol>, <event>]` (or, for an event of
+no one protocol, §5.3's `coordination_error`, `[:foundation, :mabeam, :coordination,
+<event>]`), and go to a pluggable sink; the default sink writes them to the
+`coordspec.telemetry` logger.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ Scalar = int | float | str | bool | None
 
 @attrs.frozen
 class Telemetry:
-    """One telemetry event: `[:foundation, :mabeam, :coordination, protocol, event]`."""
+    """One telemetry event: `[:foundation, :mabeam, :coordination, protocol, event]`;
+    with `protocol` None, `[:foundation, :mabeam, :coordination, event]` (seed §5.3)."""
 
-    protocol: str
+    protocol: str | None
     event: str
     session_id: str
     measurements: Mapping[str, int | float] = attrs.field(factory=dict, eq=False)
@@ -41,7 +44,8 @@ class Telemetry:
     @property
     def name(self) -> tuple[str, ...]:
         """The seed's event name as a tuple of atoms."""
-        return (*PREFIX, self.protocol, self.event)
+        scope = () if self.protocol is None else (self.protocol,)
+        return (*PREFIX, *scope, self.event)
 
 
 @attrs.frozen

@@ -185,6 +185,21 @@ class Protocol:
         return frozenset(found)
 
 
+#: The reason every event on a failed session is refused for (seed §5.3: each session
+#: type's `failed` field, which `impl.recovery.handle_coordination_error` sets), as the
+#: protocols' tables of common reasons list it.
+SESSION_FAILED = (
+    "session_failed",
+    "a coordination error failed the session: `handle_coordination_error`",
+)
+
+
+def refuse_if_failed(failed: str | None) -> Error | None:
+    """`Error("session_failed")` for a session whose `failed` is set, else None: the
+    first check of every protocol's handler."""
+    return None if failed is None else Error(SESSION_FAILED[0], f"the session failed: {failed}")
+
+
 def events(*declared: Event) -> dict[str, Event]:
     """The declarations by `event_type`, in the order given."""
     return {e.name: e for e in declared}

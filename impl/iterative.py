@@ -34,6 +34,19 @@ from it (`impl.fields`). A key an event does not have is refused (`unknown_field
 so is a required field that is absent (`missing_field`), `feedback.quality_score`
 included.
 
+## Failures and the round timeout (seed §5.3; spec/FINDINGS.md I6)
+
+`round_timeout` (and `phase_transition` in `proposal_collection`) closes proposal
+collection with the proposals at hand, once one is in (`no_proposals` before): the
+spec's round timeout. `agent_failure` (`agent_id`) marks a participant failed
+(`failed_agents`): its later proposals and feedback are refused (`agent_failed`), and a
+phase completes without it, so the last remaining proposal closes proposal collection
+(in the spec, that proposal and the round timeout: a path of two steps) and the last
+remaining feedback closes feedback collection. A failed agent's proposal and feedback
+given before it failed stay. A failure that would leave fewer than two participants is
+refused (`insufficient_agents`); `impl.recovery.handle_coordination_error` then fails
+the session (`failed`), after which every event is refused (`session_failed`).
+
 ## Quality
 
 The seed leaves `quality_assessment` open. As in the spec, the quality of a proposal is
@@ -50,8 +63,15 @@ from typing import Any, NamedTuple, cast
 
 import attrs
 
-from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
-from impl.fields import Event, Field, Protocol, events
+from impl.core import (
+    Decide,
+    Effect,
+    Error,
+    Ok,
+    Scalar,
+    Telemetry,
+)
+from impl.fields import SESSION_FAILED, Event, Field, Protocol, events, refuse_if_failed
 from impl.refinement.tolerance import at_least
 from impl.weighted import is_rate
 from spec import iterative as spec
@@ -157,6 +177,10 @@ class IterativeSession:
     final_proposal: str | None
     consensus_level: float
     vocabulary: frozenset[str]
+    #: The positions of the participants that failed (`agent_failure`).
+    failed_agents: frozenset[int] = frozenset()
+    #: Why the session failed (`impl.recovery`), or None while it has not.
+    failed: str | None = None
 
     def index(self, agent_id: object) -> int | None:
         """The position of a participant, or None."""
@@ -164,6 +188,10 @@ class IterativeSession:
             if a == agent_id:
                 return i
         return None
+
+    def live(self) -> tuple[int, ...]:
+        """The positions of the participants that have not failed, in order."""
+        return tuple(i for i in range(len(self.participants)) if i not in self.failed_agents)
 
 
 def new_session(
@@ -254,6 +282,25 @@ def convergence(s: IterativeSession) -> float:
     return math.fsum(pairs) / len(pairs) if pairs else 0.0
 
 
+def proposals_complete(s: IterativeSession) -> bool:
+    """Every participant that has not failed has proposed this round (and one has)."""
+    return any(p is not None for p in s.round_proposals) and all(
+        s.round_proposals[i] is not None for i in s.live()
+    )
+
+
+def feedback_complete(s: IterativeSession) -> bool:
+    """Every participant that has not failed has scored every other one's proposal of
+    this round."""
+    given = {(f.from_agent, f.target_agent) for f in s.feedback_collection}
+    return all(
+        (i, t) in given
+        for i in s.live()
+        for t, sub in enumerate(s.round_proposals)
+        if sub is not None and t != i
+    )
+
+
 def stopping_reason(s: IterativeSession, record: RoundRecord) -> str | None:
     """The stopping rule, applied to a finished round."""
     if s.early_termination_enabled:
@@ -316,10 +363,24 @@ def _wrong_phase(s: IterativeSession, event: str, expected: str) -> Error | None
     return None
 
 
-def _proposal(s: IterativeSession, data: Mapping[str, Any]) -> Result:
-    agent = s.index(data["agent_id"])
+def _failed(s: IterativeSession, agent: int) -> Error | None:
+    if agent in s.failed_agents:
+        return Error("agent_failed", f"agent {s.participants[agent]!r} has failed")
+    return None
+
+
+def _live_agent(s: IterativeSession, agent_id: object) -> int | Error:
+    """The position of a participant that has not failed, or why not."""
+    agent = s.index(agent_id)
     if agent is None:
-        return Error("not_participant", f"agent {data['agent_id']!r} does not participate")
+        return Error("not_participant", f"agent {agent_id!r} does not participate")
+    return _failed(s, agent) or agent
+
+
+def _proposal(s: IterativeSession, data: Mapping[str, Any]) -> Result:
+    agent = _live_agent(s, data["agent_id"])
+    if isinstance(agent, Error):
+        return agent
     wrong = _wrong_phase(s, "proposal_submission", "proposal_collection")
     if wrong:
         return wrong
@@ -349,7 +410,7 @@ def _proposal(s: IterativeSession, data: Mapping[str, Any]) -> Result:
             {"agent_id": s.participants[agent]},
         )
     ]
-    if all(p is not None for p in proposals):
+    if proposals_complete(after):
         after, moved = _phase(after, "feedback_collection")
         effects.append(moved)
     return Ok(after, tuple(effects))
@@ -362,12 +423,17 @@ def _feedback(s: IterativeSession, data: Mapping[str, Any]) -> Result:
         if i is None:
             return Error("not_participant", f"agent {data[key]!r} does not participate")
         ends.append(i)
+    source, target = ends
+    failed = _failed(s, source)
+    if failed:
+        return failed
     wrong = _wrong_phase(s, "feedback_submission", "feedback_collection")
     if wrong:
         return wrong
-    source, target = ends
     if source == target:
         return Error("self_feedback", "an agent may not score its own proposal")
+    if s.round_proposals[target] is None:
+        return Error("no_target_proposal", f"agent {data['target_agent']!r} has no proposal")
     feedback = data["feedback"]
     score = feedback.get("quality_score") if isinstance(feedback, Mapping) else None
     if not is_rate(score):
@@ -385,8 +451,7 @@ def _feedback(s: IterativeSession, data: Mapping[str, Any]) -> Result:
             {"from_agent": s.participants[source], "target_agent": s.participants[target]},
         )
     ]
-    n = len(s.participants)
-    if len(given) == n * (n - 1):
+    if feedback_complete(after):
         after, moved = _phase(after, "analysis")
         effects.append(moved)
     return Ok(after, tuple(effects))
@@ -466,7 +531,22 @@ def _convergence_check(s: IterativeSession) -> Result:
     return Ok(s, (checked,))
 
 
+def _time_up(s: IterativeSession) -> Result:
+    """The round's time is up: proposal collection closes with the proposals at hand."""
+    if all(p is None for p in s.round_proposals):
+        return Error("no_proposals", f"no proposal of round {s.current_round} is in")
+    after, moved = _phase(s, "feedback_collection")
+    return Ok(after, (moved,))
+
+
+def _round_timeout(s: IterativeSession) -> Result:
+    wrong = _wrong_phase(s, "round_timeout", "proposal_collection")
+    return wrong or _time_up(s)
+
+
 def _phase_transition(s: IterativeSession) -> Result:
+    if s.current_phase == "proposal_collection":
+        return _time_up(s)
     if s.current_phase == "feedback_collection":
         after, moved = _phase(s, "analysis")
         return Ok(after, (moved,))
@@ -481,6 +561,39 @@ def _phase_transition(s: IterativeSession) -> Result:
     )
     after, moved = _phase(after, "proposal_collection")
     return Ok(after, (moved,))
+
+
+#: The fewest participants an iterative session goes on with.
+LEAST_AGENTS = 2
+
+
+def _agent_failure(s: IterativeSession, data: Mapping[str, Any]) -> Result:
+    """§5.3's `handle_agent_failure`: the session goes on without the agent, whose
+    proposal and feedback already given stay; a phase that waited only for it closes."""
+    agent = _live_agent(s, data["agent_id"])
+    if isinstance(agent, Error):
+        return agent
+    if len(s.live()) - 1 < LEAST_AGENTS:
+        return Error(
+            "insufficient_agents",
+            f"without {data['agent_id']!r}, fewer than {LEAST_AGENTS} participants remain",
+        )
+    after = attrs.evolve(s, failed_agents=s.failed_agents | {agent})
+    effects: list[Effect] = [
+        _telemetry(
+            after,
+            "agent_failed",
+            {"round": s.current_round, "remaining": len(after.live())},
+            {"agent_id": s.participants[agent], "phase": s.current_phase},
+        )
+    ]
+    if s.current_phase == "proposal_collection" and proposals_complete(after):
+        after, moved = _phase(after, "feedback_collection")
+        effects.append(moved)
+    elif s.current_phase == "feedback_collection" and feedback_complete(after):
+        after, moved = _phase(after, "analysis")
+        effects.append(moved)
+    return Ok(after, tuple(effects))
 
 
 def _early_termination(s: IterativeSession) -> Result:
@@ -528,6 +641,7 @@ EVENTS: dict[str, Event] = events(
         ),
         (
             "not_participant",
+            "agent_failed",
             "wrong_phase",
             "already_submitted",
             "confidence_out_of_range",
@@ -547,13 +661,27 @@ EVENTS: dict[str, Event] = events(
                 fields=FEEDBACK_DATA,
             ),
         ),
-        ("not_participant", "wrong_phase", "self_feedback", "score_out_of_range", "already_given"),
+        (
+            "not_participant",
+            "agent_failed",
+            "wrong_phase",
+            "self_feedback",
+            "no_target_proposal",
+            "score_out_of_range",
+            "already_given",
+        ),
     ),
     Event("round_completion", reasons=("wrong_phase", "assessed")),
     Event("convergence_check", reasons=("wrong_phase",)),
     Event("quality_assessment", reasons=("wrong_phase", "already_assessed")),
-    Event("phase_transition", reasons=("wrong_phase",)),
+    Event("phase_transition", reasons=("wrong_phase", "no_proposals")),
     Event("early_termination", reasons=("wrong_phase", "early_termination_enabled")),
+    Event("round_timeout", reasons=("wrong_phase", "no_proposals")),
+    Event(
+        "agent_failure",
+        (Field("agent_id", "text", "the participant that failed (seed §5.3)"),),
+        ("not_participant", "agent_failed", "insufficient_agents"),
+    ),
 )
 
 #: The protocol as the API takes it (the README's table: `impl.fields.markdown`).
@@ -567,6 +695,7 @@ FIELDS = Protocol(
         ("unknown_field", "a key the event does not have"),
         ("missing_field", "a required field is absent"),
         ("after_termination", "the session has terminated"),
+        SESSION_FAILED,
     ),
 )
 
@@ -579,8 +708,11 @@ def handle_iterative_event(
     Unknown names are `unknown_iterative_event`; data that is not a mapping is
     `malformed_event`; a key the event does not have is `unknown_field`, a required
     field absent `missing_field` (`EVENTS`); every event after termination is
-    `after_termination`.
+    `after_termination`, and every event on a failed session `session_failed`.
     """
+    failed = refuse_if_failed(session.failed)
+    if failed is not None:
+        return failed
     event = EVENTS.get(event_type)
     if event is None:
         return Error("unknown_iterative_event", f"no such event {event_type!r}")
@@ -605,4 +737,8 @@ def handle_iterative_event(
         return _convergence_check(s)
     if event_type == "phase_transition":
         return _phase_transition(s)
+    if event_type == "round_timeout":
+        return _round_timeout(s)
+    if event_type == "agent_failure":
+        return _agent_failure(s, data)
     return _early_termination(s)

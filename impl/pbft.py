@@ -81,8 +81,16 @@ from typing import NamedTuple
 import attrs
 
 from impl.auth import NULL_DIGEST, KeyRing, canonical, digest, principal, verify
-from impl.core import Decide, Effect, Error, Ok, Send, SetTimer, Telemetry
-from impl.fields import Event, Field, Protocol, events
+from impl.core import (
+    Decide,
+    Effect,
+    Error,
+    Ok,
+    Send,
+    SetTimer,
+    Telemetry,
+)
+from impl.fields import SESSION_FAILED, Event, Field, Protocol, events, refuse_if_failed
 from spec.pbft import (
     checkpoint_quorum,
     commit_quorum,
@@ -349,6 +357,10 @@ class PbftSession:
     timer_epoch: int = 0
     timer_running: bool = False
     attempts: int = 0
+    #: The replicas this one was told have failed (`impl.recovery`: seed §5.3).
+    failed_replicas: frozenset[int] = frozenset()
+    #: Why the session failed (`impl.recovery`), or None while it has not.
+    failed: str | None = None
 
     @property
     def h(self) -> int:
@@ -1234,6 +1246,7 @@ COMMON = (
     ("malformed_message", "event_data is not a mapping, or `now` is before the clock"),
     ("unknown_field", "a key the event does not have"),
     ("missing_field", "a required field is absent"),
+    SESSION_FAILED,
 )
 
 #: The replica's events as its handler takes them (the network's form).
@@ -1248,8 +1261,12 @@ def handle_byzantine_event(
     Returns:
         `Ok(session, effects)`, or `Error(reason, detail)` with the session unchanged
         (`unknown_byzantine_event` for an event type not in `EVENTS`, `unknown_field`
-        and `missing_field` for data that does not fit its declaration).
+        and `missing_field` for data that does not fit its declaration; every event on
+        a failed session `session_failed`).
     """
+    failed = refuse_if_failed(session.failed)
+    if failed is not None:
+        return failed
     event = EVENTS.get(event_type)
     if event is None:
         return Error("unknown_byzantine_event", f"no such event {event_type!r}")

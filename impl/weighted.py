@@ -30,6 +30,16 @@ event does not have is refused (`unknown_field`), and so is a required field tha
 absent (`missing_field`). Unlike the model, the implementation has no bound on re-votes,
 assessments or feedbacks.
 
+## Failures (seed §5.3)
+
+`agent_failure` (`agent_id`) marks a participant failed (`failed_agents`): its later
+votes are refused (`agent_failed`) and the session goes on without it. A vote it cast
+before failing stays counted, and its weight stays in the maximum possible weight (the
+spec's tally and total: spec/FINDINGS.md S2), so the deadline ends a session that the
+remaining agents cannot decide. A failure that would leave no participant is refused
+(`insufficient_agents`); `impl.recovery.handle_coordination_error` then fails the
+session (`failed`), after which every event is refused (`session_failed`).
+
 ## Scale
 
 The weight recalculation is O(n log n): the cap is computed from one sort (the agents
@@ -45,8 +55,15 @@ from typing import Any, NamedTuple, cast
 
 import attrs
 
-from impl.core import Decide, Effect, Error, Ok, Scalar, Telemetry
-from impl.fields import Event, Field, Protocol, events
+from impl.core import (
+    Decide,
+    Effect,
+    Error,
+    Ok,
+    Scalar,
+    Telemetry,
+)
+from impl.fields import SESSION_FAILED, Event, Field, Protocol, events, refuse_if_failed
 from impl.refinement.tolerance import TOLERANCE, at_least
 from spec import weighted as spec
 from spec.core import params_of
@@ -258,6 +275,10 @@ class WeightedSession:
     assessments: int
     feedbacks: int
     closed: bool
+    #: The positions of the agents that failed (`agent_failure`).
+    failed_agents: frozenset[int] = frozenset()
+    #: Why the session failed (`impl.recovery`), or None while it has not.
+    failed: str | None = None
 
     def index(self, agent_id: object) -> int | None:
         """The position of a participant, or None."""
@@ -454,6 +475,8 @@ def _vote_submission(s: WeightedSession, data: Mapping[str, Any]) -> Ok[Weighted
     agent = _agent(s, data)
     if isinstance(agent, Error):
         return agent
+    if agent in s.failed_agents:
+        return Error("agent_failed", f"agent {s.agents[agent]!r} has failed")
     vote = data["vote"]
     if vote not in s.options or isinstance(vote, bool):
         return Error("unknown_option", f"option {vote!r} is not listed")
@@ -555,6 +578,35 @@ def _feedback(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession
     )
 
 
+#: The fewest agents a weighted session goes on with.
+LEAST_AGENTS = 1
+
+
+def _agent_failure(s: WeightedSession, data: Mapping[str, Any]) -> Ok[WeightedSession] | Error:
+    """§5.3's `handle_agent_failure`: the session goes on without the agent (its vote,
+    if any, and its weight stay: spec/FINDINGS.md S2)."""
+    agent = _agent(s, data)
+    if isinstance(agent, Error):
+        return agent
+    if agent in s.failed_agents:
+        return Error("agent_failed", f"agent {s.agents[agent]!r} has failed already")
+    remaining = len(s.agents) - len(s.failed_agents) - 1
+    if remaining < LEAST_AGENTS:
+        return Error("insufficient_agents", f"without {s.agents[agent]!r}, no agent remains")
+    after = attrs.evolve(s, failed_agents=s.failed_agents | {agent})
+    return Ok(
+        after,
+        (
+            _telemetry(
+                after,
+                "agent_failed",
+                {"remaining": remaining, "weight": s.agent_weights[agent]},
+                {"agent_id": s.agents[agent], "voted": s.votes[agent] is not None},
+            ),
+        ),
+    )
+
+
 _AGENT = Field("agent_id", "text", "the agent: a participant")
 _METRIC = "number in [0, 1]"
 
@@ -577,7 +629,13 @@ EVENTS: dict[str, Event] = events(
             ),
             Field("reasoning", "text", "kept with the vote", default=None),
         ),
-        ("not_participant", "unknown_option", "confidence_out_of_range", "malformed_event"),
+        (
+            "not_participant",
+            "agent_failed",
+            "unknown_option",
+            "confidence_out_of_range",
+            "malformed_event",
+        ),
     ),
     Event("weight_update_request"),
     Event(
@@ -607,6 +665,11 @@ EVENTS: dict[str, Event] = events(
         ),
         ("not_participant", "malformed_event"),
     ),
+    Event(
+        "agent_failure",
+        (Field("agent_id", "text", "the agent that failed (seed §5.3)"),),
+        ("not_participant", "agent_failed", "insufficient_agents"),
+    ),
 )
 
 #: The protocol as the API takes it (the README's table: `impl.fields.markdown`).
@@ -622,6 +685,7 @@ FIELDS = Protocol(
         ("after_decision", "the session has decided"),
         ("after_deadline", "the deadline closed the session"),
         ("store_failed", "`handle_event` with a store: writing an accepted measurement failed"),
+        SESSION_FAILED,
     ),
 )
 
@@ -634,8 +698,12 @@ def handle_weighted_event(
     Events after the decision are `after_decision`, after the deadline `after_deadline`;
     unknown names are `unknown_weighted_event`; data that is not a mapping is
     `malformed_event`; a key the event does not have is `unknown_field`, a required
-    field absent `missing_field` (`EVENTS`).
+    field absent `missing_field` (`EVENTS`); every event on a failed session is
+    `session_failed`.
     """
+    failed = refuse_if_failed(session.failed)
+    if failed is not None:
+        return failed
     event = EVENTS.get(event_type)
     if event is None:
         return Error("unknown_weighted_event", f"no such event {event_type!r}")
@@ -658,5 +726,7 @@ def handle_weighted_event(
         return _assessment(s, event_data)
     if event_type == "performance_feedback":
         return _feedback(s, event_data)
+    if event_type == "agent_failure":
+        return _agent_failure(s, event_data)
     decided, effects = _decide(s, closing=event_type == "voting_deadline")
     return Ok(decided, effects)

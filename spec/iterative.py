@@ -29,9 +29,11 @@ only when `early_termination_enabled` — and always by `max_rounds`.
   agents that proposed in both; with no such agent (the first round) it is 0, as the
   seed's `calculate_jaccard_similarity` returns 0.0 for no pairs.
 - A second submission by an agent in one round is rejected (`already_submitted`), as is
-  a second feedback on one target; phases move on only when every participant has
-  submitted (proposals) or on `phase_transition` (feedback), so a round never waits on
-  one silent agent's feedback.
+  a second feedback on one target; proposal collection closes when every participant
+  has submitted or, once one proposal is in, when the round's time is up (the seed's
+  `round_timeout`: `phase_transition`), and feedback collection when every feedback on
+  the round's proposals is in or on `phase_transition`, so a round never waits on one
+  silent agent (FINDINGS I6). A feedback needs a proposal to score.
 - The feedback score of a proposal is the mean of the scores other agents gave it;
   with none it is 1/2. Its quality is a function of its text (`quality`), recorded by
   `quality_assessment`; self-feedback is rejected and never counted.
@@ -152,6 +154,9 @@ class IterativeConfig(Config):
         Fraction(1), low=Fraction(0), high=Fraction(1), help="quality that stops"
     )
     early_termination: bool = param(True, help="early_termination_enabled")
+    round_timeout: bool = param(
+        True, help="phase_transition closes proposal_collection once a proposal is in"
+    )
     method: str = param("jaccard", choices=tuple(METHODS), help="convergence_method")
 
 
@@ -326,14 +331,30 @@ _PHASES = (
 
 @guard(
     "wrong_phase",
-    quote="seed: the phase leaves proposal_collection only by `transition_to_feedback_phase` "
-    "when all have submitted; feedback and transition close by event: our decision, "
-    "spec/FINDINGS.md I6",
+    quote="seed: the phase leaves proposal_collection by `transition_to_feedback_phase` "
+    "when all have submitted; it, feedback and transition also close by event: our "
+    "decision, spec/FINDINGS.md I6",
     reason="no transition out of {s.current_phase} by event",
 )
 def transition_phase(m: Iterative, s: IterativeState, a: PhaseTransition) -> bool:
-    """The session is in a phase that `phase_transition` closes."""
+    """The session is in a phase that `phase_transition` closes: feedback collection,
+    transition, and (with the round timeout) proposal collection."""
+    if s.current_phase == "proposal_collection":
+        return m.config.round_timeout
     return s.current_phase in ("feedback_collection", "transition")
+
+
+@guard(
+    quote="seed §3.2: `round_timeout: pos_integer(), # Timeout per round in ms`, declared "
+    "and never read: when the round's time is up, the phase moves on with the proposals "
+    "at hand, if there is one: our decision, spec/FINDINGS.md I6",
+    reason="no proposal of round {s.current_round} is in",
+)
+def no_proposals(m: Iterative, s: IterativeState, a: PhaseTransition) -> bool:
+    """Out of proposal collection only with a proposal of the round in hand."""
+    return s.current_phase != "proposal_collection" or any(
+        sub is not None for sub in s.round_proposals
+    )
 
 
 @guard(
@@ -406,6 +427,16 @@ def self_feedback(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> boo
 
 
 @guard(
+    quote="seed §3.2, `feedback_data`: `target_proposal: term()`; the target's proposal "
+    "of this round (with the round timeout, one may be missing): spec/FINDINGS.md I6",
+    reason="agent {a.target_agent} has no proposal this round",
+)
+def no_target_proposal(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
+    """The scored agent submitted a proposal this round."""
+    return s.round_proposals[a.target_agent] is not None
+
+
+@guard(
     quote="seed §3.2, `feedback_data`: `quality_score: float(), # 0.0 to 1.0`",
     reason="score {a.score!r}",
 )
@@ -471,13 +502,14 @@ GUARDS: Mapping[type, tuple[Guard, ...]] = {
         feedback_participants,
         in_phase("feedback_collection", _PHASES),
         self_feedback,
+        no_target_proposal,
         score_out_of_range,
         already_given,
     ),
     QualityAssessment: (after_termination, in_phase("analysis", _PHASES), already_assessed),
     RoundCompletion: (after_termination, in_phase("analysis", _PHASES), assessed),
     ConvergenceCheck: (after_termination, in_phase("transition", _PHASES)),
-    PhaseTransition: (after_termination, transition_phase),
+    PhaseTransition: (after_termination, transition_phase, no_proposals),
     EarlyTermination: (
         after_termination,
         in_phase("transition", _PHASES),
@@ -572,6 +604,12 @@ class Iterative(GuardedModel[IterativeState, Action]):
         """Every participant has submitted this round."""
         return all(sub is not None for sub in s.round_proposals)
 
+    def feedback_expected(self, s: IterativeState) -> int:
+        """How many feedbacks complete the round's: each of its proposals scored by
+        every other participant (n (n - 1) when all proposed)."""
+        proposed = sum(sub is not None for sub in s.round_proposals)
+        return proposed * (len(self.participants) - 1)
+
     # -- the contract ---------------------------------------------------------------------
 
     def initial(self) -> Sequence[IterativeState]:
@@ -633,7 +671,7 @@ class Iterative(GuardedModel[IterativeState, Action]):
         if isinstance(a, FeedbackSubmission):
             given = s.feedback_collection | {(a.from_agent, a.target_agent, Fraction(a.score))}
             s = attrs.evolve(s, feedback_collection=given)
-            if len(given) == len(self.participants) * (len(self.participants) - 1):
+            if len(given) == self.feedback_expected(s):
                 s = attrs.evolve(s, current_phase="analysis")
             return s
         if isinstance(a, QualityAssessment):
@@ -648,6 +686,8 @@ class Iterative(GuardedModel[IterativeState, Action]):
             reason = self.stopping_reason(s, s.proposals_history[-1])
             return self.terminate(s, reason) if reason else s
         if isinstance(a, PhaseTransition):
+            if s.current_phase == "proposal_collection":  # the round's time is up
+                return attrs.evolve(s, current_phase="feedback_collection")
             if s.current_phase == "feedback_collection":
                 return attrs.evolve(s, current_phase="analysis")
             return attrs.evolve(
@@ -798,10 +838,17 @@ class Iterative(GuardedModel[IterativeState, Action]):
 
         @invariant
         def phases_in_order(s: IterativeState) -> bool:
-            """Feedback and analysis only after every participant submitted this round."""
+            """Feedback and analysis only after every participant submitted this round
+            (with the round timeout: after one did)."""
             if s.current_phase == "proposal_collection":
                 return s.quality_scores is None and not s.feedback_collection
-            return all(sub is not None for sub in s.round_proposals)
+            submitted = [sub is not None for sub in s.round_proposals]
+            return any(submitted) if self.config.round_timeout else all(submitted)
+
+        @invariant
+        def feedback_on_proposals(s: IterativeState) -> bool:
+            """Every feedback scores a proposal of this round."""
+            return all(s.round_proposals[t] is not None for _, t, _ in s.feedback_collection)
 
         @invariant
         def one_record_per_round(s: IterativeState) -> bool:
@@ -837,6 +884,7 @@ class Iterative(GuardedModel[IterativeState, Action]):
             terminated_iff_reason,
             final_is_initial_or_submitted,
             phases_in_order,
+            feedback_on_proposals,
             one_record_per_round,
             scores_in_range,
             selected_is_best,
@@ -887,8 +935,11 @@ class Iterative(GuardedModel[IterativeState, Action]):
             """Every fair run terminates, within max_rounds rounds.
 
             Fairness: weak fairness of proposal submission, quality assessment, round
-            completion and phase transitions (agents propose, the coordinator moves on);
-            feedback is not required.
+            completion and phase transitions (the coordinator moves on); feedback is not
+            required. Proposal submission is one class: while some participant can
+            propose, some proposal is made, so one participant's proposal a round
+            suffices, the round timeout closing the round without the others (FINDINGS
+            I6); without the timeout, every participant must propose.
             """
             return s.termination_reason is not None
 
@@ -916,8 +967,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "i3_symmetry_classes",
-        "FINDINGS I3: 3 agents, 1 round, where the reduced run visits exactly the 418 "
-        "symmetry classes of the 2,059 reachable states (up to the selected_agent of a "
+        "FINDINGS I3: 3 agents, 1 round, where the reduced run visits exactly the 581 "
+        "symmetry classes of the 2,905 reachable states (up to the selected_agent of a "
         "tie between identical submissions)",
         {"max_rounds": "1"},
     ),

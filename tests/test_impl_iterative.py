@@ -2,17 +2,20 @@
 
 Jaccard, quality and the composite selection against `spec.iterative`; the handlers
 event by event; a hypothesis state machine whose rules are an adversary's choice of
-events (valid, invalid, duplicated, out of order, after termination, from outsiders,
-on oneself) that checks after every step that the implementation's abstraction moved by
-a spec step or stuttered, that the spec accepts exactly the events the implementation
-accepts (with the same reason for a refusal) and that the spec's invariants hold; the
-spec's witnesses replayed (from ITF files); the mutants' counterexamples replayed, each
-departing from the implementation at a pinned step.
+events (valid, invalid, duplicated, out of order, after termination, from outsiders, on
+oneself, agents' failures and round timeouts: seed §5.3) that checks after every step
+that the implementation's abstraction moved by a spec step or stuttered, that the spec
+accepts exactly the events the implementation accepts (with the same reason for a
+refusal) and that the spec's invariants hold; the spec's witnesses replayed (from ITF
+files); the mutants' counterexamples replayed, each departing from the implementation at
+a pinned step.
 
 How a step is checked: the implementation's session is mapped to a spec state by its
 abstraction function (`abstract`: positions for agents, the spec's fractions for
 measured values, exact binary values for derived numbers), and
-`tests.harness.specs.refined_step` finds the spec state it matches within the tolerance;
+`tests.harness.iterative.refined_path` finds the spec state it matches within the
+tolerance (a stutter, one spec step, or, after an agent's failure, a proposal or
+feedback and the `phase_transition` it makes the implementation take with it);
 the spec's invariants are evaluated on that (exact) state, since float-derived numbers
 satisfy exact equalities only within the tolerance.
 
@@ -27,6 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,15 +45,15 @@ from hypothesis.stateful import (
 from impl import iterative as ii
 from impl.core import CollectingSink, Decide, Error, Ok, emit
 from impl.refinement.iterative import ADAPTER, abstract
-from impl.refinement.tolerance import approx, close, differences
+from impl.refinement.tolerance import approx, close
 from model_check.engine import Options, check
 from model_check.itf import read_trace, write_trace
 from spec import iterative as it
 from spec import registry
 from spec.core import GuardError
-from tests.harness.iterative import REASONS, agent_id, event_of, project, start
+from tests.harness.iterative import REASONS, agent_id, event_of, project, refined_path, start
 from tests.harness.profiles import machine_settings
-from tests.harness.specs import holds, refined_step, refused_by
+from tests.harness.specs import holds, refused_by
 from tests.mutants.iterative import MUTANTS
 
 F = Fraction
@@ -78,10 +82,14 @@ def spec_event(
     field stays missing (a feedback that does not fit the seed's `feedback_data`: the
     score), so that the spec refuses both as `malformed_event` where the implementation
     says `unknown_field` / `missing_field`."""
-    if not isinstance(data, Mapping):
-        return None
+    if not isinstance(data, Mapping) or event_type == "agent_failure":
+        return None  # a failed agent is, to the spec, one that never acts again
     n = len(s.participants)
     out: dict[str, object] = {}
+    if event_type == "round_timeout":  # the spec's phase_transition out of proposals
+        if s.current_phase != "proposal_collection" or s.termination_reason is not None:
+            return None
+        event_type = "phase_transition"
     if event_type == "proposal_submission":
         for key, name in (("agent_id", "agent"), ("proposal", "proposal")):
             if key in data:
@@ -305,8 +313,11 @@ def test_ties_go_to_the_text_then_confidence() -> None:
         ("quality_assessment", None, "wrong_phase"),
         ("round_completion", {}, "wrong_phase"),
         ("convergence_check", {}, "wrong_phase"),
-        ("phase_transition", {}, "wrong_phase"),
+        ("phase_transition", {}, "no_proposals"),
+        ("round_timeout", {}, "no_proposals"),
         ("early_termination", {}, "wrong_phase"),
+        ("agent_failure", {}, "missing_field"),
+        ("agent_failure", {"agent_id": "zed"}, "not_participant"),
     ],
 )
 def test_refusals_name_the_reason(event: str, data: Any, reason: str) -> None:
@@ -367,6 +378,90 @@ def test_the_registered_adapter_drives_the_api() -> None:
         abstract(start(it.IterativeConfig(agents=2)), it.IterativeConfig())
 
 
+# --- the round timeout and agents' failures (seed §5.3; FINDINGS I6) --------------------
+
+
+def test_round_timeout_closes_the_round_with_the_proposals_at_hand() -> None:
+    """The spec's phase_transition out of proposal_collection, step for step: feedback
+    only on the proposals in, and feedback collection closes when all of it is in."""
+    config = it.IterativeConfig()
+    model = it.Iterative(config)
+    s, shadow = start(config), model.initial()[0]
+    for action in (
+        it.ProposalSubmission(0, CUT, F(1)),
+        it.PhaseTransition(),  # the round timeout: `round_timeout` below
+        it.FeedbackSubmission(1, 0, F(1)),
+        it.FeedbackSubmission(2, 0, F(0)),
+    ):
+        event = ("round_timeout", {}) if action == it.PhaseTransition() else event_of(action)
+        s, shadow = send_event(s, *event).session, model.step(shadow, action)
+        assert approx(abstract(s, config), shadow)
+    assert s.current_phase == shadow.current_phase == "analysis"
+    s = send(send(s, it.QualityAssessment()).session, it.RoundCompletion()).session
+    assert s.proposals_history[0].selected_agent == 0 and s.current_proposal == CUT
+    assert s.proposals_history[0].feedback_summary == (0.5, 0.5, 0.5)
+
+
+def test_round_timeout_refusals() -> None:
+    s = start(it.IterativeConfig())
+    for event in ("round_timeout", "phase_transition"):
+        refused = ii.handle_iterative_event(s, event)
+        assert refused == Error("no_proposals", "no proposal of round 1 is in")
+    s = send(s, it.ProposalSubmission(0, A, F(1))).session
+    s = ok(ii.handle_iterative_event(s, "round_timeout")).session
+    late = ii.handle_iterative_event(s, "round_timeout")
+    assert late == Error(
+        "wrong_phase", "round_timeout needs proposal_collection, not feedback_collection"
+    )
+    nobody = ii.handle_iterative_event(s, *event_of(it.FeedbackSubmission(0, 1, F(1))))
+    assert nobody == Error("no_target_proposal", "agent 'agent1' has no proposal")
+
+
+def send_event(s: ii.IterativeSession, event: str, data: Any) -> Ok[ii.IterativeSession]:
+    return ok(ii.handle_iterative_event(s, event, data))
+
+
+def test_agent_failure_then_the_last_proposal_is_a_spec_path_of_two() -> None:
+    """After agent 2 fails, agent 1's proposal completes the round: in the spec, that
+    proposal and the round timeout (`refined_path`); the failure itself stutters."""
+    config = it.IterativeConfig()
+    model = it.Iterative(config)
+    s = send(start(config), it.ProposalSubmission(0, A, F(1))).session
+    shadow = abstract(s, config)
+    failed = send_event(s, "agent_failure", {"agent_id": "agent2"})
+    assert abstract(failed.session, config) == shadow  # a stutter
+    assert [e.event for e in failed.effects if hasattr(e, "event")] == ["agent_failed"]
+    last = send(failed.session, it.ProposalSubmission(1, THE, F(1)))
+    assert last.session.current_phase == "feedback_collection"
+    after = abstract(last.session, config)
+    two = model.step(model.step(shadow, it.ProposalSubmission(1, THE, F(1))), it.PhaseTransition())
+    assert refined_path(model, shadow, after, True) == two
+    with pytest.raises(AssertionError, match="no spec step"):
+        refined_path(model, shadow, after, False)  # two steps only after a failure
+    refused = ii.handle_iterative_event(last.session, *event_of(it.FeedbackSubmission(2, 0, F(1))))
+    assert refused == Error("agent_failed", "agent 'agent2' has failed")
+    s = last.session
+    for action in (it.FeedbackSubmission(0, 1, F(1)), it.FeedbackSubmission(1, 0, F(1))):
+        s = send(s, action).session
+    assert s.current_phase == "analysis"  # agent 2's feedback is not waited for
+
+
+def test_agent_failure_refusals() -> None:
+    s = start(it.IterativeConfig(agents=3))
+    s = send_event(s, "agent_failure", {"agent_id": "agent0"}).session
+    for agent, reason in (("agent0", "agent_failed"), ("agent1", "insufficient_agents")):
+        refused = ii.handle_iterative_event(s, "agent_failure", {"agent_id": agent})
+        assert isinstance(refused, Error) and refused.reason == reason
+    two = ii.handle_iterative_event(
+        start(it.IterativeConfig(agents=2)), "agent_failure", {"agent_id": "agent1"}
+    )
+    assert isinstance(two, Error) and two.reason == "insufficient_agents"
+    failed = attrs.evolve(s, failed="insufficient_agents")
+    assert ii.handle_iterative_event(failed, "refine") == Error(
+        "session_failed", "the session failed: insufficient_agents"
+    )
+
+
 # --- conformance: the adversary's events, checked step by step -------------------------
 
 CONFIGS = (
@@ -417,13 +512,18 @@ class IterativeConformance(RuleBasedStateMachine):
         result: Ok[ii.IterativeSession] | Error = ADAPTER.handle(before, event_type, odd)
         if isinstance(result, Error):
             assert self.session == before
+            if result.reason == "agent_failed":  # to the spec, it never acts again
+                assert isinstance(data, Mapping)
+                actor = data.get("agent_id", data.get("from_agent"))
+                assert before.index(actor) in before.failed_agents, (data, result)
+                return
             if reading is not None:
                 assert verdict is not None, f"spec accepts {reading}, impl says {result}"
                 assert result.reason in REASONS.get(verdict, (verdict,)), (verdict, result)
             return
         assert verdict is None, f"impl accepts {event_type} {data}, spec says {verdict}"
         after = abstract(result.session, self.config)
-        matched = refined_step(self.model, self.shadow, after, approx, differences)
+        matched = refined_path(self.model, self.shadow, after, bool(before.failed_agents))
         self.session, self.shadow = result.session, matched
 
     @invariant()
@@ -507,6 +607,19 @@ class IterativeConformance(RuleBasedStateMachine):
         actions = self.model.honest_actions(self.shadow)
         if actions:
             self.deliver(*event_of(actions[k % len(actions)]))
+
+    @precondition(running)
+    @rule(agent=st.integers(0, 4))
+    def agent_failure(self, agent: int) -> None:
+        """A participant fails (seed §5.3): it never acts again; a phase that waits only
+        for it closes."""
+        self.deliver("agent_failure", {"agent_id": agent_id(agent)})
+
+    @precondition(running)
+    @rule()
+    def round_timeout(self) -> None:
+        """The round's time is up (the spec's phase_transition out of proposals)."""
+        self.deliver("round_timeout", {})
 
     @precondition(lambda self: bool(self.sent))
     @rule(k=st.integers(0, 60))

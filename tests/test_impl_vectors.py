@@ -2,7 +2,7 @@
 
 A module-scoped fixture runs `model_check.generate.generate` and `write` for each
 protocol into a temporary directory, at the bounds of `tests.harness.vectors.STATES`
-(600 / 2,700 / 2,200 states for weighted / iterative / pbft): the least
+(600 / 3,500 / 2,200 states for weighted / iterative / pbft): the least
 multiple of 100 states in which the search finds every case it finds in the whole state
 space at the default bounds, so the vectors are those of `coordspec generate PROTOCOL`
 (1-2 s of CPU each here, against 10 s / 16 s / 9 s for the default bound's 50,000-state
@@ -340,7 +340,7 @@ def tally(outcomes: list[tuple[str, str]]) -> dict[str, int]:
 #: generator or the impl shows here).
 EVENT_TALLIES = {
     "weighted": {"accepted": 15, "not_refused": 3, "refused": 12},
-    "iterative": {"accepted": 21, "refused": 16},
+    "iterative": {"accepted": 21, "refused": 18},
 }
 
 

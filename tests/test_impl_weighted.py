@@ -2,12 +2,12 @@
 
 The numbers against `spec.weighted`'s exact ones; the handlers event by event; a
 hypothesis state machine whose rules are an adversary's choice of events (valid,
-invalid, duplicated, out of order, late, from outsiders) and that checks, after every
-step, that the implementation's abstraction moved by a spec step or stuttered, that the
-spec accepts exactly the events the implementation accepts (with the same reason for
-a refusal) and that the spec's invariants hold; the spec's witnesses replayed through
-the implementation (from ITF files); the mutants' counterexamples replayed, each
-departing from the implementation at a pinned step.
+invalid, duplicated, out of order, late, from outsiders, agents' failures: seed §5.3)
+and that checks, after every step, that the implementation's abstraction moved by a spec
+step or stuttered, that the spec accepts exactly the events the implementation accepts
+(with the same reason for a refusal) and that the spec's invariants hold; the spec's
+witnesses replayed through the implementation (from ITF files); the mutants'
+counterexamples replayed, each departing from the implementation at a pinned step.
 
 How a step is checked: the implementation's session is mapped to a spec state by its
 abstraction function (`abstract`: positions for agents, the spec's fractions for
@@ -75,8 +75,8 @@ def spec_event(
     A key the implementation's event does not declare passes unchanged, and a missing
     field stays missing (a metric: the profile), so that the spec refuses both as
     `malformed_event` where the implementation says `unknown_field` / `missing_field`."""
-    if not isinstance(data, Mapping):
-        return None
+    if not isinstance(data, Mapping) or event_type == "agent_failure":
+        return None  # a failed agent is, to the spec, one that never votes again
     n = len(s.agents)
     out: dict[str, object] = {}
     if "agent_id" in data:
@@ -378,6 +378,51 @@ def test_the_registered_adapter_drives_the_api() -> None:
     assert isinstance(refused, Error) and refused.reason == "invalid_config"
 
 
+# --- agents' failures (seed §5.3; FINDINGS S2) ------------------------------------------
+
+
+def test_a_failed_agents_vote_and_weight_stay() -> None:
+    """The failure is a stutter of the spec: the vote cast before it stays counted and
+    the weight stays in the maximum possible weight; later votes are refused; the
+    deadline ends a session the others cannot decide."""
+    config = w.WeightedConfig()
+    s = ok(iw.handle_weighted_event(start(config), *event_of(w.VoteSubmission(0, 1, F(1))))).session
+    before = abstract(s, config)
+    result = ok(iw.handle_weighted_event(s, "agent_failure", {"agent_id": "agent0"}))
+    assert abstract(result.session, config) == before
+    sink = CollectingSink()
+    emit(result.effects, sink)
+    assert sink.names() == ["agent_failed"] and sink.events[0].metadata["voted"] is True
+    again = iw.handle_weighted_event(result.session, *event_of(w.VoteSubmission(0, 2, F(1))))
+    assert again == Error("agent_failed", "agent 'agent0' has failed")
+    s = ok(
+        iw.handle_weighted_event(result.session, *event_of(w.VoteSubmission(1, 2, F(1))))
+    ).session
+    closed = ok(iw.handle_weighted_event(s, "voting_deadline")).session
+    assert closed.final_decision == iw.NO_CONSENSUS
+    assert closed.max_possible_weight == result.session.max_possible_weight
+
+
+def test_agent_failure_refusals() -> None:
+    s = start(w.WeightedConfig(agents=1, profiles=(1,)))
+    cases = [
+        ({"agent_id": "agent0"}, "insufficient_agents"),
+        ({"agent_id": "mallory"}, "not_participant"),
+        ({}, "missing_field"),
+    ]
+    for data, reason in cases:
+        refused = iw.handle_weighted_event(s, "agent_failure", data)
+        assert isinstance(refused, Error) and refused.reason == reason
+    two = start(w.WeightedConfig())
+    two = ok(iw.handle_weighted_event(two, "agent_failure", {"agent_id": "agent1"})).session
+    twice = iw.handle_weighted_event(two, "agent_failure", {"agent_id": "agent1"})
+    assert isinstance(twice, Error) and twice.reason == "agent_failed"
+    failed = attrs.evolve(two, failed="why")
+    assert iw.handle_weighted_event(failed, "consensus_check") == Error(
+        "session_failed", "the session failed: why"
+    )
+
+
 # --- conformance: the adversary's events, checked step by step -------------------------
 
 CONFIGS = (
@@ -445,6 +490,10 @@ class WeightedConformance(RuleBasedStateMachine):
         result = self.handle(event_type, data)
         if isinstance(result, Error):
             assert self.session == before
+            if result.reason == "agent_failed":  # to the spec, it never votes again
+                assert isinstance(data, Mapping)
+                assert before.index(data["agent_id"]) in before.failed_agents, (data, result)
+                return
             if reading is not None:
                 assert verdict is not None, f"spec accepts {reading}, impl says {result}"
                 assert result.reason in REASONS.get(verdict, (verdict,)), (verdict, result)
@@ -520,6 +569,13 @@ class WeightedConformance(RuleBasedStateMachine):
     @rule(agent=agents, correct=st.sampled_from([True, False, "yes"]))
     def performance_feedback(self, agent: str, correct: object) -> None:
         self.deliver("performance_feedback", {"agent_id": agent, "correct": correct})
+
+    @precondition(is_open)
+    @rule(agent=agents)
+    def agent_failure(self, agent: str) -> None:
+        """An agent fails (seed §5.3): a stutter in the spec, where a failed agent is one
+        that never votes again; its vote so far and its weight stay."""
+        self.deliver("agent_failure", {"agent_id": agent})
 
     @rule(name=st.sampled_from(EVENT_NAMES), data=st.sampled_from([{}, None, [], {"x": 1}]))
     def odd_event(self, name: str, data: object) -> None:

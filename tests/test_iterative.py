@@ -29,6 +29,7 @@ from tests.mutants.iterative import (
     NoMaxRounds,
     SeedAllSubmitted,
     SelfFeedbackCounted,
+    SilentParticipant,
 )
 
 A, THE, CUT, LONG = it.TEXTS  # "plan a budget", "plan the budget", ...
@@ -67,12 +68,13 @@ def test_default_config_passes_exhaustively(default_result: CheckResult) -> None
     """3 agents, 2 rounds, 2 texts: every property holds; symmetry (the default) is on."""
     result = default_result
     assert result.result == "ok" and result.complete and result.symmetry
-    assert (result.distinct_states, result.generated_states, result.depth) == (32052, 48753, 21)
+    assert (result.distinct_states, result.generated_states, result.depth) == (80373, 115815, 21)
     assert statuses(result) == {
         "round_bound": "holds",
         "terminated_iff_reason": "holds",
         "final_is_initial_or_submitted": "holds",
         "phases_in_order": "holds",
+        "feedback_on_proposals": "holds",
         "one_record_per_round": "holds",
         "scores_in_range": "holds",
         "selected_is_best": "holds",
@@ -81,7 +83,8 @@ def test_default_config_passes_exhaustively(default_result: CheckResult) -> None
         "ended_by_max_rounds": "reached",
         "terminates": "holds",
     }
-    assert {n: len(t) for n, t in default_result.witness_traces} == {"ended_by_max_rounds": 13}
+    # 11: each round closes by the round timeout with one proposal (FINDINGS I6)
+    assert {n: len(t) for n, t in default_result.witness_traces} == {"ended_by_max_rounds": 11}
     for _, trace in default_result.witness_traces:
         replay(it.Iterative(it.IterativeConfig()), trace)
 
@@ -91,11 +94,11 @@ def test_witness_traces_are_the_pinned_ones(default_result: CheckResult) -> None
 
 
 @pytest.mark.skipif(
-    not os.environ.get("COORDSPEC_SLOW"), reason="~30 s; set COORDSPEC_SLOW=1 to run"
+    not os.environ.get("COORDSPEC_SLOW"), reason="~70 s; set COORDSPEC_SLOW=1 to run"
 )
 def test_default_config_without_symmetry(default_result: CheckResult) -> None:
     unreduced = check(it.SPEC.build(it.IterativeConfig()), Options(symmetry=False))
-    assert (unreduced.distinct_states, unreduced.generated_states) == (134347, 204207)
+    assert (unreduced.distinct_states, unreduced.generated_states) == (363853, 523935)
     assert statuses(unreduced) == statuses(default_result)
 
 
@@ -103,9 +106,9 @@ def test_default_config_without_symmetry(default_result: CheckResult) -> None:
     ("values", "reduced", "unreduced"),
     [
         # 3 agents (6 permutations), confidences 1/2 and 1: every witness of one round.
-        ({"agents": 3, "max_rounds": 1, "confidence_levels": 2}, (3003, 4577), (16381, 24813)),
+        ({"agents": 3, "max_rounds": 1, "confidence_levels": 2}, (3581, 5305), (19585, 28845)),
         # 2 agents, 3 rounds: convergence before max_rounds and max_rounds.
-        ({"agents": 2, "max_rounds": 3, "texts": 2}, (8620, 9796), (13793, 15673)),
+        ({"agents": 2, "max_rounds": 3, "texts": 2}, (21674, 23750), (36941, 40477)),
     ],
 )
 @pytest.mark.untraced
@@ -156,9 +159,9 @@ def test_permutation_is_an_automorphism() -> None:
     model = cast(it.Iterative, it.SPEC.model(it.SPEC.preset("i3_symmetry_classes").params))
     assert model.config == config(agents=3, max_rounds=1)
     states = reachable(model)
-    assert len(states) == 2059
-    assert check(model, Options()).distinct_states == 418  # FINDINGS I3: one per class
-    assert len({blank(model.canonical(s)) for s in states}) == 418  # up to `selected_agent`
+    assert len(states) == 2905
+    assert check(model, Options()).distinct_states == 581  # FINDINGS I3: one per class
+    assert len({blank(model.canonical(s)) for s in states}) == 581  # up to `selected_agent`
     properties = [
         *(i.holds for i in model.invariants()),
         *(w.reached for w in model.witnesses()),
@@ -181,9 +184,9 @@ def test_permutation_is_an_automorphism() -> None:
             assert {model.action_class(a) for a in model.honest_actions(image)} == {
                 model.action_class(a) for a in model.honest_actions(state)
             }
-    # The other 800 (state, permutation) pairs differ in `selected_agent` only: a tie
+    # The other 980 (state, permutation) pairs differ in `selected_agent` only: a tie
     # between identical submissions, which the lowest id decides.
-    assert (exact, 6 * len(states)) == (11554, 12354)
+    assert (exact, 6 * len(states)) == (16450, 17430)
 
 
 def test_tie_between_different_texts_does_not_depend_on_names() -> None:
@@ -289,8 +292,11 @@ def test_correct_spec_holds_where_the_mutants_break() -> None:
 
 
 def test_seed_all_submitted_moves_on_without_a_participant() -> None:
-    """I1: an outsider's proposal completes the count; participant 1 never proposed."""
-    model = SeedAllSubmitted(config(agents=2, outsiders=1, max_rounds=1, texts=1))
+    """I1: an outsider's proposal completes the count; participant 1 never proposed (the
+    seed's rule, without the round timeout)."""
+    model = SeedAllSubmitted(
+        config(agents=2, outsiders=1, max_rounds=1, texts=1, round_timeout=False)
+    )
     cex = check(model, Options()).counterexample
     assert cex is not None
     assert [s.action for s in cex.trace.steps[1:]] == [
@@ -558,18 +564,85 @@ def test_feedback_completion_moves_to_analysis() -> None:
     assert state.current_phase == "analysis"
 
 
+# --- the round timeout (FINDINGS I6) --------------------------------------------------------
+
+
+def test_round_timeout_closes_proposals_with_those_at_hand() -> None:
+    """phase_transition out of proposal_collection once one proposal is in; feedback only
+    on the round's proposals, and feedback collection closes when all of it is in."""
+    model = it.Iterative(config())
+    state = run(model, it.ProposalSubmission(1, CUT, ONE), it.PhaseTransition())
+    assert state.current_phase == "feedback_collection"
+    assert model.feedback_expected(state) == 2  # agents 0 and 2 on agent 1's proposal
+    state = run(
+        model,
+        it.ProposalSubmission(1, CUT, ONE),
+        it.PhaseTransition(),
+        it.FeedbackSubmission(0, 1, ONE),
+        it.FeedbackSubmission(2, 1, ZERO),
+    )
+    assert state.current_phase == "analysis"
+    final = run(
+        model,
+        it.ProposalSubmission(1, CUT, ONE),
+        it.PhaseTransition(),  # the round timeout
+        *ANALYSE,
+        it.PhaseTransition(),
+        *propose(A, THE),
+        it.PhaseTransition(),
+        *ANALYSE,
+    )
+    assert final.termination_reason == "max_rounds"
+    assert [r.proposals for r in final.proposals_history] == [
+        (None, it.Submission(CUT, ONE), None),
+        (it.Submission(A, ONE), it.Submission(THE, ONE), None),
+    ]
+    assert final.similarity_history == (ZERO, Fraction(2, 5))  # agent 1 only: J(THE, CUT)
+
+
+def test_without_the_round_timeout_the_model_is_the_seeds() -> None:
+    """`round_timeout=False`: phase_transition is refused in proposal_collection, and the
+    I3 preset visits the 418 classes it had before the timeout."""
+    seed = it.Iterative(config(max_rounds=1, round_timeout=False))
+    with pytest.raises(GuardError) as caught:
+        run(seed, it.ProposalSubmission(0, A, ONE), it.PhaseTransition())
+    assert caught.value.guard == "wrong_phase"
+    assert check(seed, Options()).distinct_states == 418
+
+
+@pytest.mark.parametrize(
+    ("values", "states"),
+    [
+        ({"agents": 2, "max_rounds": 1, "texts": 1}, 9),
+        ({"agents": 3, "max_rounds": 2, "texts": 1}, 897),
+    ],
+)
+def test_a_silent_participant_no_longer_blocks(values: dict[str, int], states: int) -> None:
+    """The silent_participant variant with the spec's round timeout: every property
+    holds, `terminates` included, with one participant that never proposes."""
+    model = SilentParticipant(config(**values))
+    result = check(model, Options())
+    assert result.result == "ok" and result.distinct_states == states
+    assert statuses(result)["terminates"] == "holds"
+    assert statuses(result)["deadlock"] == "holds"
+
+
 # --- guards ----------------------------------------------------------------------------------
 
 
 def _states() -> dict[str, tuple[it.Iterative, it.IterativeState]]:
     model = it.Iterative(config(agents=3, max_rounds=1, feedback_levels=3))
     off = it.Iterative(config(agents=2, max_rounds=2, early_termination=False))
+    seed = it.Iterative(config(agents=3, max_rounds=1, round_timeout=False))
     collecting = run(model, it.ProposalSubmission(0, A, ONE))
     feedback = run(model, *propose(A, THE, A), it.FeedbackSubmission(0, 1, HALF))
     analysis = run(model, *propose(A, THE, A), it.PhaseTransition())
     assessed = model.step(analysis, it.QualityAssessment())
     return {
+        "empty": (model, run(model)),
         "collecting": (model, collecting),
+        "collecting_seed": (seed, run(seed, it.ProposalSubmission(0, A, ONE))),
+        "timed_out": (model, model.step(collecting, it.PhaseTransition())),
         "feedback": (model, feedback),
         "analysis": (model, analysis),
         "assessed": (model, assessed),
@@ -588,7 +661,8 @@ STATES = _states()
         ("ended", it.ProposalSubmission(0, A, ONE), "after_termination"),
         ("collecting", it.FeedbackSubmission(0, 1, ONE), "wrong_phase"),
         ("collecting", it.QualityAssessment(), "wrong_phase"),
-        ("collecting", it.PhaseTransition(), "wrong_phase"),
+        ("empty", it.PhaseTransition(), "no_proposals"),
+        ("collecting_seed", it.PhaseTransition(), "wrong_phase"),
         ("collecting", it.EarlyTermination(), "wrong_phase"),
         ("feedback", it.ProposalSubmission(0, A, ONE), "wrong_phase"),
         ("feedback", it.RoundCompletion(), "wrong_phase"),
@@ -604,6 +678,8 @@ STATES = _states()
         ("collecting", it.ProposalSubmission(1, A, 0.5), "confidence_out_of_range"),  # type: ignore[arg-type]
         ("collecting", it.ProposalSubmission(1, 5, ONE), "malformed_proposal"),  # type: ignore[arg-type]
         ("feedback", it.FeedbackSubmission(1, 1, ONE), "self_feedback"),
+        ("timed_out", it.FeedbackSubmission(0, 1, ONE), "no_target_proposal"),
+        ("timed_out", it.FeedbackSubmission(0, 0, ONE), "self_feedback"),
         ("feedback", it.FeedbackSubmission(1, 0, Fraction(2)), "score_out_of_range"),
         ("feedback", it.FeedbackSubmission(1, 0, Fraction(-1, 3)), "score_out_of_range"),
         ("feedback", it.FeedbackSubmission(1, 0, 0.5), "score_out_of_range"),  # type: ignore[arg-type]

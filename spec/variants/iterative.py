@@ -9,10 +9,12 @@ length of the shortest counterexample (breadth-first, with the model's default
 symmetry).
 
 `ASSUMPTIONS` holds a variant that is not a broken rule but a broken environment
-assumption: a participant that never proposes (finding I6). `PORTFOLIO` holds the
-mutant of the feature the portfolio of `coordspec check iterative` adds to the
-default's two rounds, a third round: it is caught at the `converged_early` preset (3
-rounds), its configuration, and not at the default (tests/test_portfolio.py).
+assumption: a participant that never proposes, under the seed's rule that waits for
+every proposal (finding I6; with the spec's round timeout, the default, the session
+ends). `PORTFOLIO` holds the mutant of the feature the portfolio of `coordspec check
+iterative` adds to the default's two rounds, a third round: it is caught at the
+`converged_early` preset (3 rounds), its configuration, and not at the default
+(tests/test_portfolio.py).
 `coordspec check iterative --variant NAME` checks one.
 """
 
@@ -265,7 +267,9 @@ MUTANTS: tuple[Variant[it.Iterative], ...] = (
         "I1",
         "The seed's all_submitted counts agent ids: an outsider's proposal stands in.",
         SeedAllSubmitted,
-        _config(agents=2, outsiders=1, max_rounds=1, texts=1),
+        # The seed's rule, without the round timeout: with it, a round may close with one
+        # participant's proposal, and the outsider's standing in is not seen in the state.
+        _config(agents=2, outsiders=1, max_rounds=1, texts=1, round_timeout=False),
         "phases_in_order",
         2,
     ),
@@ -302,10 +306,12 @@ MUTANTS: tuple[Variant[it.Iterative], ...] = (
 
 class SilentParticipant(it.Iterative):
     """I6: the last participant never proposes (a crashed or silent agent). The seed's
-    `all_submitted` and the spec's both wait for every participant, and neither has a
-    way out of `proposal_collection` (the seed's `round_timeout` and `phase_deadline`
-    are declared and never read). Agent ids are no longer interchangeable here, so the
-    variant has no symmetry."""
+    `all_submitted` waits for every participant and has no way out of
+    `proposal_collection` (its `round_timeout` and `phase_deadline` are declared and
+    never read): at `round_timeout=False`, the seed's rule, the session blocks. With the
+    spec's round timeout (its default) the round closes with the proposals at hand, and
+    every property holds (tests/test_iterative.py). Agent ids are no longer
+    interchangeable here, so the variant has no symmetry."""
 
     symmetry_default = False
 
@@ -322,9 +328,10 @@ ASSUMPTIONS: tuple[Variant[it.Iterative], ...] = (
     _variant(
         "silent_participant",
         "I6",
-        "The last participant never proposes: the session blocks in proposal_collection.",
+        "The seed's rule (no round timeout): the last participant never proposes, and the "
+        "session blocks in proposal_collection.",
         SilentParticipant,
-        _config(agents=2, max_rounds=1, texts=1),
+        _config(agents=2, max_rounds=1, texts=1, round_timeout=False),
         "deadlock",
         1,
     ),

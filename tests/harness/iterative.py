@@ -13,9 +13,10 @@ import attrs
 
 from impl import iterative as ii
 from impl.refinement.iterative import ADAPTER
+from impl.refinement.tolerance import approx, differences
 from spec import iterative as it
 from spec.core import action_name
-from tests.harness.specs import MISFITS, started
+from tests.harness.specs import MISFITS, refined_step, started
 
 #: The implementation's names for the spec's guards, where they differ.
 REASONS: dict[str, tuple[str, ...]] = {"malformed_event": MISFITS}
@@ -73,3 +74,25 @@ def project(state: it.IterativeState, n: int) -> it.IterativeState:
         for r in state.proposals_history
     )
     return it.IterativeState(**fields)
+
+
+def refined_path(
+    model: it.Iterative, shadow: it.IterativeState, after: it.IterativeState, failures: bool
+) -> it.IterativeState:
+    """The spec state an implementation step maps to: a stutter or one spec step
+    (`tests.harness.specs.refined_step`), or, once an agent has failed, two: the last
+    remaining proposal (or feedback) closes its phase, which in the spec is the
+    submission and then `phase_transition` (the round's time is up)."""
+    try:
+        matched: it.IterativeState = refined_step(model, shadow, after, approx, differences)
+        return matched
+    except AssertionError:
+        if not failures:
+            raise
+    for action in model.honest_actions(shadow):
+        middle = model.step(shadow, action)
+        if it.PhaseTransition() in model.honest_actions(middle):
+            successor = model.step(middle, it.PhaseTransition())
+            if approx(after, successor):
+                return successor
+    raise AssertionError(f"no spec path: {differences(after, shadow)}")
