@@ -40,6 +40,7 @@ from model_check.report import to_json
 from model_check.result import CheckResult
 from spec.core import Config, Invariant, Model, invariant
 from spec.variants import find_variant
+from tests.harness.profiles import THOROUGH
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "models"
@@ -585,7 +586,8 @@ def test_sigkill_at_random_moments_then_resume_gives_the_same_output(tmp_path: P
     assert code == 1 and expected["counterexamples"]
     rng = random.Random(15)
     resumed = torn = fresh = twice = 0
-    for round_ in range(20):
+    rounds = 20 if THOROUGH else 8  # every fourth kills while a snapshot is written
+    for round_ in range(rounds):
         directory, trace = tmp_path / f"run{round_}", tmp_path / f"run{round_}.itf.json"
         during_write = round_ % 4 == 3
         process = coordspec(directory, trace, pause=0.2 if during_write else 0.0)
@@ -620,7 +622,7 @@ def test_sigkill_at_random_moments_then_resume_gives_the_same_output(tmp_path: P
         assert data == expected, round_
         assert trace.read_bytes() == base_trace.read_bytes()
         resumed += 1
-    assert resumed >= 10 and torn >= 4, (resumed, torn, fresh, twice)
+    assert resumed >= rounds // 2 and torn >= rounds // 4 - 1, (resumed, torn, fresh, twice)
 
 
 def test_sigterm_writes_a_snapshot_and_the_resumed_run_is_the_same(tmp_path: Path) -> None:
