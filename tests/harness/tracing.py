@@ -19,13 +19,19 @@ import coverage
 
 @contextmanager
 def untraced() -> Iterator[None]:
-    """The block runs with coverage's tracing stopped (if a measurement is running)."""
-    measurement = coverage.Coverage.current()
-    if measurement is None:
-        yield
-        return
-    measurement.stop()
+    """The block runs with coverage's tracing stopped (if a measurement is running).
+
+    Every running measurement is stopped, the latest first, and started again in the
+    order they had. A pytest-xdist worker has two (pytest-cov's, and the one it made
+    first): stopping only the latest resumed the other's tracer, so under `make test`
+    (`pytest -n 2`) the marked runs were traced after all.
+    """
+    stopped: list[coverage.Coverage] = []
+    while (measurement := coverage.Coverage.current()) is not None:
+        measurement.stop()
+        stopped.append(measurement)
     try:
         yield
     finally:
-        measurement.start()
+        for measurement in reversed(stopped):
+            measurement.start()
