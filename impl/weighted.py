@@ -99,9 +99,11 @@ class Metrics(NamedTuple):
 FACTOR_WEIGHTS = Metrics(*map(float, spec.FACTOR_WEIGHTS))
 #: The prior of an agent nobody has measured: the spec's average profile.
 AVERAGE = Metrics(*map(float, spec.PROFILES[spec.PROFILE_NAMES.index("average")]))
-#: §2.4's scaling, highest piece first: (from raw, factor, exponent), the spec's
-#: `SCALING`.
-SCALING = tuple((float(p.low), float(p.factor), float(p.exponent)) for p in spec.SCALING)
+#: §2.4's scaling, highest piece first: (from raw, factor, exponent, inclusive), the
+#: spec's `SCALING`.
+SCALING = tuple(
+    (float(p.low), float(p.factor), float(p.exponent), p.inclusive) for p in spec.SCALING
+)
 
 
 class Vote(NamedTuple):
@@ -128,12 +130,16 @@ def raw_score(m: Metrics) -> float:
     )
 
 
+def _covers(piece: tuple[float, float, float, bool], raw: float) -> bool:
+    """Whether `raw` is where the piece starts or above, within `BREAK_TOLERANCE`."""
+    low, _, _, inclusive = piece
+    return raw >= low - BREAK_TOLERANCE if inclusive else raw > low + BREAK_TOLERANCE
+
+
 def expertise_scaling(raw: float) -> float:
     """§2.4's `apply_expertise_scaling` (`SCALING`): >= 0.8: 2 raw^0.7; >= 0.6: 1.5 raw;
     >= 0.4: 1.2 raw; else raw (breakpoints within `BREAK_TOLERANCE`)."""
-    _, factor, exponent = next(
-        (piece for piece in SCALING if raw >= piece[0] - BREAK_TOLERANCE), SCALING[-1]
-    )
+    _, factor, exponent, _ = next((piece for piece in SCALING if _covers(piece, raw)), SCALING[-1])
     return factor * (raw if exponent == 1 else math.pow(raw, exponent))
 
 

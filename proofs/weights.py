@@ -38,7 +38,11 @@ x^(a/b) is y >= 0 with y^b = x^a, rounded down to 1/PRECISION as the spec does. 
 proves monotonicity as four lemmas: (1) monotone without rounding; (2) the power is
 monotone; (3) rounding down is monotone; (4) at each boundary the jump up exceeds the
 rounding (the value just below is at most the rounded value from the boundary on).
-Within a piece (2) and (3) give monotonicity; across pieces (1) and (4) do. Twin: raw
+Within a piece (2) and (3) give monotonicity; across pieces (1) and (4) do. Every
+comparison with a boundary is the table's (`Piece.inclusive`, read by `covers`), and
+three more obligations pin the seed's values at 0.4, 0.6 and 0.8 (`SEED_BOUNDARIES`,
+written from the seed's text): a spec whose boundary moved or became exclusive is
+refuted there, though still monotone. Twin: raw
 in [0, 6/5] (a raw score above 1, which factor weights not summing to 1 would give):
 the scaled value leaves [0, 2].
 """
@@ -300,6 +304,24 @@ CAP = Theorem(
 # --- the expertise scaling -------------------------------------------------------------
 
 
+def covers(piece: weighted.Piece, raw: z3.ArithRef) -> z3.BoolRef:
+    """`Piece.covers` of a symbolic raw score: the spec's comparison, read from its table."""
+    low = real(piece.low)
+    return raw >= low if piece.inclusive else raw > low
+
+
+#: The seed's values at the scaling's boundaries, written from its text (not read from
+#: the spec): "raw_score >= 0.4 -> raw_score * 1.2", ">= 0.6 -> raw_score * 1.5" (exact),
+#: ">= 0.8 -> :math.pow(raw_score, 0.7) * 2.0" (2 x 0.8^0.7 = 1.7108..., so at least
+#: 17/10 after rounding, where the piece below would give 1.2). Each holds only with the
+#: seed's `>=` at that boundary.
+SEED_BOUNDARIES: tuple[tuple[Fraction, str, Fraction], ...] = (
+    (Fraction(2, 5), "==", Fraction(12, 25)),
+    (Fraction(3, 5), "==", Fraction(9, 10)),
+    (Fraction(4, 5), ">=", Fraction(17, 10)),
+)
+
+
 def scaling_encoding(
     raw: z3.ArithRef, tag: str, rounding: bool = True
 ) -> tuple[z3.ArithRef, list[z3.BoolRef]]:
@@ -323,7 +345,7 @@ def scaling_encoding(
                 term = real(piece.factor) * k / weighted.PRECISION
             else:
                 term = real(piece.factor) * y
-        result = z3.If(raw >= real(piece.low), term, result)
+        result = z3.If(covers(piece, raw), term, result)
     return result, side
 
 
@@ -343,7 +365,8 @@ def _boundary(low: Fraction, pair: Callable[[z3.ModelRef], str]) -> Callable[[z3
 
 
 def scaling_obligations() -> list[Obligation]:
-    """Theorem `expertise_scaling`: the range, and monotonicity by four lemmas."""
+    """Theorem `expertise_scaling`: the range, monotonicity by four lemmas, and the
+    seed's values at the boundaries."""
     raw1, raw2 = z3.Reals("raw1 raw2")
     ordered = [raw1 >= 0, raw1 <= raw2, raw2 <= 1]
     exact1, side1 = scaling_encoding(raw1, "1", rounding=False)
@@ -399,21 +422,36 @@ def scaling_obligations() -> list[Obligation]:
         obligations.append(
             Obligation(
                 f"jump at {piece.low} exceeds the rounding",
-                [raw1 >= 0, raw1 < real(piece.low), raw2 >= real(piece.low), raw2 <= 1]
-                + [raw2 < real(weighted.SCALING[i - 1].low)] * (i > 0)
+                [raw1 >= 0, z3.Not(covers(piece, raw1)), covers(piece, raw2), raw2 <= 1]
+                + [z3.Not(covers(weighted.SCALING[i - 1], raw2))] * (i > 0)
                 + side_b
                 + side_u,
                 below <= upper - loss,
                 _boundary(piece.low, pair),
             )
         )
-    return obligations
+    return obligations + [_seed_boundary(*row) for row in SEED_BOUNDARIES]
+
+
+def _seed_boundary(at: Fraction, relation: str, expected: Fraction) -> Obligation:
+    """The seed's value at one boundary (`SEED_BOUNDARIES`) against the spec's table."""
+    raw = z3.Real("raw")
+    scaled, side = scaling_encoding(raw, "b")
+    claim = scaled == real(expected) if relation == "==" else scaled >= real(expected)
+    return Obligation(
+        f"the seed's value at {at}: s({at}) {relation} {expected}",
+        [raw == real(at), *side],
+        claim,
+        lambda m: f"raw = {at} scales to {value(m, scaled)}, the seed's is {expected}",
+    )
 
 
 SCALING = Theorem(
     name="expertise_scaling",
-    statement="the seed's expertise scaling maps [0, 1] into [0, 2] and is monotone",
-    formula="0 <= x <= y <= 1 => 0 <= s(x) <= 2 /\\ s(x) <= s(y)",
+    statement="the seed's expertise scaling maps [0, 1] into [0, 2], is monotone, and takes "
+    "the seed's values at 0.4, 0.6 and 0.8 (its `>=`)",
+    formula="0 <= x <= y <= 1 => 0 <= s(x) <= 2 /\\ s(x) <= s(y); s(0.4) = 0.48, "
+    "s(0.6) = 0.9, s(0.8) >= 1.7",
     obligations=scaling_obligations,
     twin=lambda: [_scaling_range(Fraction(6, 5))],
     twin_statement="on raw scores up to 6/5 the scaled value stays in [0, 2] (must be refuted)",

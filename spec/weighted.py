@@ -143,20 +143,32 @@ def raw_score(m: Metrics) -> Fraction:
 
 
 class Piece(NamedTuple):
-    """One piece of the scaling: from `low` up, raw -> factor * raw^exponent."""
+    """One piece of the scaling: from `low` up, raw -> factor * raw^exponent.
+
+    `inclusive`: the piece starts at `low` itself (`raw >= low`, the seed's choice at
+    every boundary) or just above it (`raw > low`).
+    """
 
     low: Fraction
     factor: Fraction
     exponent: Fraction
+    inclusive: bool = True
+
+    def covers(self, raw: Fraction) -> bool:
+        """Whether `raw` is at or above where this piece starts."""
+        return raw >= self.low if self.inclusive else raw > self.low
 
 
-#: §2.4's `apply_expertise_scaling`, highest piece first (proofs/weights.py proves the
-#: result is in [0, 2] and monotone on [0, 1]).
+#: §2.4's `apply_expertise_scaling`, highest piece first: "raw_score >= 0.8 ->
+#: :math.pow(raw_score, 0.7) * 2.0; raw_score >= 0.6 -> raw_score * 1.5; raw_score >=
+#: 0.4 -> raw_score * 1.2; true -> raw_score" (every boundary inclusive: FINDINGS W6).
+#: proofs/weights.py reads this table: the result is in [0, 2], monotone on [0, 1], and
+#: takes the seed's values at the boundaries.
 SCALING = (
-    Piece(Fraction(4, 5), Fraction(2), Fraction(7, 10)),
-    Piece(Fraction(3, 5), Fraction(3, 2), Fraction(1)),
-    Piece(Fraction(2, 5), Fraction(6, 5), Fraction(1)),
-    Piece(Fraction(0), Fraction(1), Fraction(1)),
+    Piece(Fraction(4, 5), Fraction(2), Fraction(7, 10), inclusive=True),
+    Piece(Fraction(3, 5), Fraction(3, 2), Fraction(1), inclusive=True),
+    Piece(Fraction(2, 5), Fraction(6, 5), Fraction(1), inclusive=True),
+    Piece(Fraction(0), Fraction(1), Fraction(1), inclusive=True),
 )
 
 
@@ -167,7 +179,7 @@ def expertise_scaling(raw: Fraction) -> Fraction:
     (the rows of `SCALING`). A fractional power is rounded toward zero to 1/PRECISION.
     """
     for piece in SCALING:
-        if raw >= piece.low:
+        if piece.covers(raw):
             if piece.exponent == 1:
                 return piece.factor * raw
             power = _DECIMAL.power(_decimal(raw), _decimal(piece.exponent))
@@ -910,10 +922,26 @@ class Weighted(GuardedModel[WeightedState, Action]):
 
         if self.config.agents < 2:
             return [deadline_without_consensus]  # one agent: no early decision, no cap
-        found: list[Witness[WeightedState]] = [early_consensus, deadline_without_consensus]
+        found: list[Witness[WeightedState]] = [deadline_without_consensus]
+        if self.early_consensus_can_happen():
+            found.insert(0, early_consensus)
         if self.cap_can_bind():
             found.append(cap_binds)
         return found
+
+    def early_consensus_can_happen(self) -> bool:
+        """Whether the agents but one can decide before the last one votes: every agent
+        but the lightest voting one option at confidence 1 with the initial (capped)
+        weights reaches the threshold (FINDINGS W11).
+
+        Exact for two agents: the cap gives each exactly half in every state, so above a
+        threshold of 1/2 neither decides alone (`--agents 2 --profiles 2,1`). For more
+        agents it is sufficient, not necessary (an assessment may lift a subset over the
+        bar); the witness is claimed only where it must be reached.
+        """
+        initial = cap_weights(tuple(expertise_weight(PROFILES[p]) for p in self.config.profiles))
+        total = sum(initial, Fraction(0))
+        return reaches(total - min(initial), self.config.consensus_threshold, total)
 
     def cap_can_bind(self) -> bool:
         """Whether some agent can exceed half: the best weight its strategy can give it
@@ -968,8 +996,9 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "small",
-        "2 agents (an expert and an average one), one vote each: every witness reached in "
-        "a few hundred states, for quick conformance runs",
+        "2 agents (an expert and an average one), one vote each: every witness it claims "
+        "reached in a few hundred states, for quick conformance runs (early consensus is "
+        "not one: FINDINGS W11)",
         {"agents": "2", "profiles": "2,1", "max_votes": "1"},
     ),
     Preset(

@@ -128,6 +128,43 @@ def test_a_falling_piece_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+def test_the_proof_reads_the_boundaries_from_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scaling's theorem follows the spec's table: one boundary made exclusive, or
+    moved, is refuted at the seed's value there (the scaling stays monotone either way,
+    so only the boundary obligations can tell)."""
+    assert core.run(weights.SCALING).status == "proved"
+    seed = weighted.SCALING
+    exclusive = (seed[0], seed[1]._replace(inclusive=False), *seed[2:])
+    monkeypatch.setattr(weighted, "SCALING", exclusive)
+    assert weighted.expertise_scaling(Fraction(3, 5)) == Fraction(18, 25)  # 1.2 x 0.6
+    result = core.run(weights.SCALING)
+    assert result.status == "refuted"
+    assert result.outcomes[-1].name == "the seed's value at 3/5: s(3/5) == 9/10"
+    assert "raw = 3/5 scales to 18/25" in result.counterexample
+    moved = (seed[0]._replace(low=Fraction(81, 100)), *seed[1:])
+    monkeypatch.setattr(weighted, "SCALING", moved)
+    result = core.run(weights.SCALING)
+    assert result.status == "refuted"
+    assert result.outcomes[-1].name == "the seed's value at 4/5: s(4/5) >= 17/10"
+
+
+def test_the_spec_scaling_at_and_around_every_boundary() -> None:
+    """The seed's `>=` at 0.4, 0.6 and 0.8, pinned exactly: the value just below a
+    boundary is the piece below's, the value at it is the piece's own."""
+    eps = Fraction(1, 10**6)
+    s = weighted.expertise_scaling
+    assert s(Fraction(0)) == 0 and s(Fraction(1)) == 2
+    assert s(Fraction(2, 5) - eps) == Fraction(2, 5) - eps
+    assert s(Fraction(2, 5)) == Fraction(12, 25)
+    assert s(Fraction(2, 5) + eps) == Fraction(6, 5) * (Fraction(2, 5) + eps)
+    assert s(Fraction(3, 5) - eps) == Fraction(6, 5) * (Fraction(3, 5) - eps)
+    assert s(Fraction(3, 5)) == Fraction(9, 10)
+    assert s(Fraction(3, 5) + eps) == Fraction(3, 2) * (Fraction(3, 5) + eps)
+    assert s(Fraction(4, 5) - eps) == Fraction(3, 2) * (Fraction(4, 5) - eps)
+    assert s(Fraction(4, 5)) == 2 * Fraction(855387679, 10**9)  # 0.8^0.7 rounded down
+    assert Fraction(17, 10) <= s(Fraction(4, 5)) < Fraction(172, 100)
+
+
 # --- the encodings compute what the spec computes ---------------------------------------
 
 

@@ -690,3 +690,53 @@ class RandomSessions(RuleBasedStateMachine):
 
 TestRandomSessions = RandomSessions.TestCase
 TestRandomSessions.settings = walk_settings(40)
+
+
+# --- where early consensus can happen (FINDINGS W11) ------------------------------------
+
+
+def _early(state: w.WeightedState) -> bool:
+    """`early_consensus`'s predicate, written again: decided while an agent has not voted."""
+    return state.consensus_reached and 0 in state.votes_cast
+
+
+def _every_state(model: w.Weighted) -> list[w.WeightedState]:
+    seen, frontier = set(model.initial()), list(model.initial())
+    while frontier:
+        state = frontier.pop()
+        for action in model.honest_actions(state):
+            nxt = model.step(state, action)
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return sorted(seen, key=repr)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "claimed"), [(Fraction(3, 5), False), (Fraction(1, 2), True)]
+)
+def test_early_consensus_is_claimed_exactly_where_two_agents_reach_it(
+    threshold: Fraction, claimed: bool
+) -> None:
+    """Two agents, an expert and an average one: the cap gives each exactly half in
+    every state, so one agent alone decides only at a threshold of at most 1/2."""
+    model = w.Weighted(
+        w.WeightedConfig(agents=2, profiles=(2, 1), max_votes=1, consensus_threshold=threshold)
+    )
+    names = [x.name for x in model.witnesses()]
+    assert ("early_consensus" in names) == claimed == model.early_consensus_can_happen()
+    states = _every_state(model)
+    assert all(s.agent_weights[0] == s.agent_weights[1] for s in states)
+    assert any(_early(s) for s in states) == claimed
+    result = check(model, Options())
+    assert result.result == "ok"
+    assert all(status == "reached" for name, status in statuses(result).items() if name in names)
+
+
+def test_early_consensus_is_still_claimed_at_the_presets_with_three_agents() -> None:
+    def preset(name: str) -> w.Weighted:
+        return w.Weighted(make_config(w.WeightedConfig, w.SPEC.preset(name).params))
+
+    for name in ("default", "w2_low_threshold", "revote_after_update", "near_threshold_deadline"):
+        assert preset(name).early_consensus_can_happen(), name
+    assert not preset("small").early_consensus_can_happen()
