@@ -816,6 +816,8 @@ class Iterative(GuardedModel[IterativeState, Action]):
     # -- properties -----------------------------------------------------------------------
 
     def invariants(self) -> Sequence[Invariant[IterativeState]]:
+        from spec.restated.iterative import RESTATED  # it imports this module's types
+
         submitted = set(self.texts)
 
         @invariant
@@ -889,6 +891,7 @@ class Iterative(GuardedModel[IterativeState, Action]):
             scores_in_range,
             selected_is_best,
             no_self_feedback,
+            *RESTATED,
         ]
 
     def witnesses(self) -> Sequence[Witness[IterativeState]]:

@@ -55,6 +55,7 @@ def test_the_tests_mutants_are_the_shipped_variants() -> None:
         + iterative_mutants.MUTANTS
         + iterative_mutants.ASSUMPTIONS
         + iterative_mutants.PORTFOLIO
+        + iterative_mutants.RESTATED
     )
     assert list(tested) == VARIANTS
     for protocol in registry.names():

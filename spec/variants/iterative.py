@@ -195,7 +195,13 @@ class NoMaxRounds(it.Iterative):
         return attrs.evolve(after, current_round=min(after.current_round, 2))
 
     def invariants(self) -> Sequence[Invariant[it.IterativeState]]:
-        dropped = ("round_bound", "one_record_per_round")
+        # The restated convergence properties read the whole history, which is cut here.
+        dropped = (
+            "round_bound",
+            "one_record_per_round",
+            "convergence_recomputed",
+            "convergence_termination_justified",
+        )
         return [inv for inv in super().invariants() if inv.name not in dropped]
 
     def witnesses(self) -> Sequence[Witness[it.IterativeState]]:
@@ -364,5 +370,102 @@ PORTFOLIO: tuple[Variant[it.Iterative], ...] = (
     ),
 )
 
+# --- the restated properties' mutants (spec/restated/iterative.py): each caught by one ------
+
+
+class ConvergenceAgainstFirstRound(it.Iterative):
+    """The convergence score compares this round's proposals with the FIRST round's
+    rather than the previous round's (the seed: `previous_proposals`). Rounds 1 and 2
+    cannot tell; from round 3 the score is off. Early termination is off in its
+    configuration, so no stopping decision reads the wrong score."""
+
+    def convergence(self, s: it.IterativeState) -> Fraction:
+        if not s.proposals_history:
+            return Fraction(0)
+        first = attrs.evolve(s, proposals_history=s.proposals_history[:1])
+        return super().convergence(first)
+
+
+class ConvergenceStrictThreshold(it.Iterative):
+    """`>` for `>=` at the convergence threshold: a round whose score equals the
+    threshold is not stopped."""
+
+    def stopping_reason(self, s: it.IterativeState, record: it.RoundRecord) -> str | None:
+        if s.early_termination_enabled:
+            if record.convergence_score > s.convergence_threshold and len(s.proposals_history) > 1:
+                return "convergence"
+            if record.quality_score >= s.quality_threshold:
+                return "quality"
+        if record.round >= s.max_rounds:
+            return "max_rounds"
+        return None
+
+
+class CompositeWeightsSwapped(it.Iterative):
+    """The composite's feedback and confidence weights are swapped: 0.4 quality + 0.2
+    feedback + 0.4 confidence. `selected_is_best` reads the same composites as the
+    selection and cannot see it."""
+
+    def composites(self, s: it.IterativeState) -> dict[int, Fraction]:
+        assert s.quality_scores is not None
+        feedback = self.feedback_scores(s)
+        return {
+            i: it.composite(s.quality_scores[i], sub.confidence, feedback[i])
+            for i, sub in enumerate(s.round_proposals)
+            if sub is not None
+        }
+
+
+class QualityStopsRegardless(it.Iterative):
+    """Termination by quality ignores `early_termination_enabled`: a good enough
+    proposal ends the session even when early termination is off."""
+
+    def stopping_reason(self, s: it.IterativeState, record: it.RoundRecord) -> str | None:
+        if record.quality_score >= s.quality_threshold:
+            return "quality"
+        return super().stopping_reason(s, record)
+
+
+RESTATED: tuple[Variant[it.Iterative], ...] = (
+    _variant(
+        "convergence_against_first_round",
+        MUTANT,
+        "The convergence score compares with the first round, not the previous one.",
+        ConvergenceAgainstFirstRound,
+        _config(agents=2, max_rounds=3, texts=2, early_termination=False),
+        "convergence_recomputed",
+        17,
+    ),
+    _variant(
+        "convergence_strict_threshold",
+        MUTANT,
+        "Termination by convergence needs the score to exceed the threshold (> for >=).",
+        ConvergenceStrictThreshold,
+        it.IterativeConfig(agents=2, max_rounds=2, texts=2, convergence_threshold=Fraction(1)),
+        "convergence_termination_justified",
+        11,
+    ),
+    _variant(
+        "composite_weights_swapped",
+        MUTANT,
+        "The composite weighs confidence 0.4 and feedback 0.2 (swapped).",
+        CompositeWeightsSwapped,
+        _config(agents=2, max_rounds=1, texts=1, confidence_levels=2),
+        "selected_by_recomputed_composite",
+        6,
+    ),
+    _variant(
+        "quality_stops_regardless",
+        MUTANT,
+        "Termination by quality ignores early_termination_enabled.",
+        QualityStopsRegardless,
+        it.IterativeConfig(
+            agents=2, max_rounds=2, texts=1, early_termination=False, quality_threshold=Fraction(0)
+        ),
+        "termination_reason_justified",
+        5,
+    ),
+)
+
 #: Every iterative-refinement variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[it.Iterative], ...] = MUTANTS + ASSUMPTIONS + PORTFOLIO
+VARIANTS: tuple[Variant[it.Iterative], ...] = MUTANTS + ASSUMPTIONS + PORTFOLIO + RESTATED

@@ -3,7 +3,8 @@
 They live in `spec.variants.iterative` (shipped with the package, so `coordspec check
 iterative --variant NAME` checks one); this module re-exports them for the tests.
 `MUTANTS` pins the seed's own rules (spec/FINDINGS.md I1-I4), `ASSUMPTIONS` a broken
-environment assumption (I6).
+environment assumption (I6), `RESTATED` one mutant per
+property of spec/restated/iterative.py, caught by it alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from spec.variants.iterative import (
     ASSUMPTIONS,
     MUTANTS,
     PORTFOLIO,
+    RESTATED,
     MapOrderTieBreak,
     NoMaxRounds,
     OrderedState,
@@ -30,6 +32,7 @@ __all__ = [
     "ASSUMPTIONS",
     "MUTANTS",
     "PORTFOLIO",
+    "RESTATED",
     "MapOrderTieBreak",
     "Mutant",
     "NoMaxRounds",
