@@ -429,7 +429,7 @@ def test_the_cli_says_how_to_resume_after_a_signal(
             return super().due(expanded)
 
     monkeypatch.setattr(cli, "Checkpointer", Signalled)
-    model = [str(MODELS / "paxos.py"), "--continue", "--json"]
+    model = [str(MODELS / "paxos.py"), "--continue", "--json", "--quiet"]
     code, out, err = run(capsys, "check", *model, "--checkpoint", str(tmp_path))
     assert code == 1 and json.loads(out)["incomplete_reason"] == "an interrupt (SIGTERM)"
     assert err.strip() == (

@@ -4,7 +4,6 @@ the symmetry and random walks beyond the exhaustive bounds."""
 from __future__ import annotations
 
 import os
-from collections import deque
 from fractions import Fraction
 from typing import Any, cast
 
@@ -19,7 +18,7 @@ from spec import iterative as it
 from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
 from tests.harness.discoveries import assert_witnesses_pinned
 from tests.harness.profiles import THOROUGH, walk_settings
-from tests.harness.specs import replay, statuses
+from tests.harness.specs import reachable, replay, statuses
 from tests.harness.tracing import untraced
 from tests.mutants.iterative import (
     ASSUMPTIONS,
@@ -139,21 +138,6 @@ def test_symmetry_keeps_every_verdict(
     }
     for _, trace in with_symmetry.witness_traces:
         replay(model, trace)  # the reduced run's traces are concrete runs
-
-
-def reachable(model: it.Iterative) -> list[it.IterativeState]:
-    """Every reachable state, without symmetry (small configurations only)."""
-    first = model.initial()[0]
-    seen = {first}
-    queue = deque([first])
-    while queue:
-        state = queue.popleft()
-        for a in model.honest_actions(state):
-            nxt = model.step(state, a)
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return sorted(seen, key=model.order_key)
 
 
 def blank(s: it.IterativeState) -> it.IterativeState:

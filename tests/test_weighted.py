@@ -21,7 +21,7 @@ from spec import weighted as w
 from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
 from tests.harness.discoveries import assert_witnesses_pinned
 from tests.harness.profiles import THOROUGH, walk_settings
-from tests.harness.specs import replay, statuses
+from tests.harness.specs import reachable, replay, statuses
 from tests.harness.tracing import untraced
 from tests.mutants.pbft import Mutant
 from tests.mutants.weighted import MUTANTS, SECONDARY
@@ -700,18 +700,6 @@ def _early(state: w.WeightedState) -> bool:
     return state.consensus_reached and 0 in state.votes_cast
 
 
-def _every_state(model: w.Weighted) -> list[w.WeightedState]:
-    seen, frontier = set(model.initial()), list(model.initial())
-    while frontier:
-        state = frontier.pop()
-        for action in model.honest_actions(state):
-            nxt = model.step(state, action)
-            if nxt not in seen:
-                seen.add(nxt)
-                frontier.append(nxt)
-    return sorted(seen, key=repr)
-
-
 @pytest.mark.parametrize(
     ("threshold", "claimed"), [(Fraction(3, 5), False), (Fraction(1, 2), True)]
 )
@@ -725,7 +713,7 @@ def test_early_consensus_is_claimed_exactly_where_two_agents_reach_it(
     )
     names = [x.name for x in model.witnesses()]
     assert ("early_consensus" in names) == claimed == model.early_consensus_can_happen()
-    states = _every_state(model)
+    states = reachable(model)
     assert all(s.agent_weights[0] == s.agent_weights[1] for s in states)
     assert any(_early(s) for s in states) == claimed
     result = check(model, Options())

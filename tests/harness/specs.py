@@ -3,6 +3,7 @@ step of the implementation tests, and the guards a spec declares."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +19,24 @@ from spec.registry import Adapter
 MISFITS = ("unknown_field", "missing_field")
 
 T = TypeVar("T")
+S = TypeVar("S")
+
+
+def reachable(model: Model[S, Any]) -> list[S]:
+    """Every reachable state, breadth-first without symmetry, in the order found (small
+    configurations only)."""
+    found = list(model.initial())
+    seen = set(found)
+    queue = deque(found)
+    while queue:
+        state = queue.popleft()
+        for action in model.honest_actions(state):
+            nxt = model.step(state, action)
+            if nxt not in seen:
+                seen.add(nxt)
+                found.append(nxt)
+                queue.append(nxt)
+    return found
 
 
 def started(adapter: Adapter, data: dict[str, Any], session_type: type[T]) -> T:
