@@ -17,7 +17,7 @@ from model_check.result import CheckResult
 from spec import iterative as it
 from spec.core import ConfigError, GuardError, action_name, declared_guards, make_config
 from tests.harness.discoveries import assert_witnesses_pinned
-from tests.harness.profiles import THOROUGH, walk_settings
+from tests.harness.profiles import thorough_only, walk_settings
 from tests.harness.specs import reachable, replay, statuses
 from tests.harness.tracing import untraced
 from tests.mutants.iterative import (
@@ -116,7 +116,7 @@ def test_default_config_without_symmetry(default_result: CheckResult) -> None:
             {"agents": 2, "max_rounds": 3, "texts": 2},
             (21674, 23750),
             (36941, 40477),
-            marks=pytest.mark.skipif(not THOROUGH, reason="~20 s: HYPOTHESIS_PROFILE=thorough"),
+            marks=thorough_only("~20 s"),
         ),
     ],
 )

@@ -54,7 +54,7 @@ from spec.core import (
     witness,
 )
 from spec.variants import find_variant
-from tests.harness.profiles import THOROUGH
+from tests.harness.profiles import thorough_only
 from tests.harness.tracing import untraced
 from tests.models.twophase import SPEC as TWOPHASE
 
@@ -231,7 +231,7 @@ def build(protocol: str, **params: str) -> Model[Any, Any]:
         pytest.param(
             "pbft",
             "default",
-            marks=pytest.mark.skipif(not THOROUGH, reason="~20 s: HYPOTHESIS_PROFILE=thorough"),
+            marks=thorough_only("~20 s"),
         ),
         ("weighted", "near_threshold_deadline"),
         # ~20 s in make test since the round timeout (80,373 states); iterative models
@@ -239,7 +239,7 @@ def build(protocol: str, **params: str) -> Model[Any, Any]:
         pytest.param(
             "iterative",
             "converged_early",
-            marks=pytest.mark.skipif(not THOROUGH, reason="~20 s: HYPOTHESIS_PROFILE=thorough"),
+            marks=thorough_only("~20 s"),
         ),
     ],
 )

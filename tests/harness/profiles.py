@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 #: Whether `HYPOTHESIS_PROFILE=thorough` is set (longer runs everywhere that asks).
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+
+
+def thorough_only(cost: str) -> pytest.MarkDecorator:
+    """The mark of a test (or a parameter) that runs only in the thorough profile;
+    `cost` says why, e.g. "~20 s"."""
+    return pytest.mark.skipif(not THOROUGH, reason=f"{cost}: HYPOTHESIS_PROFILE=thorough")
 
 
 def machine_settings(examples: int, steps: int, thorough_steps: int | None = None) -> settings:
