@@ -1,0 +1,1 @@
+"""The seed's rules restated independently of the specs' helpers."""
