@@ -18,6 +18,7 @@ from model_check.report import show_action
 from model_check.result import Trace, TraceStep
 from spec import registry
 from spec.core import Config, ConfigError, GuardError, Model, Specification, make_config
+from tests.harness.specs import pinned_counterexample
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "models"
@@ -344,9 +345,8 @@ DIVERGES = {
 def test_mutant_counterexamples_against_the_real_spec(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, family: str, mutant: Any
 ) -> None:
-    broken = mutant.build()
-    cex = check(broken, Options(progress=None)).counterexample
-    assert cex is not None and cex.property == mutant.property
+    model, cex = pinned_counterexample(mutant)
+    broken: Any = model  # a protocol's model, with its `config`
     assert replay(broken, cex.trace).conforms  # the mutant's own trace replays on the mutant
     spec = spec_of(family)
     params = param_texts(broken.config.as_dict())

@@ -35,6 +35,7 @@ from spec import registry
 from spec.core import Model
 from tests.harness.pbft import Departure, conformance_runtime, follow
 from tests.harness.profiles import THOROUGH, machine_settings
+from tests.harness.specs import pinned_counterexample
 from tests.mutants.pbft import MUTANTS, SEED_MUTANTS, Mutant
 
 MASTER = b"test-master"
@@ -730,10 +731,8 @@ DEPARTURES = {
 
 @pytest.mark.parametrize("mutant", MUTANTS + SEED_MUTANTS, ids=lambda m: m.name)
 def test_mutant_counterexamples_leave_the_impl(mutant: Mutant, tmp_path: Path) -> None:
-    model = mutant.build()
-    liveness = mutant.property in {e.name for e in model.eventually()}
-    cex = check(model, Options(check_liveness=liveness)).counterexample
-    assert cex is not None and cex.property == mutant.property
+    liveness = mutant.property in {e.name for e in mutant.build().eventually()}
+    model, cex = pinned_counterexample(mutant, check_liveness=liveness)
     trace = through_itf(cex.trace, model, tmp_path / "cex.itf.json")
     config = model.config  # type: ignore[attr-defined]
     correct = spec.Pbft(config)

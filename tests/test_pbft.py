@@ -23,7 +23,7 @@ from spec.core import (
 )
 from tests.harness.discoveries import assert_witnesses_pinned
 from tests.harness.profiles import walk_settings
-from tests.harness.specs import replay, statuses
+from tests.harness.specs import pinned_counterexample, replay, statuses
 from tests.harness.tracing import untraced
 from tests.mutants.pbft import (
     MUTANTS,
@@ -135,11 +135,7 @@ def test_permutation_is_an_automorphism() -> None:
 
 @pytest.mark.parametrize("mutant", MUTANTS + SEED_MUTANTS, ids=lambda m: m.name)
 def test_mutant_is_caught(mutant: Mutant) -> None:
-    model = mutant.build()
-    result = check(model, Options())
-    assert result.result == "violation"
-    cex = result.counterexample
-    assert cex is not None
+    model, cex = pinned_counterexample(mutant)
     assert (cex.property, len(cex.trace)) == (mutant.property, mutant.length)
     replay(model, cex.trace)
 

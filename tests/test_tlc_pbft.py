@@ -61,10 +61,20 @@ def cfg_with(path: Path, *, invariants: bool = True, properties: bool = False) -
     return text
 
 
-def test_the_fixture_checks_every_python_invariant() -> None:
+#: The claims restated independently (spec/restated/pbft.py), which the TLA+ port does
+#: not transcribe: it is the spec's transcription, and the claims are a second reading.
+RESTATED = (
+    "within_watermarks",
+    "stable_checkpoints_proven",
+    "view_changes_carry_prepared",
+    "new_view_o_from_v",
+)
+
+
+def test_the_fixture_checks_the_specs_own_invariants() -> None:
     _, names, temporal = tlc.split_cfg((HERE / "PBFT.cfg").read_text())
     model = pbft.Pbft(pbft.PbftConfig())
-    assert [inv.name for inv in model.invariants()] == list(INVARIANTS)
+    assert [inv.name for inv in model.invariants()] == [*INVARIANTS, *RESTATED]
     assert set(INVARIANTS) <= set(names)  # and TypeOK, a real type check in TLA+ only
     assert temporal == ["all_answered"]
 

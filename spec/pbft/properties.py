@@ -1,8 +1,14 @@
 """PBFT's properties: invariants (always), witnesses (sometimes) and liveness, each one
-claim (Castro & Liskov OSDI'99 §4.2, §4.4; the seed's Part 1)."""
+claim (Castro & Liskov OSDI'99 §4.2, §4.4; the seed's Part 1).
+
+The invariants are the spec's own, then the paper's claims restated from the state alone
+with their own computation (spec/restated/pbft.py: the water marks, stable checkpoints,
+the view-change's P, the NEW-VIEW's O), which share none of spec/pbft/predicates.py.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from spec.core import (
@@ -17,6 +23,7 @@ from spec.core import (
 )
 from spec.pbft.messages import NULL, Action, PbftState
 from spec.pbft.predicates import Predicates
+from spec.restated import pbft as restated
 
 
 class Properties(Predicates):
@@ -118,6 +125,15 @@ class Properties(Predicates):
             committed_local_implies_committed,
             validity,
             integrity,
+            *self.restated_invariants(),
+        ]
+
+    def restated_invariants(self) -> list[Invariant[PbftState]]:
+        """The paper's claims restated independently (spec/restated/pbft.py's `CLAIMS`),
+        each an invariant named and documented by its function, of this configuration."""
+        return [
+            Invariant(claim.__name__, functools.partial(claim, self.config), claim.__doc__ or "")
+            for claim in restated.CLAIMS
         ]
 
     def witnesses(self) -> Sequence[Witness[PbftState]]:

@@ -11,8 +11,13 @@ must report: the property that breaks and the length of the shortest counterexam
 `coordspec check pbft` adds to the default (two sequence numbers, checkpoints with
 binding watermarks, a view change after a checkpoint, two view changes, a faulty
 backup that becomes primary): each is caught at its portfolio preset, which is its
-configuration, and not at the default (tests/test_portfolio.py).
-`coordspec check pbft --variant NAME` checks one.
+configuration, and not at the default (tests/test_portfolio.py). `RESTATED` holds one
+mutant per claim that spec/restated/pbft.py restates (the water marks, stable
+checkpoints, the view-change's P, the NEW-VIEW's O), each caught by that claim alone at
+its configuration (tests/test_restated_pbft.py). A mutant whose break a restated claim
+sees before its pinned consequence does (agreement after a wrong O) has `first=False`:
+its pinned property is found with `--continue`. `coordspec check pbft --variant NAME`
+checks one.
 """
 
 from __future__ import annotations
@@ -114,8 +119,9 @@ def _variant(
     config: pbft.PbftConfig,
     prop: str,
     length: int,
+    first: bool = True,
 ) -> Variant[pbft.Pbft]:
-    return Variant(name, "pbft", description, reproduces, model, config, prop, length)
+    return Variant(name, "pbft", description, reproduces, model, config, prop, length, first)
 
 
 DEFAULT = pbft.PbftConfig()
@@ -165,6 +171,7 @@ MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
         DEFAULT,
         "agreement",
         14,
+        first=False,  # new_view_o_from_v breaks first, in 7 steps
     ),
     _variant(
         "view_change_without_p",
@@ -174,6 +181,7 @@ MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
         DEFAULT,
         "agreement",
         14,
+        first=False,  # view_changes_carry_prepared breaks first, in 5 steps
     ),
     _variant(
         "no_authentication",
@@ -239,6 +247,7 @@ SEED_MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
         DEFAULT,
         "prepared_unique",
         11,
+        first=False,  # view_changes_carry_prepared breaks first, in 10 steps
     ),
     _variant(
         "seed_view_change_committed_only",
@@ -248,6 +257,7 @@ SEED_MUTANTS: tuple[Variant[pbft.Pbft], ...] = (
         DEFAULT,
         "agreement",
         14,
+        first=False,  # view_changes_carry_prepared breaks first, in 5 steps
     ),
 )
 
@@ -357,6 +367,7 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
         preset_config(pbft.SPEC, "checkpoint_view_change"),
         "agreement",
         23,
+        first=False,  # view_changes_carry_prepared breaks first, in 10 steps
     ),
     _variant(
         "new_view_last_view_only",
@@ -366,6 +377,7 @@ PORTFOLIO: tuple[Variant[pbft.Pbft], ...] = (
         preset_config(pbft.SPEC, "two_view_changes"),
         "agreement",
         23,
+        first=False,  # new_view_o_from_v breaks first, in 12 steps
     ),
     _variant(
         "trusts_faulty_new_view",
@@ -410,5 +422,91 @@ CLAIMS: tuple[Variant[pbft.Pbft], ...] = (
     ),
 )
 
+# --- the restated claims' mutants: each caught by its claim alone -----------------------
+# (spec/restated/pbft.py: each breaks one rule that a restated claim states, at a
+# configuration where no other invariant breaks, tests/test_restated_pbft.py)
+
+
+class HighWaterMarkOffByOne(pbft.Pbft):
+    """The high water mark is h + L + 1, one past §4.3's "H = h + k": with a log of 1 a
+    backup prepares sequence number 2 before checkpoint 1 is stable."""
+
+    def H(self, s: pbft.PbftState, i: int) -> int:  # noqa: N802 - the paper's letter
+        high = self.config.max_seq
+        if self.config.checkpoint_interval:
+            high = min(high, self.h(s, i) + self.config.log_size + 1)
+        return high
+
+
+class CheckpointQuorum2f(pbft.Pbft):
+    """A checkpoint is stable with 2f matching CHECKPOINT messages, not §4.3's 2f + 1."""
+
+    def __init__(self, config: pbft.PbftConfig) -> None:
+        super().__init__(config)
+        self.q_checkpoint = 2 * self.f
+
+
+class ViewChangeCarriesAccepted(pbft.Pbft):
+    """A VIEW-CHANGE's P holds every pre-prepare its sender accepted above its checkpoint,
+    prepared or not (§4.4: "for each request m that prepared at i")."""
+
+    def prepared_set(self, s: pbft.PbftState, i: int) -> frozenset[pbft.Cert]:
+        low = self.h(s, i)
+        return frozenset(pbft.Cert(n, d, v) for v, n, d in self.accepted(s, i) if n > low)
+
+
+class NewViewPadsWithNull(pbft.Pbft):
+    """The new primary's O runs up to max_seq, null pre-prepares past max-s (§4.4: "for
+    each sequence number n between min-s and max-s")."""
+
+    def compute_o(self, vcs: Sequence[ViewChangeContent]) -> NewViewContent:
+        min_s, state, o = super().compute_o(vcs)
+        top = max((n for n, _ in o), default=min_s)
+        padding = {(n, pbft.NULL) for n in range(top + 1, self.config.max_seq + 1)}
+        return min_s, state, o | padding
+
+
+#: Backup 3 crashed (silent) and one client request: a view change with no faulty help.
+SILENT_BACKUP_ONE_REQUEST = pbft.PbftConfig(faulty=(3,), adversary="silent", requests=1)
+
+RESTATED: tuple[Variant[pbft.Pbft], ...] = (
+    _variant(
+        "high_water_mark_off_by_one",
+        MUTANT,
+        "The high water mark is h + L + 1: a backup prepares past H.",
+        HighWaterMarkOffByOne,
+        pbft.PbftConfig(requests=1, max_view=0, max_seq=2, checkpoint_interval=1, log_size=1),
+        "within_watermarks",
+        2,
+    ),
+    _variant(
+        "checkpoint_quorum_2f",
+        MUTANT,
+        "A checkpoint is stable with 2f matching CHECKPOINT messages instead of 2f + 1.",
+        CheckpointQuorum2f,
+        pbft.PbftConfig(faulty=(3,), requests=1, max_view=0, checkpoint_interval=1),
+        "stable_checkpoints_proven",
+        7,
+    ),
+    _variant(
+        "view_change_carries_accepted",
+        MUTANT,
+        "A VIEW-CHANGE's P holds every pre-prepare its sender accepted, prepared or not.",
+        ViewChangeCarriesAccepted,
+        SILENT_BACKUP_ONE_REQUEST,
+        "view_changes_carry_prepared",
+        3,
+    ),
+    _variant(
+        "new_view_pads_with_null",
+        MUTANT,
+        "The new primary's O runs to max_seq with null pre-prepares past max-s.",
+        NewViewPadsWithNull,
+        SILENT_BACKUP_ONE_REQUEST,
+        "new_view_o_from_v",
+        5,
+    ),
+)
+
 #: Every PBFT variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS + PORTFOLIO + CLAIMS
+VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS + PORTFOLIO + CLAIMS + RESTATED

@@ -310,6 +310,31 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         "execute(replica=2, view=0, seq=2, digest=2)",
         "loop 23",
     ),
+    "pbft/high_water_mark_off_by_one": (
+        "request(value=1)",
+        "prepare(replica=1, view=0, seq=2, digest=1)",
+    ),
+    "pbft/checkpoint_quorum_2f": (
+        "request(value=1)",
+        "pre_prepare(replica=0, view=0, seq=1, digest=1)",
+        "prepare(replica=1, view=0, seq=1, digest=1)",
+        "commit(replica=0, view=0, seq=1, digest=1)",
+        "commit(replica=1, view=0, seq=1, digest=1)",
+        "execute(replica=0, view=0, seq=1, digest=1)",
+        "stable_checkpoint(replica=0, seq=1, state=<<1>>)",
+    ),
+    "pbft/view_change_carries_accepted": (
+        "request(value=1)",
+        "pre_prepare(replica=0, view=0, seq=1, digest=1)",
+        "timeout(replica=0, view=1)",
+    ),
+    "pbft/new_view_pads_with_null": (
+        "request(value=1)",
+        "timeout(replica=0, view=1)",
+        "timeout(replica=1, view=1)",
+        "timeout(replica=2, view=1)",
+        "new_view(replica=1, view=1, stable=0, state=<<>>, pre_prepares={<<1, 0>>})",
+    ),
     "weighted/seed_running_total": (
         "vote_submission(agent=0, vote=1, confidence=1/2)",
         "vote_submission(agent=0, vote=1, confidence=1/2)",

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from impl.core import Ok
-from model_check.result import CheckResult, Trace
+from model_check.engine import Options, check
+from model_check.result import CheckResult, Counterexample, Trace
 from spec.core import GuardedModel, Model, declared_guards
 from spec.registry import Adapter
+from spec.variants import Variant
 
 #: The implementation's names for the spec's `malformed_event` (data that does not fit the
 #: action's fields): a key the event does not have, or a required one that is absent
@@ -59,6 +61,27 @@ def replay(model: Model[Any, Any], trace: Trace) -> None:
     for step in trace.steps[1:]:
         state = model.step(state, step.action)
         assert state == step.state
+
+
+def pinned_counterexample(
+    variant: Variant[Model[Any, Any]], check_liveness: bool = True
+) -> tuple[Model[Any, Any], Counterexample]:
+    """A variant's model and the counterexample of its pinned property, as `coordspec
+    check --variant` finds it: the first one found when that property breaks first
+    (`Variant.first`), else its own in a run that does not stop at the first violation,
+    explored to the pinned length only (a property that is not first is an invariant:
+    one that a restated claim sees broken earlier)."""
+    model = variant.build()
+    if variant.first:
+        result = check(model, Options(check_liveness=check_liveness))
+        found = result.counterexample
+        assert found is not None and found.property == variant.property, found
+        return model, found
+    options = Options(stop_at_first=False, max_depth=variant.length, check_liveness=False)
+    result = check(model, options)
+    assert result.counterexample is not None and result.counterexample.property != variant.property
+    found = next(c for c in result.counterexamples if c.property == variant.property)
+    return model, found
 
 
 def model_bounds(model: object) -> frozenset[str]:

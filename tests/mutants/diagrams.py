@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from model_check.diagram import chart_dot, config_values, protocol_diagram, trace_chart, write
-from model_check.engine import check
 from model_check.itf import encode_trace
 from spec import registry
+from tests.harness.specs import pinned_counterexample
 from tests.mutants import iterative, pbft, weighted
 
 #: One representative per family of bugs: (protocol, mutant), the family in the comment.
@@ -56,14 +56,13 @@ def protocol_dots() -> dict[str, str]:
 
 
 def mutant_dot(protocol: str, mutant: pbft.Mutant | iterative.Mutant) -> str:
-    """The chart of the mutant's shortest counterexample, drawn from its ITF encoding.
+    """The chart of the mutant's shortest counterexample of its pinned property, drawn
+    from its ITF encoding.
 
     Raises:
         AssertionError: the checker finds no counterexample (the mutant is not caught).
     """
-    model = mutant.build()
-    found = check(model).counterexample
-    assert found is not None, f"{mutant.name} is not caught"
+    model, found = pinned_counterexample(mutant)  # the pinned property's (`first`)
     meta = {
         "protocol": protocol,
         "property": found.property,
