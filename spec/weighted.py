@@ -87,6 +87,7 @@ from spec.core import (
     relabel,
     witness,
 )
+from spec.restated import weighted as restated
 from spec.symmetry import Symmetry, agent_maps
 
 T = TypeVar("T")
@@ -172,13 +173,14 @@ SCALING = (
 )
 
 
-def expertise_scaling(raw: Fraction) -> Fraction:
+def expertise_scaling(raw: Fraction, pieces: Sequence[Piece] | None = None) -> Fraction:
     """§2.4's `apply_expertise_scaling`: "exponential scaling to emphasize high performers".
 
     raw >= 0.8: raw^0.7 * 2.0; raw >= 0.6: raw * 1.5; raw >= 0.4: raw * 1.2; else raw
-    (the rows of `SCALING`). A fractional power is rounded toward zero to 1/PRECISION.
+    (the rows of `SCALING`, or of `pieces`: a broken variant's table). A fractional
+    power is rounded toward zero to 1/PRECISION.
     """
-    for piece in SCALING:
+    for piece in SCALING if pieces is None else pieces:
         if piece.covers(raw):
             if piece.exponent == 1:
                 return piece.factor * raw
@@ -898,6 +900,7 @@ class Weighted(GuardedModel[WeightedState, Action]):
             decided_has_threshold,
             unique_winner,
             stats_in_range,
+            *restated.INVARIANTS,  # the seed's rules restated (spec/restated/weighted.py)
         ]
 
     def witnesses(self) -> Sequence[Witness[WeightedState]]:
@@ -930,18 +933,31 @@ class Weighted(GuardedModel[WeightedState, Action]):
         return found
 
     def early_consensus_can_happen(self) -> bool:
-        """Whether the agents but one can decide before the last one votes: every agent
-        but the lightest voting one option at confidence 1 with the initial (capped)
-        weights reaches the threshold (FINDINGS W11).
+        """Whether the agents but one can decide before the last one votes: for some
+        weights the assessments can give before any vote (the initial ones included),
+        every agent but the lightest, voting one option at confidence 1, reaches the
+        threshold (FINDINGS W11).
 
-        Exact for two agents: the cap gives each exactly half in every state, so above a
-        threshold of 1/2 neither decides alone (`--agents 2 --profiles 2,1`). For more
-        agents it is sufficient, not necessary (an assessment may lift a subset over the
-        bar); the witness is claimed only where it must be reached.
+        Exact without feedbacks (weights reached only through performance feedback are
+        not counted, and the witness is then not claimed). With two agents the cap gives
+        each exactly half in every state, so above a threshold of 1/2 neither decides
+        alone (`--agents 2 --profiles 2,1`).
         """
-        initial = cap_weights(tuple(expertise_weight(PROFILES[p]) for p in self.config.profiles))
-        total = sum(initial, Fraction(0))
-        return reaches(total - min(initial), self.config.consensus_threshold, total)
+        c = self.config
+        baseline = tuple(expertise_weight(PROFILES[p]) for p in c.profiles)
+        changes = c.assessments if c.strategy != "static" else 0
+        profiles = range(len(PROFILES))
+        for latest in product(*([p] if not changes else profiles for p in c.profiles)):
+            if sum(a != b for a, b in zip(latest, c.profiles, strict=True)) > changes:
+                continue
+            weights = tuple(expertise_weight(PROFILES[p]) for p in latest)
+            if c.strategy == "adaptive":
+                weights = tuple((b + x) / 2 for b, x in zip(baseline, weights, strict=True))
+            capped = cap_weights(weights)
+            total = sum(capped, Fraction(0))
+            if reaches(total - min(capped), c.consensus_threshold, total):
+                return True
+        return False
 
     def cap_can_bind(self) -> bool:
         """Whether some agent can exceed half: the best weight its strategy can give it

@@ -87,7 +87,8 @@ def test_command_line_overrides_the_trace_params(
 
 
 def _small(name: str) -> dict[str, str]:
-    """The protocol's `small` preset: every witness reached in a few hundred states."""
+    """The protocol's `small` preset: every witness it claims reached in a few hundred
+    states."""
     return dict(registry.specification(name).preset("small").params)
 
 

@@ -53,6 +53,7 @@ def test_the_tests_mutants_are_the_shipped_variants() -> None:
         + weighted_mutants.MUTANTS
         + weighted_mutants.SECONDARY
         + weighted_mutants.PORTFOLIO
+        + weighted_mutants.RESTATED
         + iterative_mutants.MUTANTS
         + iterative_mutants.ASSUMPTIONS
         + iterative_mutants.PORTFOLIO

@@ -122,6 +122,52 @@ def test_one_agent_claims_only_what_it_can_reach() -> None:
     assert result.result == "ok" and result.complete
 
 
+class ClaimsEarlyConsensus(w.Weighted):
+    """The spec with `early_consensus` claimed whatever the bounds (to see it unreached)."""
+
+    def early_consensus_can_happen(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("params", "claimed", "states"),
+    [
+        ({"agents": "2", "profiles": "2,1"}, False, 1410),
+        (dict(w.SPEC.preset("small").params), False, 429),
+        ({"agents": "2", "profiles": "2,1", "consensus_threshold": "1/2"}, True, 686),
+        ({"consensus_threshold": "4/5", "max_votes": "1"}, True, 2825),  # after an assessment
+        ({"consensus_threshold": "4/5", "max_votes": "1", "assessments": "0"}, False, 76),
+        ({"consensus_threshold": "4/5", "max_votes": "1", "strategy": "static"}, False, 673),
+        ({"consensus_threshold": "4/5", "max_votes": "1", "strategy": "adaptive"}, True, 2833),
+    ],
+    ids=[
+        "two_agents",
+        "small",
+        "two_agents_at_one_half",
+        "three_at_four_fifths",
+        "three_at_four_fifths_unassessed",
+        "three_at_four_fifths_static",
+        "three_at_four_fifths_adaptive",  # (3/2, 3/5, 9/10): exactly 4/5 without the novice
+    ],
+)
+def test_early_consensus_is_claimed_where_the_bounds_allow_it(
+    params: dict[str, str], claimed: bool, states: int
+) -> None:
+    """The cap makes two agents' weights equal, so one alone holds half: early consensus
+    needs a threshold of at most 1/2 (FINDINGS W11). Where it is not claimed the check
+    passes, and claiming it anyway leaves it unreached: the decision loses no witness.
+    At three agents, threshold 4/5, the weights an assessment gives count: an average
+    agent assessed a novice leaves the other two 7/8 of the weight (7/5 + 21/20 of 14/5)."""
+    model = cast(w.Weighted, w.SPEC.model(params))
+    assert ("early_consensus" in [x.name for x in model.witnesses()]) == claimed
+    assert model.early_consensus_can_happen() == claimed
+    result = check(model, Options())
+    assert result.result == "ok" and result.distinct_states == states
+    if not claimed:
+        forced = check(ClaimsEarlyConsensus(model.config), Options(check_liveness=False))
+        assert statuses(forced)["early_consensus"] == "unreached"
+
+
 # --- mutants ---------------------------------------------------------------------------
 
 

@@ -18,14 +18,14 @@ checks one.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import ClassVar
 
 import attrs
 
 from spec import weighted as w
-from spec.core import Guard, without
+from spec.core import Guard, put, without
 from spec.variants import MUTANT, Variant, preset_config
 
 
@@ -298,5 +298,338 @@ PORTFOLIO: tuple[Variant[w.Weighted], ...] = (
     ),
 )
 
+# --- the restated properties' mutants: each caught by one of spec/restated/weighted.py ----
+#
+# Each breaks one rule of the seed's Part 2 where the spec's own invariants do not look
+# (or look through the helper the mutant changes): at its configuration, a run that does
+# not stop at the first violation finds its property violated and every other invariant
+# holding (tests/test_restated.py).
+
+
+class FirstOptionOverTheBar(w.Weighted):
+    """The consensus check takes the first option over the bar without checking that it
+    is the only one: at a threshold of 1/2 or less, where a weight update can lift two
+    options over it at once, the lower-numbered one is decided. (The spec's
+    `unique_winner` reads this `reached`, and does not look at such thresholds.)"""
+
+    def reached(self, s: w.WeightedState) -> list[int]:
+        return super().reached(s)[:1]
+
+
+class StrictDeadline(w.Weighted):
+    """At the deadline an option wins only above the bar (`>` for `>=`): a tally exactly
+    at the threshold closes the vote with `no_consensus`. Early consensus is the spec's."""
+
+    def decide(self, s: w.WeightedState, closing: bool) -> w.WeightedState:
+        if closing and not s.consensus_reached:
+            bar = s.consensus_threshold * s.max_possible_weight
+            if [o for o, x in self.tally(s).items() if x >= bar] != [
+                o for o, x in self.tally(s).items() if x > bar
+            ]:
+                return attrs.evolve(s, final_decision=w.NO_CONSENSUS, closed=True)
+        return super().decide(s, closing)
+
+
+class VoteWithoutEarlyConsensus(w.Weighted):
+    """A vote is stored and counted, but not checked for consensus: only a
+    `consensus_check` or the deadline decides."""
+
+    def apply(self, s: w.WeightedState, a: w.Action) -> w.WeightedState:
+        if not isinstance(a, w.VoteSubmission):
+            return super().apply(s, a)
+        weight = s.agent_weights[a.agent]
+        vote = w.Vote(a.vote, weight, Fraction(a.confidence), weight * a.confidence)
+        votes = put(s.votes, a.agent, vote)
+        cast = put(s.votes_cast, a.agent, s.votes_cast[a.agent] + 1)
+        total = self.total_over(s.agent_weights, votes)
+        return attrs.evolve(s, votes=votes, votes_cast=cast, weighted_total=total)
+
+
+class DecisionLeftOpen(w.Weighted):
+    """Early consensus is recorded but the session is not finalized: it stays open, and
+    votes are still accepted until the deadline."""
+
+    def decide(self, s: w.WeightedState, closing: bool) -> w.WeightedState:
+        after = super().decide(s, closing)
+        if closing or not after.consensus_reached:
+            return after
+        return attrs.evolve(after, closed=False)
+
+
+class WeightedTotalAtVoteTime(w.Weighted):
+    """`weighted_total` sums each vote's recorded `weighted_value` (the weight it was cast
+    with): after a weight update it is stale. (The spec's `counted_once` reads this
+    `total_over`.)"""
+
+    @staticmethod
+    def total_over(weights: Sequence[Fraction], votes: Sequence[w.Vote | None]) -> Fraction:
+        return sum((v.weighted_value for v in votes if v is not None), Fraction(0))
+
+
+class ReVoteInserted(w.Weighted):
+    """A re-vote is inserted before the agent's old vote instead of replacing it: the
+    votes after it shift one agent on (the last is dropped), so the next agent holds a
+    vote it never cast."""
+
+    def apply(self, s: w.WeightedState, a: w.Action) -> w.WeightedState:
+        after = super().apply(s, a)
+        if not isinstance(a, w.VoteSubmission) or s.votes[a.agent] is None:
+            return after
+        vote = after.votes[a.agent]
+        shifted = (*s.votes[: a.agent], vote, *s.votes[a.agent :])[: len(s.votes)]
+        moved = attrs.evolve(
+            s,
+            votes=shifted,
+            votes_cast=after.votes_cast,
+            weighted_total=self.total_over(s.agent_weights, shifted),
+        )
+        return self.decide(moved, closing=False)
+
+
+class VoteRecordWithoutConfidence(w.Weighted):
+    """The stored vote's `weighted_value` is its weight alone, the confidence dropped
+    (nothing the spec sums reads it)."""
+
+    def apply(self, s: w.WeightedState, a: w.Action) -> w.WeightedState:
+        after = super().apply(s, a)
+        if not isinstance(a, w.VoteSubmission):
+            return after
+        vote = after.votes[a.agent]
+        assert vote is not None
+        return attrs.evolve(
+            after, votes=put(after.votes, a.agent, vote._replace(weighted_value=vote.weight))
+        )
+
+
+def cap_in_equal_parts(weights: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    """The water-filling with the excess shared in equal parts among the agents below the
+    cap, not in proportion to their weights."""
+    result = list(weights)
+    total = sum(result, Fraction(0))
+    if len(result) < 2:
+        return tuple(result)
+    cap = w.MAX_SHARE * total
+    capped = [False] * len(result)
+    while True:
+        over = [i for i, x in enumerate(result) if x > cap]
+        if not over:
+            return tuple(result)
+        excess = sum((result[i] - cap for i in over), Fraction(0))
+        for i in over:
+            result[i], capped[i] = cap, True
+        free = [i for i, done in enumerate(capped) if not done]
+        for i in free:
+            result[i] += excess / len(free)
+
+
+class CapInEqualParts(w.Weighted):
+    """The cap gives the excess of an agent above half to the others in equal parts: the
+    total, the order and every share <= 1/2 are kept, but the lighter agents gain more
+    than their weight's proportion."""
+
+    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
+        capped = cap_in_equal_parts(tuple(uncapped))
+        return attrs.evolve(
+            s,
+            uncapped_weights=uncapped,
+            agent_weights=capped,
+            max_possible_weight=sum(capped, Fraction(0)),
+            gini_coefficient=w.gini(capped),
+            max_individual_weight=w.max_individual_share(capped),
+            weight_entropy=w.normalised_entropy(capped),
+            weighted_total=self.total_over(capped, s.votes),
+        )
+
+
+#: §2.4's scaling with the boundary at 0.6 exclusive (`raw > 0.6`).
+EXCLUSIVE_AT_THREE_FIFTHS = tuple(p._replace(inclusive=p.low != Fraction(3, 5)) for p in w.SCALING)
+
+
+class ScalingExclusiveAtThreeFifths(w.Weighted):
+    """A weight update scales with the boundary 0.6 exclusive (`raw > 0.6`): an average
+    agent whose past performance feedback lifts its raw score to exactly 0.6 gets
+    1.2 x 0.6 = 0.72, not 1.5 x 0.6 = 0.9 (the bounds still hold)."""
+
+    def updated_weights(self, s: w.WeightedState) -> tuple[Fraction, ...]:
+        def weight(m: w.Metrics) -> Fraction:
+            scaled = w.expertise_scaling(w.raw_score(m), EXCLUSIVE_AT_THREE_FIFTHS)
+            return max(w.MIN_WEIGHT, min(w.MAX_WEIGHT, scaled))
+
+        latest = tuple(weight(h[-1]) for h in s.expertise_history)
+        if s.assessment_strategy == "static":
+            return s.baseline_weights
+        if s.assessment_strategy == "dynamic":
+            return latest
+        return tuple((b + x) / 2 for b, x in zip(s.baseline_weights, latest, strict=True))
+
+
+def gini_over_pairs(weights: tuple[Fraction, ...]) -> Fraction:
+    """The Gini coefficient's double sum over unordered pairs i < j only (half of it)."""
+    n, total = len(weights), sum(weights, Fraction(0))
+    if n < 2 or total == 0:
+        return Fraction(0)
+    pairs = sum(
+        (abs(weights[i] - weights[j]) for i in range(n) for j in range(i + 1, n)), Fraction(0)
+    )
+    return pairs / (2 * n * total)
+
+
+class GiniOverPairs(w.Weighted):
+    """`gini_coefficient` sums |w_i - w_j| over unordered pairs: half the coefficient,
+    still in its range."""
+
+    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
+        after = super().with_weights(s, uncapped)
+        return attrs.evolve(after, gini_coefficient=gini_over_pairs(after.agent_weights))
+
+
+class MaxShareBeforeCap(w.Weighted):
+    """`max_individual_weight` is the largest share of the uncapped weights: the figure
+    before the cap, above one half where the cap binds."""
+
+    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
+        after = super().with_weights(s, uncapped)
+        return attrs.evolve(after, max_individual_weight=w.max_individual_share(uncapped))
+
+
+class EntropyBeforeCap(w.Weighted):
+    """`weight_entropy` is the entropy of the uncapped weights: the figure before the cap."""
+
+    def with_weights(self, s: w.WeightedState, uncapped: tuple[Fraction, ...]) -> w.WeightedState:
+        after = super().with_weights(s, uncapped)
+        return attrs.evolve(after, weight_entropy=w.normalised_entropy(tuple(uncapped)))
+
+
+#: An expert and two average agents, one option, one vote each at confidence 1.
+_EXPERT_AND_TWO = Config(
+    options=1, assessments=0, max_votes=1, confidence_levels=1, profiles=(2, 1, 1)
+)
+#: One average agent, one option, one vote, no assessment.
+_ONE_AVERAGE = Config(agents=1, options=1, assessments=0, max_votes=1, profiles=(1,))
+
+#: Each caught by its restated property alone (spec/restated/weighted.py), in the
+#: order of those properties.
+RESTATED: tuple[Variant[w.Weighted], ...] = (
+    _variant(
+        "re_vote_inserted",
+        MUTANT,
+        "A re-vote is inserted before the old vote: the next agent holds a vote it never cast.",
+        ReVoteInserted,
+        Config(agents=2, options=1, assessments=0, confidence_levels=1, profiles=(1, 2)),
+        "seed_one_vote_per_voter",
+        2,
+    ),
+    _variant(
+        "weighted_total_at_vote_time",
+        MUTANT,
+        "The total sums each vote's weighted value at vote time: stale after an update.",
+        WeightedTotalAtVoteTime,
+        Config(agents=1, options=1, assessments=1, max_votes=1, profiles=(2,)),
+        "seed_weighted_total",
+        3,
+    ),
+    _variant(
+        "vote_record_without_confidence",
+        MUTANT,
+        "A stored vote's weighted value is its weight, the confidence dropped.",
+        VoteRecordWithoutConfidence,
+        _ONE_AVERAGE,
+        "seed_vote_records",
+        1,
+    ),
+    _variant(
+        "vote_without_early_consensus",
+        MUTANT,
+        "A vote is not checked for consensus: only consensus_check or the deadline decides.",
+        VoteWithoutEarlyConsensus,
+        _EXPERT_AND_TWO,
+        "seed_early_consensus",
+        2,
+    ),
+    _variant(
+        "decision_left_open",
+        MUTANT,
+        "Early consensus is recorded but the session stays open to votes.",
+        DecisionLeftOpen,
+        attrs.evolve(_ONE_AVERAGE, confidence_levels=1),
+        "seed_decision_closes",
+        1,
+    ),
+    _variant(
+        "first_option_over_the_bar",
+        MUTANT,
+        "The consensus check decides the first option over the bar, though two are over it.",
+        FirstOptionOverTheBar,
+        Config(
+            consensus_threshold=Fraction(2, 5),
+            confidence_levels=1,
+            max_votes=1,
+            profiles=(1, 1, 1),
+        ),
+        "seed_decision_reaches_threshold",
+        4,
+    ),
+    _variant(
+        "strict_deadline",
+        MUTANT,
+        "At the deadline an option must be above the bar: one exactly at it is no_consensus.",
+        StrictDeadline,
+        Config(
+            options=1,
+            consensus_threshold=Fraction(1, 2),
+            confidence_levels=1,
+            max_votes=1,
+            profiles=(1, 1, 1),
+        ),
+        "seed_no_consensus_only_when_none_reaches",
+        4,
+    ),
+    _variant(
+        "scaling_exclusive_at_0_6",
+        MUTANT,
+        "A weight update scales with raw > 0.6 for the seed's raw >= 0.6: 0.72, not 0.9.",
+        ScalingExclusiveAtThreeFifths,
+        attrs.evolve(_ONE_AVERAGE, feedbacks=3, confidence_levels=1),
+        "seed_weights_from_metrics",
+        4,
+    ),
+    _variant(
+        "cap_in_equal_parts",
+        MUTANT,
+        "The cap shares an expert's excess in equal parts, not in proportion to weight.",
+        CapInEqualParts,
+        attrs.evolve(_EXPERT_AND_TWO, profiles=(2, 1, 0)),
+        "seed_fair_cap",
+        0,
+    ),
+    _variant(
+        "gini_over_pairs",
+        MUTANT,
+        "The Gini coefficient sums over unordered pairs only: half its value.",
+        GiniOverPairs,
+        _EXPERT_AND_TWO,
+        "seed_gini",
+        0,
+    ),
+    _variant(
+        "max_share_before_cap",
+        MUTANT,
+        "The maximum individual share is taken of the uncapped weights.",
+        MaxShareBeforeCap,
+        _EXPERT_AND_TWO,
+        "seed_max_share",
+        0,
+    ),
+    _variant(
+        "entropy_before_cap",
+        MUTANT,
+        "The weight entropy is taken of the uncapped weights.",
+        EntropyBeforeCap,
+        _EXPERT_AND_TWO,
+        "seed_entropy",
+        0,
+    ),
+)
+
 #: Every weighted-voting variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[w.Weighted], ...] = MUTANTS + SECONDARY + PORTFOLIO
+VARIANTS: tuple[Variant[w.Weighted], ...] = MUTANTS + SECONDARY + PORTFOLIO + RESTATED

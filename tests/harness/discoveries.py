@@ -383,6 +383,46 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         "vote_submission(agent=2, vote=1, confidence=1)",
         "voting_deadline()",
     ),
+    # the restated properties' mutants (spec/restated/weighted.py)
+    "weighted/first_option_over_the_bar": (
+        "vote_submission(agent=0, vote=1, confidence=1)",
+        "expertise_assessment(agent=1, profile=0)",
+        "weight_update_request()",
+        "vote_submission(agent=2, vote=2, confidence=1)",
+    ),
+    "weighted/strict_deadline": (
+        "vote_submission(agent=0, vote=1, confidence=1)",
+        "expertise_assessment(agent=0, profile=2)",
+        "weight_update_request()",
+        "voting_deadline()",
+    ),
+    "weighted/vote_without_early_consensus": (
+        "vote_submission(agent=0, vote=1, confidence=1)",
+        "vote_submission(agent=1, vote=1, confidence=1)",
+    ),
+    "weighted/decision_left_open": ("vote_submission(agent=0, vote=1, confidence=1)",),
+    "weighted/weighted_total_at_vote_time": (
+        "vote_submission(agent=0, vote=1, confidence=1/2)",
+        "expertise_assessment(agent=0, profile=0)",
+        "weight_update_request()",
+    ),
+    "weighted/re_vote_inserted": (
+        "vote_submission(agent=0, vote=1, confidence=1)",
+        "vote_submission(agent=0, vote=1, confidence=1)",
+    ),
+    "weighted/vote_record_without_confidence": (
+        "vote_submission(agent=0, vote=1, confidence=1/2)",
+    ),
+    "weighted/cap_in_equal_parts": (),
+    "weighted/scaling_exclusive_at_0_6": (
+        "performance_feedback(agent=0, correct=true)",
+        "performance_feedback(agent=0, correct=true)",
+        "performance_feedback(agent=0, correct=true)",
+        "weight_update_request()",
+    ),
+    "weighted/gini_over_pairs": (),
+    "weighted/max_share_before_cap": (),
+    "weighted/entropy_before_cap": (),
     "iterative/seed_all_submitted_counts_outsiders": (
         'proposal_submission(agent=0, proposal="plan a budget", confidence=1)',
         'proposal_submission(agent=2, proposal="plan a budget", confidence=1)',
