@@ -82,6 +82,8 @@ def test_default_config_passes_exhaustively(default_result: CheckResult) -> None
         "convergence_termination_justified": "holds",
         "selected_by_recomputed_composite": "holds",
         "termination_reason_justified": "holds",
+        "round_record_faithful": "holds",
+        "consensus_level_recomputed": "holds",
         "deadlock": "holds",
         "ended_by_max_rounds": "reached",
         "terminates": "holds",

@@ -146,6 +146,17 @@ def test_each_restated_property_rejects_a_corrupted_state() -> None:
                 ),
             ),
         ],
+        "round_record_faithful": [
+            attrs.evolve(s, current_proposal="plan a budget"),
+            attrs.evolve(
+                s, proposals_history=(*s.proposals_history[:-1], last._replace(quality_score=wrong))
+            ),
+            attrs.evolve(s, round_proposals=(last.proposals[1], last.proposals[1])),
+        ],
+        "consensus_level_recomputed": [
+            attrs.evolve(s, consensus_level=wrong),
+            attrs.evolve(s, proposals_history=(), consensus_level=wrong),
+        ],
         "termination_reason_justified": [
             attrs.evolve(s, final_proposal="cut the budget now"),
             attrs.evolve(s, current_phase="analysis", termination_reason="quality"),
@@ -163,6 +174,25 @@ def test_each_restated_property_rejects_a_corrupted_state() -> None:
     )
     assert props["termination_reason_justified"].holds(
         attrs.evolve(s, termination_reason="max_rounds", early_termination_enabled=False)
+    )
+
+
+def test_a_tie_goes_to_the_text_first_in_string_order() -> None:
+    """Two proposals of equal quality, no feedback, the same confidence: equal composite
+    scores, and "plan a budget" (first in string order) is selected; a record naming the
+    other, equally scored one breaks the restated selection."""
+    model = it.Iterative(it.IterativeConfig(agents=2, max_rounds=1, texts=2))
+    s = model.initial()[0]
+    for agent, text in enumerate(("plan the budget", "plan a budget")):
+        s = model.apply(s, it.ProposalSubmission(agent, text, Fraction(1)))
+    for action in (it.PhaseTransition(), it.QualityAssessment(), it.RoundCompletion()):
+        s = model.apply(s, action)
+    record = s.proposals_history[-1]
+    assert (record.selected_agent, record.selected_proposal) == (1, "plan a budget")
+    assert restated.selected_by_recomputed_composite.holds(s)
+    other = record._replace(selected_agent=0, selected_proposal="plan the budget")
+    assert not restated.selected_by_recomputed_composite.holds(
+        attrs.evolve(s, proposals_history=(other,))
     )
 
 

@@ -147,7 +147,15 @@ def selected_by_recomputed_composite(s: IterativeState) -> bool:
     chosen = s.round_proposals[record.selected_agent]
     if chosen is None or chosen.proposal != record.selected_proposal:
         return False
-    return scores[record.selected_agent] == max(scores.values())
+    top = max(scores.values())
+    if scores[record.selected_agent] != top:
+        return False
+    # a tie: the text first in string order, then the surest (the spec's rule; the seed's
+    # `Enum.max_by` would take the first in map order: FINDINGS I3)
+    tied = [sub for i, sub in enumerate(s.round_proposals) if sub and scores[i] == top]
+    first = min(sub.proposal for sub in tied)
+    surest = max(sub.confidence for sub in tied if sub.proposal == first)
+    return (chosen.proposal, chosen.confidence) == (first, surest)
 
 
 @invariant
@@ -181,10 +189,61 @@ def termination_reason_justified(s: IterativeState) -> bool:
     return reason == "convergence"
 
 
-#: The restated properties, in the seed's order (§3.4 convergence, stopping, selection).
+@invariant
+def round_record_faithful(s: IterativeState) -> bool:
+    """Each finished round is recorded as it was, and the current proposal is the last
+    one selected (seed §3.2: `proposal_round` with `proposals`, `selected_proposal`,
+    `quality_score`; `current_proposal: term(), # Current best proposal`; before any
+    round, the initial proposal).
+
+    While the round is in its transition phase, its record's proposals are the round's
+    submissions and its quality score is the one assessed for the selected agent's
+    proposal (not the round's best or mean); in every record the selected proposal is
+    the selected agent's own submission."""
+    history = s.proposals_history
+    if not history:
+        return s.current_proposal == s.initial_proposal
+    last = history[-1]
+    if s.current_proposal != last.selected_proposal:
+        return False
+    if s.current_phase == "transition":
+        if last.proposals != s.round_proposals or s.quality_scores is None:
+            return False
+        if last.quality_score != s.quality_scores[last.selected_agent]:
+            return False
+    for record in history:
+        chosen = record.proposals[record.selected_agent]
+        if chosen is None or chosen.proposal != record.selected_proposal:
+            return False
+    return True
+
+
+@invariant
+def consensus_level_recomputed(s: IterativeState) -> bool:
+    """`consensus_level` is the mean Jaccard similarity of the last finished round's
+    proposals to the proposal selected in it, recomputed here; 0 before any round ends.
+
+    Seed §3.2: `consensus_level: float(), # Agreement on final proposal`. The seed gives
+    no formula; the mean similarity to the selected proposal is the spec's reading
+    (spec/iterative.py), measured with the seed's Jaccard of §3.4."""
+    if not s.proposals_history:
+        return s.consensus_level == 0
+    record = s.proposals_history[-1]
+    similar = [
+        naive_jaccard(sub.proposal, record.selected_proposal)
+        for sub in record.proposals
+        if sub is not None
+    ]
+    return s.consensus_level == sum(similar, Fraction(0)) / len(similar)
+
+
+#: The restated properties, in the seed's order (§3.4 convergence, stopping, selection;
+#: §3.2 the round's record and the consensus level).
 RESTATED: tuple[Invariant[IterativeState], ...] = (
     convergence_recomputed,
     convergence_termination_justified,
     selected_by_recomputed_composite,
     termination_reason_justified,
+    round_record_faithful,
+    consensus_level_recomputed,
 )

@@ -426,6 +426,31 @@ class QualityStopsRegardless(it.Iterative):
         return super().stopping_reason(s, record)
 
 
+class RecordsTheBestQuality(it.Iterative):
+    """A round's record carries the best quality of the round, not the selected
+    proposal's: a round whose winner won on feedback or confidence is recorded (and
+    judged by the quality rule) as better than it is."""
+
+    def complete_round(self, s: it.IterativeState) -> it.IterativeState:
+        assert s.quality_scores is not None
+        best = max(q for q, sub in zip(s.quality_scores, s.round_proposals, strict=True) if sub)
+        done = super().complete_round(s)
+        last = done.proposals_history[-1]
+        history = (*done.proposals_history[:-1], last._replace(quality_score=best))
+        return attrs.evolve(done, proposals_history=history)
+
+
+class ConsensusAgainstPrevious(it.Iterative):
+    """The consensus level measures agreement with the proposal selected BEFORE this
+    round (the initial one in round 1), not with the one this round selects."""
+
+    def complete_round(self, s: it.IterativeState) -> it.IterativeState:
+        before = s.current_proposal
+        done = super().complete_round(s)
+        agreeing = [self.similarity(sub.proposal, before) for sub in s.round_proposals if sub]
+        return attrs.evolve(done, consensus_level=sum(agreeing, Fraction(0)) / len(agreeing))
+
+
 RESTATED: tuple[Variant[it.Iterative], ...] = (
     _variant(
         "convergence_against_first_round",
@@ -463,6 +488,24 @@ RESTATED: tuple[Variant[it.Iterative], ...] = (
             agents=2, max_rounds=2, texts=1, early_termination=False, quality_threshold=Fraction(0)
         ),
         "termination_reason_justified",
+        5,
+    ),
+    _variant(
+        "records_the_best_quality",
+        MUTANT,
+        "A round's record carries the round's best quality, not the selected proposal's.",
+        RecordsTheBestQuality,
+        _config(agents=2, max_rounds=1, texts=3, early_termination=False),
+        "round_record_faithful",
+        6,
+    ),
+    _variant(
+        "consensus_against_previous",
+        MUTANT,
+        "The consensus level measures agreement with the previous round's selection.",
+        ConsensusAgainstPrevious,
+        _config(agents=2, max_rounds=1, texts=2, early_termination=False),
+        "consensus_level_recomputed",
         5,
     ),
 )

@@ -534,4 +534,19 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         "quality_assessment()",
         "round_completion()",
     ),
+    "iterative/records_the_best_quality": (
+        'proposal_submission(agent=0, proposal="plan a budget", confidence=1)',
+        'proposal_submission(agent=1, proposal="cut the budget now", confidence=1)',
+        "feedback_submission(from_agent=1, target_agent=0, score=1)",
+        "phase_transition()",
+        "quality_assessment()",
+        "round_completion()",
+    ),
+    "iterative/consensus_against_previous": (
+        'proposal_submission(agent=0, proposal="plan the budget", confidence=1)',
+        'proposal_submission(agent=1, proposal="plan the budget", confidence=1)',
+        "phase_transition()",
+        "quality_assessment()",
+        "round_completion()",
+    ),
 }
