@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from model_check.engine import Options, check
 from spec import weighted as w
+from spec.restated import ByIdentity
 from spec.restated import weighted as r
 from spec.variants import weighted as variants
 from tests.harness.specs import replay
@@ -222,7 +223,7 @@ def test_the_identity_cache() -> None:
         calls.append(t)
         return sum(t)
 
-    cache = r.ByIdentity(total, limit=2)
+    cache = ByIdentity(total, limit=2)
     a, b = (1, 2), (3, 4)
     assert (cache(a), cache(a), cache(b), cache(a)) == (3, 3, 7, 3)
     assert len(calls) == 2

@@ -15,7 +15,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 from spec.core import Invariant, invariant
-from spec.iterative import IterativeState, Submission
+from spec.iterative import IterativeState, RoundRecord, Submission
+from spec.restated import ByIdentity
 
 Slots = tuple[Submission | None, ...]
 
@@ -123,6 +124,36 @@ def convergence_termination_justified(s: IterativeState) -> bool:
     return s.termination_reason != "convergence"
 
 
+def recomputed_selection(
+    record: RoundRecord,
+    proposals: Slots,
+    feedback_collection: frozenset[tuple[int, int, Fraction]],
+    quality_scores: tuple[Fraction, ...],
+) -> bool:
+    """Whether `record` selects, from the round's proposals, feedback and qualities, the
+    proposal of the highest recomputed composite score, ties as the spec breaks them."""
+    feedback = tuple(naive_feedback(feedback_collection, i) for i in range(len(proposals)))
+    if tuple(record.feedback_summary[: len(feedback)]) != feedback:
+        return False
+    scores = {
+        i: naive_composite(quality_scores[i], feedback[i], sub.confidence)
+        for i, sub in enumerate(proposals)
+        if sub is not None
+    }
+    chosen = proposals[record.selected_agent]
+    if chosen is None or chosen.proposal != record.selected_proposal:
+        return False
+    top = max(scores.values())
+    if scores[record.selected_agent] != top:
+        return False
+    # a tie: the text first in string order, then the surest (the spec's rule; the seed's
+    # `Enum.max_by` would take the first in map order: FINDINGS I3)
+    tied = [sub for i, sub in enumerate(proposals) if sub and scores[i] == top]
+    first = min(sub.proposal for sub in tied)
+    surest = max(sub.confidence for sub in tied if sub.proposal == first)
+    return (chosen.proposal, chosen.confidence) == (first, surest)
+
+
 @invariant
 def selected_by_recomputed_composite(s: IterativeState) -> bool:
     """The round's selected proposal has the highest composite score, recomputed as
@@ -133,29 +164,9 @@ def selected_by_recomputed_composite(s: IterativeState) -> bool:
     `feedback_summary` says too."""
     if s.current_phase != "transition" or s.quality_scores is None or not s.proposals_history:
         return True
-    record = s.proposals_history[-1]
-    feedback = tuple(
-        naive_feedback(s.feedback_collection, i) for i in range(len(s.round_proposals))
+    return recomputed_selection(
+        s.proposals_history[-1], s.round_proposals, s.feedback_collection, s.quality_scores
     )
-    if tuple(record.feedback_summary[: len(feedback)]) != feedback:
-        return False
-    scores = {
-        i: naive_composite(s.quality_scores[i], feedback[i], sub.confidence)
-        for i, sub in enumerate(s.round_proposals)
-        if sub is not None
-    }
-    chosen = s.round_proposals[record.selected_agent]
-    if chosen is None or chosen.proposal != record.selected_proposal:
-        return False
-    top = max(scores.values())
-    if scores[record.selected_agent] != top:
-        return False
-    # a tie: the text first in string order, then the surest (the spec's rule; the seed's
-    # `Enum.max_by` would take the first in map order: FINDINGS I3)
-    tied = [sub for i, sub in enumerate(s.round_proposals) if sub and scores[i] == top]
-    first = min(sub.proposal for sub in tied)
-    surest = max(sub.confidence for sub in tied if sub.proposal == first)
-    return (chosen.proposal, chosen.confidence) == (first, surest)
 
 
 @invariant
@@ -228,13 +239,20 @@ def consensus_level_recomputed(s: IterativeState) -> bool:
     (spec/iterative.py), measured with the seed's Jaccard of §3.4."""
     if not s.proposals_history:
         return s.consensus_level == 0
-    record = s.proposals_history[-1]
+    return s.consensus_level == _agreement(s.proposals_history[-1])
+
+
+def agreement(record: RoundRecord) -> Fraction:
+    """The mean Jaccard similarity of a round's proposals to its selected proposal."""
     similar = [
         naive_jaccard(sub.proposal, record.selected_proposal)
         for sub in record.proposals
         if sub is not None
     ]
-    return s.consensus_level == sum(similar, Fraction(0)) / len(similar)
+    return sum(similar, Fraction(0)) / len(similar)
+
+
+_agreement = ByIdentity(agreement, limit=4096)
 
 
 #: The restated properties, in the seed's order (§3.4 convergence, stopping, selection;

@@ -28,18 +28,18 @@ them after its own.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Context, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple
 
 from spec.core import Invariant, invariant
+from spec.restated import ByIdentity
 
 if TYPE_CHECKING:  # only the state and record types, for the annotations
     from spec.weighted import Metrics, Vote, WeightedState
 
 F = Fraction
-V = TypeVar("V")
 
 #: The spec's factor weights (accuracy, consistency, domain knowledge, past performance):
 #: the seed's `get_factor_weights(context)` is unspecified; spec/weighted.py's table.
@@ -210,28 +210,6 @@ def largest_share(weights: tuple[Fraction, ...]) -> Fraction:
 
 
 # --- caches: the properties run on every state of every check ---------------------------
-
-
-class ByIdentity(Generic[V]):
-    """`compute` cached by its arguments' identities: Fractions hash slowly, and the
-    states of a check share their weight tuples, histories and votes. Each entry holds
-    its arguments, so no id is reused while it is cached; past `limit` entries the cache
-    starts afresh."""
-
-    def __init__(self, compute: Callable[..., V], limit: int) -> None:
-        self.compute, self.limit = compute, limit
-        self.entries: dict[tuple[int, ...], tuple[tuple[object, ...], V]] = {}
-
-    def __call__(self, *keys: object) -> V:
-        ids = tuple(id(k) for k in keys)
-        entry = self.entries.get(ids)
-        if entry is not None and all(a is b for a, b in zip(entry[0], keys, strict=True)):
-            return entry[1]
-        value = self.compute(*keys)
-        if len(self.entries) >= self.limit:
-            self.entries.clear()
-        self.entries[ids] = (keys, value)
-        return value
 
 
 class WeightFacts(NamedTuple):
