@@ -195,9 +195,10 @@ def reaches(support: Fraction, threshold: Fraction, max_possible_weight: Fractio
 
 
 @functools.lru_cache(maxsize=4096)
-def expertise_weight(m: Metrics) -> Fraction:
-    """§2.4: scaled score "bounded ... (0.1 to 3.0)"; the cap comes after, on all agents."""
-    return max(MIN_WEIGHT, min(MAX_WEIGHT, expertise_scaling(raw_score(m))))
+def expertise_weight(m: Metrics, pieces: Sequence[Piece] | None = None) -> Fraction:
+    """§2.4: scaled score "bounded ... (0.1 to 3.0)"; the cap comes after, on all agents
+    (`pieces`: a broken variant's scaling table, as in `expertise_scaling`)."""
+    return max(MIN_WEIGHT, min(MAX_WEIGHT, expertise_scaling(raw_score(m), pieces)))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -540,6 +541,9 @@ class Weighted(GuardedModel[WeightedState, Action]):
 
     guards = GUARDS
 
+    #: The scaling table a weight update reads (None: `SCALING`; a broken variant's own).
+    scaling: Sequence[Piece] | None = None
+
     #: Each agent's entry of the per-agent variables is its local part (`local_view`).
     local_fields = (
         "baseline_weights",
@@ -722,7 +726,7 @@ class Weighted(GuardedModel[WeightedState, Action]):
         performance). Each is a function of the history alone, so an update without new
         evidence changes nothing and the state space stays finite (FINDINGS W9).
         """
-        latest = tuple(expertise_weight(h[-1]) for h in s.expertise_history)
+        latest = tuple(expertise_weight(h[-1], self.scaling) for h in s.expertise_history)
         if s.assessment_strategy == "static":
             return s.baseline_weights
         if s.assessment_strategy == "dynamic":

@@ -450,17 +450,7 @@ class ScalingExclusiveAtThreeFifths(w.Weighted):
     agent whose past performance feedback lifts its raw score to exactly 0.6 gets
     1.2 x 0.6 = 0.72, not 1.5 x 0.6 = 0.9 (the bounds still hold)."""
 
-    def updated_weights(self, s: w.WeightedState) -> tuple[Fraction, ...]:
-        def weight(m: w.Metrics) -> Fraction:
-            scaled = w.expertise_scaling(w.raw_score(m), EXCLUSIVE_AT_THREE_FIFTHS)
-            return max(w.MIN_WEIGHT, min(w.MAX_WEIGHT, scaled))
-
-        latest = tuple(weight(h[-1]) for h in s.expertise_history)
-        if s.assessment_strategy == "static":
-            return s.baseline_weights
-        if s.assessment_strategy == "dynamic":
-            return latest
-        return tuple((b + x) / 2 for b, x in zip(s.baseline_weights, latest, strict=True))
+    scaling = EXCLUSIVE_AT_THREE_FIFTHS
 
 
 def gini_over_pairs(weights: tuple[Fraction, ...]) -> Fraction:
