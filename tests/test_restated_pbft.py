@@ -15,7 +15,7 @@ from spec.core import make_config
 from spec.restated import pbft as restated
 from tests.harness.profiles import THOROUGH
 from tests.harness.specs import statuses
-from tests.mutants.pbft import RESTATED, Mutant
+from tests.mutants.pbft import EXECUTION, RESTATED, Mutant
 
 #: The restated claims, as the model lists them: after the spec's own invariants.
 CLAIMS = [
@@ -56,11 +56,12 @@ def test_the_constants_found_by_search_are_the_tables() -> None:
 # --- the mutants: each caught by its claim alone -----------------------------------------
 
 
-@pytest.mark.parametrize("mutant", RESTATED, ids=lambda m: m.name)
+@pytest.mark.parametrize("mutant", RESTATED + EXECUTION, ids=lambda m: m.name)
 @pytest.mark.untraced
 def test_only_its_claim_catches_the_mutant(mutant: Mutant) -> None:
     """Explored whole (no stop at the first violation): the mutant's claim is violated in
-    its pinned number of steps, and every other property holds (or is reached)."""
+    its pinned number of steps, and every other property holds (or is reached). The
+    same holds of the spec's own execution claims, validity and integrity (EXECUTION)."""
     result = check(mutant.build(), Options(stop_at_first=False))
     verdicts = statuses(result)
     assert verdicts[mutant.property] == "violated"
@@ -71,7 +72,8 @@ def test_only_its_claim_catches_the_mutant(mutant: Mutant) -> None:
 
 def test_the_mutants_are_one_per_claim() -> None:
     assert [m.property for m in RESTATED] == CLAIMS
-    assert all(m.first for m in RESTATED)
+    assert [m.property for m in EXECUTION] == ["validity", "integrity"]
+    assert all(m.first for m in RESTATED + EXECUTION)
 
 
 # --- the claims on hand-made states: each part of each claim can fail -----------------------

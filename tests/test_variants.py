@@ -50,6 +50,7 @@ def test_the_tests_mutants_are_the_shipped_variants() -> None:
         + pbft_mutants.PORTFOLIO
         + pbft_mutants.CLAIMS
         + pbft_mutants.RESTATED
+        + pbft_mutants.EXECUTION
         + weighted_mutants.MUTANTS
         + weighted_mutants.SECONDARY
         + weighted_mutants.PORTFOLIO

@@ -2,9 +2,10 @@
 
 Each mutant changes one rule of `spec.pbft` through the hooks the spec exposes (its
 quorum sizes, its guard table, `compute_o`, `prepared_set`, `support`, `prepared`,
-`new_view_sources`, `new_view_choices`, the checkpoint adoption `_adopt`), in the
-smallest configuration where the break can show; `two_faulty_of_four` is the spec
-itself with more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
+`new_view_sources`, `new_view_choices`, `pre_prepare_available`, the checkpoint
+adoption `_adopt`, an action's effect `apply` and the `candidates`), in the smallest
+configuration where the break can show; `two_faulty_of_four` is the spec itself with
+more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
 `SEED_MUTANTS` (the seed's own rules, spec/FINDINGS.md P3 and P4) pin what the checker
 must report: the property that breaks and the length of the shortest counterexample
 (breadth-first). `PORTFOLIO` holds one mutant per feature that the portfolio of
@@ -14,10 +15,11 @@ backup that becomes primary): each is caught at its portfolio preset, which is i
 configuration, and not at the default (tests/test_portfolio.py). `RESTATED` holds one
 mutant per claim that spec/restated/pbft.py restates (the water marks, stable
 checkpoints, the view-change's P, the NEW-VIEW's O), each caught by that claim alone at
-its configuration (tests/test_restated_pbft.py). A mutant whose break a restated claim
-sees before its pinned consequence does (agreement after a wrong O) has `first=False`:
-its pinned property is found with `--continue`. `coordspec check pbft --variant NAME`
-checks one.
+its configuration (tests/test_restated_pbft.py); `EXECUTION` one for each of the spec's
+own execution claims, validity and integrity, caught the same way. A mutant whose break
+a restated claim sees before its pinned consequence does (agreement after a wrong O)
+has `first=False`: its pinned property is found with `--continue`. `coordspec check
+pbft --variant NAME` checks one.
 """
 
 from __future__ import annotations
@@ -508,5 +510,74 @@ RESTATED: tuple[Variant[pbft.Pbft], ...] = (
     ),
 )
 
+# --- validity and integrity's mutants: each caught by its claim alone ---------------------
+# (the spec's own execution claims, `validity` and `integrity`: each mutant breaks one
+# rule that keeps them, with a faulty primary, where agreement and every restated claim
+# still hold, tests/test_restated_pbft.py)
+
+
+class ExecutesAgain(pbft.Pbft):
+    """A request that has a second sequence number executes again there, instead of being
+    the no-op that the spec makes it: §4.1's timestamps "ensure exactly-once semantics
+    for the execution of client requests" (the spec's reply cache)."""
+
+    def apply(self, s: pbft.PbftState, a: pbft.Action) -> pbft.PbftState:
+        after = super().apply(s, a)
+        if isinstance(a, pbft.Execute) and a.digest in s.executed[a.replica]:
+            log = (*s.executed[a.replica], a.digest)
+            after = attrs.evolve(after, executed=put(after.executed, a.replica, log))
+        return after
+
+
+class ForgedRequests(pbft.Pbft):
+    """Client requests are not authenticated (§4.1's <REQUEST, o, t, c> is signed by the
+    client c): a faulty primary pre-prepares a value no client sent, and prepared(m, v,
+    n, i) no longer asks for "the request m" in i's log."""
+
+    def pre_prepare_available(self, s: pbft.PbftState, v: int, n: int, d: int) -> bool:
+        forged = self.byzantine and self.primary(v) in self.faulty and d in self.values
+        return forged or super().pre_prepare_available(s, v, n, d)
+
+    def prepared(self, s: pbft.PbftState, i: int, v: int, n: int, d: int) -> bool:
+        return super().prepared(attrs.evolve(s, requests=s.requests | {d}), i, v, n, d)
+
+    def candidates(self, s: pbft.PbftState) -> Iterator[pbft.Action]:
+        """The spec's candidates, then a backup's prepare of each forged pre-prepare."""
+        yield from super().candidates(s)
+        for i in self.honest:
+            v = s.view[i]
+            if self.byzantine and self.primary(v) in self.faulty and not s.changing[i]:
+                for n in self.window(s, i):
+                    for d in self.values:
+                        if d not in s.requests:
+                            yield pbft.Prepare(i, v, n, d)
+
+
+#: The primary 0 faulty, one request, no view change (one sequence number).
+FAULTY_PRIMARY = pbft.PbftConfig(faulty=(0,), requests=1, max_view=0)
+
+EXECUTION: tuple[Variant[pbft.Pbft], ...] = (
+    _variant(
+        "forged_requests",
+        MUTANT,
+        "Client requests are not authenticated: a faulty primary orders one never sent.",
+        ForgedRequests,
+        FAULTY_PRIMARY,
+        "validity",
+        5,
+    ),
+    _variant(
+        "executes_again",
+        MUTANT,
+        "A request with a second sequence number executes again instead of as a no-op.",
+        ExecutesAgain,
+        attrs.evolve(FAULTY_PRIMARY, max_seq=2),
+        "integrity",
+        11,
+    ),
+)
+
 #: Every PBFT variant, in the order `coordspec list --variants` shows them.
-VARIANTS: tuple[Variant[pbft.Pbft], ...] = MUTANTS + SEED_MUTANTS + PORTFOLIO + CLAIMS + RESTATED
+VARIANTS: tuple[Variant[pbft.Pbft], ...] = (
+    MUTANTS + SEED_MUTANTS + PORTFOLIO + CLAIMS + RESTATED + EXECUTION
+)

@@ -14,6 +14,7 @@ from spec.core import Model
 from spec.variants import Variant
 from spec.variants.pbft import (
     CLAIMS,
+    EXECUTION,
     MUTANTS,
     PORTFOLIO,
     RESTATED,
@@ -36,6 +37,7 @@ Mutant = Variant[Model[Any, Any]]
 
 __all__ = [
     "CLAIMS",
+    "EXECUTION",
     "MUTANTS",
     "PORTFOLIO",
     "RESTATED",
