@@ -455,7 +455,9 @@ class Actions(Adversary):
                     options = {p for p in s.pre_prepares if p.view == v}
                     if self.byzantine and self.primary(v) in self.faulty:
                         options |= {
-                            PrePrepareMsg(v, n, d) for n in self.window(s, i) for d in s.requests
+                            PrePrepareMsg(v, n, d)
+                            for n in self.window(s, i)
+                            for d in self.signed_requests(s)
                         }
                     for p in sorted(options):
                         yield Prepare(i, *p)
@@ -500,9 +502,8 @@ class Actions(Adversary):
             msg_c = CommitMsg(a.view, a.seq, a.digest, a.replica)
             return attrs.evolve(s, commits=s.commits | {msg_c})
         if isinstance(a, Execute):
-            # a request executed before is a no-op (the reply cache of §4.1): null
             log = s.executed[a.replica]
-            done = (*log, NULL if a.digest in log else a.digest)
+            done = (*log, self.execution(log, a.digest))
             checkpoints = s.checkpoints
             k = self.config.checkpoint_interval
             if k and a.seq % k == 0:
@@ -543,6 +544,12 @@ class Actions(Adversary):
             changing=put(s.changing, a.replica, False),
             prepares=s.prepares | {PrepareMsg(a.view, n, d, a.replica) for n, d in a.pre_prepares},
         )
+
+    def execution(self, log: tuple[int, ...], d: int) -> int:
+        """What executing request d appends to a replica's executed `log`: d, or null for
+        a request it executed before (the reply cache: §4.1's timestamps "ensure
+        exactly-once semantics for the execution of client requests")."""
+        return NULL if d in log else d
 
     def _adopt(self, s: PbftState, i: int, seq: int, state: tuple[int, ...]) -> PbftState:
         """Move h to a stable checkpoint, fetching its state if i is behind (§4.3)."""

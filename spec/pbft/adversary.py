@@ -90,7 +90,7 @@ class Adversary(Predicates):
         """A pre-prepare (v, n, d) exists: the honest primary sent it, or a faulty one may."""
         if PrePrepareMsg(v, n, d) in s.pre_prepares:
             return True
-        return self.byzantine and self.primary(v) in self.faulty and d in s.requests
+        return self.byzantine and self.primary(v) in self.faulty and d in self.signed_requests(s)
 
     def new_view_available(self, s: PbftState, v: int, content: NewViewContent) -> bool:
         """A NEW-VIEW for v with this content was sent (honest primary) or may be (faulty)."""

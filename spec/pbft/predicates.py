@@ -114,6 +114,12 @@ class Predicates:
         """The sequence numbers n with h < n <= H at replica i."""
         return range(self.h(s, i) + 1, self.H(s, i) + 1)
 
+    def signed_requests(self, s: PbftState) -> frozenset[int]:
+        """The requests a replica accepts in a pre-prepare or a certificate: those a
+        client sent, since a client signs its <REQUEST, o, t, c> (§4.1) and no replica,
+        faulty or not, can forge one."""
+        return s.requests
+
     # -- the normal case (§4.2) --------------------------------------------------------
 
     def accepted_pre_prepare(self, s: PbftState, i: int, v: int, n: int, d: int) -> bool:
@@ -143,7 +149,8 @@ class Predicates:
         known = table.prepared.get((i, v, n, d))
         if known is not None:
             return known
-        if (d != NULL and d not in s.requests) or not self.accepted_pre_prepare(s, i, v, n, d):
+        signed = d == NULL or d in self.signed_requests(s)
+        if not signed or not self.accepted_pre_prepare(s, i, v, n, d):
             answer = False
         else:
             senders = table.prepares.get((v, n, d), ())
@@ -184,6 +191,7 @@ class Predicates:
         different backups"), faulty help included."""
         candidates: set[tuple[int, int, int]] = {p[:3] for p in s.prepares if p.view < below}
         candidates |= {p for p in s.pre_prepares if p.view < below}
+        signed = self.signed_requests(s)
         if self.byzantine:
             for v in range(below):
                 if self.primary(v) in self.faulty:
@@ -191,11 +199,11 @@ class Predicates:
                         (v, n, d)
                         for n in range(1, self.config.max_seq + 1)
                         for d in self.values
-                        if d in s.requests
+                        if d in signed
                     }
         certs = set()
         for v, n, d in candidates:
-            if d != NULL and d not in s.requests:
+            if d != NULL and d not in signed:
                 continue
             if self.primary(v) not in self.faulty and PrePrepareMsg(v, n, d) not in s.pre_prepares:
                 continue

@@ -2,10 +2,10 @@
 
 Each mutant changes one rule of `spec.pbft` through the hooks the spec exposes (its
 quorum sizes, its guard table, `compute_o`, `prepared_set`, `support`, `prepared`,
-`new_view_sources`, `new_view_choices`, `pre_prepare_available`, the checkpoint
-adoption `_adopt`, an action's effect `apply` and the `candidates`), in the smallest
-configuration where the break can show; `two_faulty_of_four` is the spec itself with
-more faulty replicas than its hypothesis n >= 3f + 1 allows. `MUTANTS` and
+`new_view_sources`, `new_view_choices`, `signed_requests`, `execution`, the checkpoint
+adoption `_adopt`), in the smallest configuration where the break can show;
+`two_faulty_of_four` is the spec itself with more faulty replicas than its hypothesis
+n >= 3f + 1 allows. `MUTANTS` and
 `SEED_MUTANTS` (the seed's own rules, spec/FINDINGS.md P3 and P4) pin what the checker
 must report: the property that breaks and the length of the shortest counterexample
 (breadth-first). `PORTFOLIO` holds one mutant per feature that the portfolio of
@@ -518,39 +518,19 @@ RESTATED: tuple[Variant[pbft.Pbft], ...] = (
 
 class ExecutesAgain(pbft.Pbft):
     """A request that has a second sequence number executes again there, instead of being
-    the no-op that the spec makes it: §4.1's timestamps "ensure exactly-once semantics
-    for the execution of client requests" (the spec's reply cache)."""
+    the no-op that the spec's reply cache makes it (§4.1's exactly-once semantics)."""
 
-    def apply(self, s: pbft.PbftState, a: pbft.Action) -> pbft.PbftState:
-        after = super().apply(s, a)
-        if isinstance(a, pbft.Execute) and a.digest in s.executed[a.replica]:
-            log = (*s.executed[a.replica], a.digest)
-            after = attrs.evolve(after, executed=put(after.executed, a.replica, log))
-        return after
+    def execution(self, log: tuple[int, ...], d: int) -> int:
+        return d
 
 
 class ForgedRequests(pbft.Pbft):
     """Client requests are not authenticated (§4.1's <REQUEST, o, t, c> is signed by the
-    client c): a faulty primary pre-prepares a value no client sent, and prepared(m, v,
-    n, i) no longer asks for "the request m" in i's log."""
+    client c): a faulty primary pre-prepares a value no client sent, and a backup
+    prepares it, no longer asking for "the request m" in its log (prepared, §4.2)."""
 
-    def pre_prepare_available(self, s: pbft.PbftState, v: int, n: int, d: int) -> bool:
-        forged = self.byzantine and self.primary(v) in self.faulty and d in self.values
-        return forged or super().pre_prepare_available(s, v, n, d)
-
-    def prepared(self, s: pbft.PbftState, i: int, v: int, n: int, d: int) -> bool:
-        return super().prepared(attrs.evolve(s, requests=s.requests | {d}), i, v, n, d)
-
-    def candidates(self, s: pbft.PbftState) -> Iterator[pbft.Action]:
-        """The spec's candidates, then a backup's prepare of each forged pre-prepare."""
-        yield from super().candidates(s)
-        for i in self.honest:
-            v = s.view[i]
-            if self.byzantine and self.primary(v) in self.faulty and not s.changing[i]:
-                for n in self.window(s, i):
-                    for d in self.values:
-                        if d not in s.requests:
-                            yield pbft.Prepare(i, v, n, d)
+    def signed_requests(self, s: pbft.PbftState) -> frozenset[int]:
+        return frozenset(self.values)
 
 
 #: The primary 0 faulty, one request, no view change (one sequence number).
