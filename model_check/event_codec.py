@@ -11,7 +11,6 @@ conformance oracle alike.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sys
@@ -24,7 +23,7 @@ from typing import Any
 import attrs
 
 from model_check.itf import encode_value
-from spec.core import Specification, action_args, named_tuple_fields, record_fields
+from spec.core import Specification, action_args
 
 Json = Any
 
@@ -144,28 +143,3 @@ def from_plain(value: Json, hint: object) -> Json:
     if typing.get_origin(hint) is tuple and isinstance(value, list):
         return tuple(value)
     return value
-
-
-def to_json(value: object) -> Json:
-    """A spec value as JSON in the spec's names: a Fraction as "p/q", a tuple as a list, a
-    set as a sorted list, a record (attrs, NamedTuple) as an object.
-
-    Raises:
-        TypeError: a value of no such kind.
-    """
-    if isinstance(value, bool | int | str | float) or value is None:
-        return value
-    if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
-    fields = named_tuple_fields(value)
-    if fields is not None:
-        return {k: to_json(v) for k, v in fields.items()}
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [to_json(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted((to_json(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if attrs.has(type(value)):
-        return {k: to_json(v) for k, v in record_fields(value).items()}
-    raise TypeError(f"no JSON form for a {type(value).__name__}")

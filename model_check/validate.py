@@ -69,7 +69,7 @@ from typing import Any
 import attrs
 
 from model_check.conform import meta_params
-from model_check.event_codec import event_table, from_plain, read_fraction, to_json
+from model_check.event_codec import event_table, from_plain, read_fraction
 from model_check.itf import action_classes, encode_trace, parse_json, state_vars
 from model_check.report import show_action
 from model_check.result import Trace, TraceStep
@@ -83,6 +83,7 @@ from spec.core import (
     action_args,
     actor_of,
     make_config,
+    to_json,
 )
 
 Json = Any
@@ -328,7 +329,7 @@ def _agree_sequence(obs: Json, value: Sequence[object]) -> bool:
 
 
 def as_json(value: object) -> Json:
-    """A spec value in the log's JSON form (`event_codec.to_json`), a whole fraction as
+    """A spec value in the log's JSON form (`spec.core.to_json`), a whole fraction as
     an integer (as a diagnosis quotes it)."""
     return _whole(to_json(value))
 

@@ -26,6 +26,7 @@ depending on `PYTHONHASHSEED`.
 from __future__ import annotations
 
 import abc
+import json
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -505,6 +506,31 @@ def action_args(action: object) -> dict[str, Any]:
     return record_fields(action)
 
 
+def to_json(value: object) -> Any:
+    """A spec value as JSON in the spec's names: a Fraction as "p/q", a tuple as a list, a
+    set as a sorted list, a record (attrs, NamedTuple) as an object.
+
+    Raises:
+        TypeError: a value of no such kind.
+    """
+    if isinstance(value, bool | int | str | float) or value is None:
+        return value
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    fields = named_tuple_fields(value)
+    if fields is not None:
+        return {k: to_json(v) for k, v in fields.items()}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted((to_json(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if attrs.has(type(value)):
+        return {k: to_json(v) for k, v in record_fields(value).items()}
+    raise TypeError(f"no JSON form for a {type(value).__name__}")
+
+
 #: The argument names that name an action's actor, in the order they are looked for:
 #: the actor of an action is its first argument named one of these (the message
 #: sequence charts', the observation logs' and the per-agent vectors' reading).
@@ -533,6 +559,28 @@ class Reliance:
 
     def __str__(self) -> str:
         return self.message if self.sender is None else f"{self.message} from faulty {self.sender}"
+
+
+@attrs.frozen
+class AgentStep:
+    """One participant's part in a step of a message-passing protocol (`Model.agent_step`):
+    what an implementation of that participant alone receives and sends.
+
+    Attributes:
+        agent: the participant taking the step (its position).
+        deliver: the message (wire form) whose receipt triggers the step.
+        unreceivable: why the participant cannot have received `deliver`; None when it
+            can.
+        received: the other messages (wire form) of the quorum or certificate the step
+            counts, which it must have received before `deliver`.
+        send: for a step taken, the messages it sends; None for a refused one.
+    """
+
+    agent: int
+    deliver: Mapping[str, Any]
+    unreceivable: str | None
+    received: Sequence[Mapping[str, Any]]
+    send: Sequence[Mapping[str, Any]] | None
 
 
 # --- the model -----------------------------------------------------------------------
@@ -680,6 +728,17 @@ class Model(abc.ABC, Generic[S, A]):
     def receivable(self, state: S, agent: int, message: Mapping[str, Any]) -> str | None:
         """Why `agent` cannot have received `message` (in the protocol's wire form) in
         `state`; None when it can. By default the protocol has no messages."""
+        return f"{type(self).__name__} has no messages to receive"
+
+    #: Whether the protocol's steps are its participants' receipts of messages
+    #: (`agent_step`): `generate --per-agent` then writes each case in the form named
+    #: after `participant`.
+    message_steps: ClassVar[bool] = False
+
+    def agent_step(self, state: S, action: A, post: S | None) -> AgentStep | str:
+        """The actor's part in `action` taken from `state` (`post` the state after, None
+        for a refused step), or why no participant takes it. Only a protocol with
+        `message_steps` has one."""
         return f"{type(self).__name__} has no messages to receive"
 
     def enabled(self, state: S) -> list[tuple[A, bool]]:

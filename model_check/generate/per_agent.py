@@ -6,11 +6,12 @@ single-step case, `--per-agent` writes beside `pre.json`/`action.json` a file th
 implementation of one participant can replay without reading the spec's state, in one
 of three forms (the `form` key; `vectors.schema.json`, `agentCase`):
 
-- `replica` (PBFT, `model_check.generate.replica`): the acting replica's local state
-  before (`Model.local_view`), the message delivered to it in the wire form of
-  `spec/pbft/wire.py` (or a client's `REQUEST`, or a `TIMEOUT`), the messages of the
-  quorum it must have received before, and what it must send with its local state after
-  (or the guard that keeps it from taking the step);
+- `replica` (PBFT; the form of any protocol with `Model.message_steps`, named after its
+  `Model.participant`): the acting replica's local state before (`Model.local_view`),
+  the message delivered to it in the protocol's wire form (or a client's `REQUEST`, or
+  a `TIMEOUT`), the messages of the quorum it must have received before, and what it
+  must send with its local state after (or the guard that keeps it from taking the
+  step), all from `Model.agent_step` (PBFT's: spec/pbft/delivery.py);
 - `session` (weighted voting, iterative refinement, `model_check.generate.session`): the
   session-level event in the seed's field names (`agent_id` naming a participant
   `agent<i>`, options `option<k>`, numbers as JSON numbers), the session before and
@@ -36,14 +37,9 @@ from typing import Any
 
 import attrs
 
-from model_check.event_codec import to_json as codec_json
 from model_check.generate.vectors import Case, GenerateError, Json
-from spec.core import (
-    Model,
-    action_args,
-    action_name,
-    actor_of,
-)
+from spec.core import Model, action_args, action_name, actor_of
+from spec.core import to_json as codec_json
 
 #: The file of a case's per-agent form.
 AGENT_FILE = "agent.json"
@@ -53,7 +49,7 @@ Form = Callable[[Model[Any, Any], Case, frozenset[str]], dict[str, Json] | str]
 
 
 def to_json(value: object) -> Json:
-    """A spec value as JSON in the spec's names (`event_codec.to_json`).
+    """A spec value as JSON in the spec's names (`spec.core.to_json`).
 
     Raises:
         GenerateError: a value with no JSON form.
@@ -111,14 +107,46 @@ def local_case(model: Model[Any, Any], case: Case, bounds: frozenset[str]) -> di
     return out
 
 
-def form_of(model: Model[Any, Any]) -> Form | None:
-    """The per-agent form of a model: PBFT's replicas, the seed's sessions, or the
-    generic local one (None: the model names no participants)."""
-    from model_check.generate import replica, session
+def message_case(
+    model: Model[Any, Any], case: Case, bounds: frozenset[str]
+) -> dict[str, Json] | str:
+    """The form named after `Model.participant` (`replica`) of a protocol whose steps
+    are receipts of messages (`Model.message_steps`): the actor's local view before, the
+    message delivered and the others it must have received (`Model.agent_step`), and for
+    a valid step what it sends and its local view after."""
+    step = model.agent_step(case.pre, case.action, case.post if case.valid else None)
+    if isinstance(step, str):
+        return step
+    i = step.agent
+    out: dict[str, Json] = {
+        "form": model.participant,
+        "agent": i,
+        "action": step_json(case.action),
+        "local_before": to_json(model.local_view(case.pre, i)),
+        "deliver": dict(step.deliver),
+        "receivable": step.unreceivable is None,
+    }
+    if step.unreceivable is not None:
+        out["unreceivable"] = step.unreceivable
+    out["received"] = [dict(m) for m in step.received]
+    out.update(verdict(case, bounds))
+    if step.send is not None:
+        out["send"] = [dict(m) for m in step.send]
+        out["local_after"] = to_json(model.local_view(case.post, i))
+    return out
 
-    for form in (replica.form_of(model), session.form_of(model)):
-        if form is not None:
-            return form
+
+def form_of(model: Model[Any, Any]) -> Form | None:
+    """The per-agent form of a model: the message form of a protocol whose steps are
+    receipts (`Model.message_steps`), the seed's sessions, or the generic local one
+    (None: the model names no participants)."""
+    from model_check.generate import session
+
+    if model.message_steps:
+        return message_case
+    form = session.form_of(model)
+    if form is not None:
+        return form
     if model.log_agents():
         return local_case
     return None

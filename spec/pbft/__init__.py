@@ -66,8 +66,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from spec.core import Guard, GuardedModel, Preset, Specification
-from spec.pbft import wire
+from spec.core import AgentStep, Guard, GuardedModel, Preset, Specification
+from spec.pbft import delivery, wire
 from spec.pbft.actions import GUARDS, Actions
 from spec.pbft.adversary import Adversary
 from spec.pbft.config import (
@@ -181,6 +181,8 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
     #: distinct states 3.9x and the time about 1.8x, so it is on by default.
     symmetry_default = True
     participant = "replica"
+    #: A replica's step is its receipt of a message (spec/pbft/delivery.py).
+    message_steps = True
 
     #: Each action's guards, in the order they are checked (spec/pbft/actions.py).
     guards: ClassVar[Mapping[type, tuple[Guard, ...]]] = GUARDS
@@ -224,6 +226,11 @@ class Pbft(Properties, Symmetric, Actions, GuardedModel[PbftState, Action]):
         self, state: PbftState, action: Action, received: Sequence[Mapping[str, Any]]
     ) -> str | None:
         return wire.unreceived(self, action, received)
+
+    def agent_step(
+        self, state: PbftState, action: Action, post: PbftState | None
+    ) -> AgentStep | str:
+        return delivery.agent_step(self, state, action, post)
 
     def initial(self) -> Sequence[PbftState]:
         n = self.n

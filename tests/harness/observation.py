@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from model_check.event_codec import to_json as as_json
 from spec.core import Model, action_args, action_name, actor_of
+from spec.core import to_json as as_json
 
 Json = Any
 

@@ -1,23 +1,19 @@
-"""PBFT's per-agent form (`form: replica`): what one replica sees and does in a case.
+"""What one replica receives for a step (Castro & Liskov §4): `Model.agent_step`.
 
 The spec keeps one global set per message kind; a replica has its local state and the
-messages delivered to it. For a case whose action is replica i's step (i honest), the
-file gives, from the case's pre state s (`spec/pbft/wire.py` for the wire form):
+messages delivered to it. For replica i's step (i honest) taken from state s, and
+`spec/pbft/wire.py` for the wire form, `agent_step` gives what `generate --per-agent`
+writes as the `replica` form:
 
 - `agent`: i, the action's `replica`;
-- `local_before`: `Model.local_view(s, i)` (`spec/pbft/wire.py`): `view` = view[i],
-  `changing` = changing[i], `executed` = executed[i], `low_water_mark` = h(i) =
-  stable[i], `high_water_mark` = H(i), `stable_checkpoint` = {seq: h(i), state:
-  executed[i][:h(i)]}, and `log`: the messages of the spec's sets whose sender is i (a
-  PRE-PREPARE's or NEW-VIEW's is its view's primary), in wire form;
 - `deliver`: the message that triggers the step (`DELIVERS`);
-- `receivable`: whether i can have received it (`Model.receivable`: an honest sender
-  sent it, or the sender is faulty); when not, `unreceivable` says why, and the
+- `unreceivable`: why i cannot have received it (`Model.receivable`: an honest sender
+  sent it, or the sender is faulty), None when it can; when it cannot, the
   implementation must refuse it (by its authenticator, if not otherwise);
 - `received`: the other messages of the quorum or certificate the step counts, which i
   must have received before `deliver` (its own messages are in its log);
-- `send`, for a valid step: the messages i sends, its `log` after less its `log` before;
-- `local_after`, for a valid step: `Model.local_view(post, i)`.
+- `send`, for a valid step: the messages i sends, its `log` after less its `log` before
+  (`local_view`).
 
 Each kind of delivered message triggers one kind of step (`DELIVERS`), so that the step
 is the delivered message's, taken by `agent`: the quorums are filled with the honest
@@ -27,7 +23,7 @@ last of the quorum from another replica (the one that completes it), or the repl
 own when it counts alone, or, in a rejection with no matching message at all, one from
 the lowest-numbered other replica (which then cannot have been received from an honest
 one). A client's request (`Request`) is no replica's step, and a faulty replica's steps
-are the adversary's: those cases have no per-agent form.
+are the adversary's: those steps have no replica to give them to.
 """
 
 from __future__ import annotations
@@ -35,9 +31,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from model_check.generate.per_agent import Form, step_json, to_json, verdict
-from model_check.generate.vectors import Case, Json
-from spec.core import Model
+from spec.core import AgentStep
+from spec.pbft import wire
+from spec.pbft.messages import (
+    CheckpointMsg,
+    Commit,
+    CommitMsg,
+    Execute,
+    NewView,
+    NewViewMsg,
+    Prepare,
+    PrepareMsg,
+    PrePrepare,
+    PrePrepareMsg,
+    Request,
+    StableCheckpoint,
+    Timeout,
+    ViewChangeMsg,
+)
+from spec.pbft.wire import Json
 
 if TYPE_CHECKING:
     from spec.pbft import Pbft, PbftState
@@ -56,21 +68,9 @@ DELIVERS = {
 }
 
 
-def form_of(model: Model[Any, Any]) -> Form | None:
-    """`replica_case` for a PBFT model, None for any other."""
-    from spec.pbft import Pbft
-
-    return replica_case if isinstance(model, Pbft) else None
-
-
-def replica_case(
-    model: Model[Any, Any], case: Case, bounds: frozenset[str]
-) -> dict[str, Json] | str:
-    """A case as its replica sees it (the module docstring), or why it has no replica."""
-    from spec.pbft import Pbft, Request
-
-    assert isinstance(model, Pbft)
-    a = case.action
+def agent_step(model: Pbft, s: PbftState, a: Any, post: PbftState | None) -> AgentStep | str:
+    """Replica `a.replica`'s part in the step (the module docstring), or why no replica
+    takes it; `post` is the state after, None for a rejected step."""
     if isinstance(a, Request):
         return "a client's request: no replica takes the step (Model.silent)"
     i = a.replica
@@ -78,30 +78,16 @@ def replica_case(
         return f"no replica {i!r}: there is no local state to start from"
     if i in model.faulty:
         return f"replica {i} is faulty: its steps are the adversary's, not an implementation's"
-    s = case.pre
     deliver, received = delivery(model, s, a)
-    before = to_json(model.local_view(s, i))
-    out: dict[str, Json] = {
-        "form": "replica",
-        "agent": i,
-        "action": step_json(a),
-        "local_before": before,
-        "deliver": deliver,
-        **receipt(model, s, i, deliver),
-        "received": received,
-    }
-    out.update(verdict(case, bounds))
-    if case.valid:
-        after = to_json(model.local_view(case.post, i))
-        out["send"] = [m for m in after["log"] if m not in before["log"]]
-        out["local_after"] = after
-    return out
+    send = None
+    if post is not None:
+        before = wire.local_view(model, s, i)["log"]
+        send = [m for m in wire.local_view(model, post, i)["log"] if m not in before]
+    return AgentStep(i, deliver, receipt(model, s, i, deliver), received, send)
 
 
-def receipt(model: Pbft, s: PbftState, i: int, message: dict[str, Json]) -> dict[str, Json]:
-    """`receivable`, and `unreceivable` (why not) when replica i cannot have received it."""
-    from spec.pbft import wire
-
+def receipt(model: Pbft, s: PbftState, i: int, message: dict[str, Json]) -> str | None:
+    """Why replica i cannot have received `message`, None when it can."""
     kind = message["type"]
     why: str | None = None
     if kind == "REQUEST":
@@ -112,27 +98,11 @@ def receipt(model: Pbft, s: PbftState, i: int, message: dict[str, Json]) -> dict
             why = model.receivable(s, i, message)
         except wire.WireError as err:
             why = str(err)
-    return {"receivable": True} if why is None else {"receivable": False, "unreceivable": why}
+    return why
 
 
 def delivery(model: Pbft, s: PbftState, a: Any) -> tuple[dict[str, Json], list[dict[str, Json]]]:
     """The message delivered for action `a` in `s`, and the others it must have received."""
-    from spec.pbft import (
-        CheckpointMsg,
-        Commit,
-        CommitMsg,
-        Execute,
-        NewView,
-        NewViewMsg,
-        Prepare,
-        PrepareMsg,
-        PrePrepare,
-        PrePrepareMsg,
-        StableCheckpoint,
-        Timeout,
-        wire,
-    )
-
     i = a.replica
     if isinstance(a, PrePrepare):
         return {"type": "REQUEST", "value": a.digest}, []
@@ -200,8 +170,6 @@ def _view_changes(
 ) -> tuple[dict[str, Json], list[dict[str, Json]]]:
     """A NEW-VIEW's V: the view-changes of the first V (`Predicates.V`) whose O is the
     action's, the primary's own first; in a rejection, the honest view-changes sent."""
-    from spec.pbft import ViewChangeMsg, wire
-
     v, p = a.view, a.replica
     sent = {vc.replica: vc for vc in s.view_changes if vc.view == v}
     chosen: dict[int, Any] = {}
