@@ -11,8 +11,6 @@ conformance oracle alike.
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -23,11 +21,9 @@ from typing import Any
 import attrs
 
 from model_check.itf import encode_value
-from spec.core import Specification, action_args
+from spec.core import Specification, action_args, read_fraction
 
 Json = Any
-
-_FRACTION = re.compile(r"-?\d+/[1-9]\d*")
 
 
 class EventFormError(Exception):
@@ -58,14 +54,23 @@ def _modules(model: object) -> Iterator[ModuleType]:
                 yield module
 
 
-def event_table(model: object) -> EventTable:
-    """The seed events of the protocol `model` belongs to: the `SPEC` of the first
-    module (the model's class, its bases, their packages) that declares them."""
+def specification_of(
+    model: object, declares: Callable[[Specification[Any]], bool]
+) -> Specification[Any] | None:
+    """The `SPEC` of the first module (the model's class, its bases, their packages)
+    whose specification `declares` what is asked for; None when none does."""
     for module in _modules(model):
         spec = getattr(module, "SPEC", None)
-        if isinstance(spec, Specification) and spec.decode is not None:
-            return EventTable(spec.events, spec.decode)
-    return EventTable()
+        if isinstance(spec, Specification) and declares(spec):
+            return spec
+    return None
+
+
+def event_table(model: object) -> EventTable:
+    """The seed events of the protocol `model` belongs to (`specification_of`: the first
+    specification that declares a decoder)."""
+    spec = specification_of(model, lambda s: s.decode is not None)
+    return EventTable() if spec is None else EventTable(spec.events, spec.decode)
 
 
 def plain(value: object) -> Json:
@@ -109,27 +114,6 @@ def event_action(model: object, event: Mapping[str, Json]) -> Any:
         for name, value in data.items():
             data[name] = from_plain(value, hints.get(name))
     return table.decode(event["event_type"], data)
-
-
-#: The largest denominator of a Fraction read from a JSON number (the reference
-#: implementation's `impl.refinement.tolerance.snap`: 0.1 is 1/10, not its binary value).
-SNAP_DENOMINATOR = 10**6
-
-
-def read_fraction(value: Json) -> Fraction | None:
-    """A fraction written as "p/q" or as a JSON number, alike (a float is read as the
-    nearest fraction with a denominator up to `SNAP_DENOMINATOR`); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return Fraction(value).limit_denominator(SNAP_DENOMINATOR)
-    if isinstance(value, str) and _FRACTION.fullmatch(value):
-        return Fraction(value)
-    return None
 
 
 def from_plain(value: Json, hint: object) -> Json:

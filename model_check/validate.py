@@ -69,7 +69,7 @@ from typing import Any
 import attrs
 
 from model_check.conform import meta_params
-from model_check.event_codec import event_table, from_plain, read_fraction
+from model_check.event_codec import event_table, from_plain
 from model_check.itf import action_classes, encode_trace, parse_json, state_vars
 from model_check.report import show_action
 from model_check.result import Trace, TraceStep
@@ -83,6 +83,7 @@ from spec.core import (
     action_args,
     actor_of,
     make_config,
+    read_fraction,
     to_json,
 )
 
@@ -796,7 +797,7 @@ class Session:
         collecting = gc.isenabled()
         # The search makes no cycles (chains point back, states are frozen), so the
         # cyclic collector would only walk the log and the chains again and again
-        # (a third of the time of a 1,000-line log of one PBFT replica).
+        # (a third of the time of a 1,000-line log of one replica).
         gc.disable()
         try:
             return self._feed(group)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import json
+import math
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,6 +35,9 @@ from fractions import Fraction
 from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
+
+if typing.TYPE_CHECKING:
+    from spec.sessions import SessionForm
 
 S = TypeVar("S")
 A = TypeVar("A")
@@ -506,6 +510,29 @@ def action_args(action: object) -> dict[str, Any]:
     return record_fields(action)
 
 
+_FRACTION = re.compile(r"-?\d+/[1-9]\d*")
+
+#: The largest denominator of a Fraction read from a JSON number (the reference
+#: implementation's `impl.refinement.tolerance.snap`: 0.1 is 1/10, not its binary value).
+SNAP_DENOMINATOR = 10**6
+
+
+def read_fraction(value: Any) -> Fraction | None:
+    """A fraction written as "p/q" or as a JSON number, alike (a float is read as the
+    nearest fraction with a denominator up to `SNAP_DENOMINATOR`); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return Fraction(value).limit_denominator(SNAP_DENOMINATOR)
+    if isinstance(value, str) and _FRACTION.fullmatch(value):
+        return Fraction(value)
+    return None
+
+
 def to_json(value: object) -> Any:
     """A spec value as JSON in the spec's names: a Fraction as "p/q", a tuple as a list, a
     set as a sorted list, a record (attrs, NamedTuple) as an object.
@@ -974,6 +1001,8 @@ class Specification(Generic[C]):
             oracle's event decoder reads it); empty when the protocol has none.
         decode: the seed event decoder (`from_event(event_type, data)`), if any.
         presets: the protocol's named configurations, `default` first.
+        session: the seed's session form of the state and events (spec/sessions.py),
+            for a protocol whose coordinator takes every event; None otherwise.
     """
 
     name: str
@@ -983,6 +1012,7 @@ class Specification(Generic[C]):
     events: Mapping[str, type] = attrs.field(factory=dict)
     decode: Callable[[str, Mapping[str, object]], Any] | None = None
     presets: tuple[Preset, ...] = ()
+    session: SessionForm | None = None
 
     def params(self) -> tuple[ParamInfo, ...]:
         """The configuration parameters."""

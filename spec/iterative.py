@@ -61,6 +61,7 @@ from typing import NamedTuple, TypeVar
 
 import attrs
 
+from spec import sessions
 from spec.core import (
     Config,
     Eventually,
@@ -991,4 +992,5 @@ SPEC = Specification(
     events=EVENTS,
     decode=from_event,
     presets=PRESETS,
+    session=sessions.ITERATIVE_SESSION,
 )

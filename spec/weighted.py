@@ -68,6 +68,7 @@ from typing import NamedTuple, TypeVar
 
 import attrs
 
+from spec import sessions
 from spec.core import (
     Config,
     ConfigError,
@@ -1045,4 +1046,5 @@ SPEC = Specification(
     events=EVENTS,
     decode=from_event,
     presets=PRESETS,
+    session=sessions.WEIGHTED_SESSION,
 )

@@ -29,7 +29,6 @@ import pytest
 from impl.core import Error, Ok
 from impl.refinement.tolerance import SNAP_DENOMINATOR, differences
 from model_check import conform
-from model_check.event_codec import SNAP_DENOMINATOR as READ_DENOMINATOR
 from model_check.generate import (
     AGENT_FILE,
     MANIFEST,
@@ -43,13 +42,14 @@ from model_check.generate import (
     write,
 )
 from model_check.generate.per_agent import agent_files, check_per_agent, step_json, to_json
-from model_check.generate.session import ITERATIVE, WEIGHTED, seed_event, session_json, spec_data
 from model_check.itf import ItfError, action_classes, decode_action, decode_state, state_type
 from model_check.schemas import definition, validate
 from spec import pbft as p
 from spec import registry
+from spec.core import SNAP_DENOMINATOR as READ_DENOMINATOR
 from spec.core import GuardedModel, GuardError, Invariant, Model, guard
 from spec.pbft import wire
+from spec.sessions import ITERATIVE, WEIGHTED, seed_event, session_json, spec_data
 from tests.harness import iterative as hi
 from tests.harness import weighted as hw
 from tests.harness.specs import model_bounds

@@ -30,12 +30,11 @@ case rejected by a guard that only expresses a bound of the model is marked
 The package, by job: `search` (the breadth-first search that chooses the cases, with
 `probes`, the perturbed and made-up actions it tries), `vectors` (what it finds),
 `files` (the JSON forms, the files and the manifest), `per_agent` (the per-agent forms,
-with `replica` for PBFT and `session` for the seed's sessions), `validation` (the files
+with `session` for the protocols that declare a session form), `validation` (the files
 against the schemas) and `command` (`coordspec generate` itself).
 """
 
 from model_check.event_codec import event_action, event_form, plain
-from model_check.event_codec import read_fraction as fraction
 from model_check.generate.command import coverage_lines, run
 from model_check.generate.files import (
     action_json,
@@ -68,6 +67,7 @@ from model_check.generate.vectors import (
     Uncovered,
     Vectors,
 )
+from spec.core import read_fraction as fraction
 
 __all__ = [
     "AGENT_FILE",

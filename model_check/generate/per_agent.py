@@ -1,21 +1,22 @@
 """What one participant sees and does in a case: the `agent.json` of `generate --per-agent`.
 
-The spec's state is global (PBFT's one set per message kind, a weighted session's
-tuples); an implementation is one replica, or one session's coordinator. For every
+The spec's state is global (one set per message kind, a session's tuples); an
+implementation is one participant, or one session's coordinator. For every
 single-step case, `--per-agent` writes beside `pre.json`/`action.json` a file that an
 implementation of one participant can replay without reading the spec's state, in one
 of three forms (the `form` key; `vectors.schema.json`, `agentCase`):
 
-- `replica` (PBFT; the form of any protocol with `Model.message_steps`, named after its
-  `Model.participant`): the acting replica's local state before (`Model.local_view`),
-  the message delivered to it in the protocol's wire form (or a client's `REQUEST`, or
-  a `TIMEOUT`), the messages of the quorum it must have received before, and what it
-  must send with its local state after (or the guard that keeps it from taking the
-  step), all from `Model.agent_step` (PBFT's: spec/pbft/delivery.py);
-- `session` (weighted voting, iterative refinement, `model_check.generate.session`): the
-  session-level event in the seed's field names (`agent_id` naming a participant
-  `agent<i>`, options `option<k>`, numbers as JSON numbers), the session before and
-  after in the seed's field names, how to start it and the events that lead to it;
+- the message form, named after `Model.participant` (`replica`), of a protocol whose
+  steps are receipts of messages (`Model.message_steps`): the actor's local state
+  before (`Model.local_view`), the message delivered to it in the protocol's wire form,
+  the messages of the quorum it must have received before, and what it must send with
+  its local state after (or the guard that keeps it from taking the step), all from
+  `Model.agent_step`;
+- `session` (a protocol that declares `Specification.session`,
+  `model_check.generate.session`): the session-level event in the seed's field names
+  (`agent_id` naming a participant `agent<i>`, options `option<k>`, numbers as JSON
+  numbers), the session before and after in the seed's field names, how to start it
+  and the events that lead to it;
 - `local` (any other model whose `Model.log_agents` names participants): the actor's
   `Model.local_view` before and after, in the spec's names.
 
@@ -27,7 +28,7 @@ action of no replica, a faulty replica's) has no `agent.json`; the manifest list
 with the reason (`protocols.<name>.per_agent.skipped`).
 
 Values are JSON: fractions in the spec's names as `"p/q"`, in the seed's as numbers;
-both are read alike (`event_codec.read_fraction`).
+both are read alike (`spec.core.read_fraction`).
 """
 
 from __future__ import annotations
