@@ -21,7 +21,8 @@ from typing import Any
 import attrs
 
 from model_check.itf import encode_value
-from spec.core import Specification, action_args, read_fraction
+from spec.core import Specification, action_args
+from spec.jsonform import read_fraction
 
 Json = Any
 

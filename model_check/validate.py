@@ -83,9 +83,8 @@ from spec.core import (
     action_args,
     actor_of,
     make_config,
-    read_fraction,
-    to_json,
 )
+from spec.jsonform import read_fraction, to_json
 
 Json = Any
 
@@ -330,7 +329,7 @@ def _agree_sequence(obs: Json, value: Sequence[object]) -> bool:
 
 
 def as_json(value: object) -> Json:
-    """A spec value in the log's JSON form (`spec.core.to_json`), a whole fraction as
+    """A spec value in the log's JSON form (`spec.jsonform.to_json`), a whole fraction as
     an integer (as a diagnosis quotes it)."""
     return _whole(to_json(value))
 

@@ -29,7 +29,8 @@ from typing import Any
 
 import attrs
 
-from spec.core import action_args, read_fraction, to_json
+from spec.core import action_args
+from spec.jsonform import read_fraction, to_json
 
 Json = Any
 
@@ -357,7 +358,7 @@ def spec_data(event_type: str, data: Mapping[str, Json]) -> dict[str, Json]:
     """The spec's event data of an event in the seed's names (`seed_event` backwards).
 
     Agents are `agent<i>` or positions, options `option<k>` or numbers, fractions `"p/q"`
-    or numbers (`spec.core.read_fraction`); four metrics that are a profile of the model are
+    or numbers (`spec.jsonform.read_fraction`); four metrics that are a profile of the model are
     that profile (other metrics are profile -1, which no model has); a vote without a
     confidence has the seed's 1.0. The seed's fields the spec does not model (`IGNORED`)
     are dropped; any other key is kept as it is, for the spec's decoder to refuse.

@@ -46,8 +46,8 @@ from model_check.itf import ItfError, action_classes, decode_action, decode_stat
 from model_check.schemas import definition, validate
 from spec import pbft as p
 from spec import registry
-from spec.core import SNAP_DENOMINATOR as READ_DENOMINATOR
 from spec.core import GuardedModel, GuardError, Invariant, Model, guard
+from spec.jsonform import SNAP_DENOMINATOR as READ_DENOMINATOR
 from spec.pbft import wire
 from spec.sessions import ITERATIVE, WEIGHTED, seed_event, session_json, spec_data
 from tests.harness import iterative as hi

@@ -67,7 +67,7 @@ from model_check.generate.vectors import (
     Uncovered,
     Vectors,
 )
-from spec.core import read_fraction as fraction
+from spec.jsonform import read_fraction as fraction
 
 __all__ = [
     "AGENT_FILE",

@@ -28,7 +28,7 @@ action of no replica, a faulty replica's) has no `agent.json`; the manifest list
 with the reason (`protocols.<name>.per_agent.skipped`).
 
 Values are JSON: fractions in the spec's names as `"p/q"`, in the seed's as numbers;
-both are read alike (`spec.core.read_fraction`).
+both are read alike (`spec.jsonform.read_fraction`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import attrs
 
 from model_check.generate.vectors import Case, GenerateError, Json
 from spec.core import Model, action_args, action_name, actor_of
-from spec.core import to_json as codec_json
+from spec.jsonform import to_json as codec_json
 
 #: The file of a case's per-agent form.
 AGENT_FILE = "agent.json"
@@ -50,7 +50,7 @@ Form = Callable[[Model[Any, Any], Case, frozenset[str]], dict[str, Json] | str]
 
 
 def to_json(value: object) -> Json:
-    """A spec value as JSON in the spec's names (`spec.core.to_json`).
+    """A spec value as JSON in the spec's names (`spec.jsonform.to_json`).
 
     Raises:
         GenerateError: a value with no JSON form.

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from spec.core import Model, action_args, action_name, actor_of
-from spec.core import to_json as as_json
+from spec.jsonform import to_json as as_json
 
 Json = Any
 
