@@ -1,6 +1,6 @@
 """Expertise-weighted voting: the seed's Part 2 event handlers, in floats.
 
-The reference implementation of `spec/weighted.py`, written apart from it: the same
+The reference implementation of `spec/weighted/`, written apart from it: the same
 algorithm (the seed's §2.3 events, §2.4 expertise scoring, the water-filling cap, the
 per-option tally with re-votes replacing earlier votes, early consensus, the deadline;
 spec/FINDINGS.md W1-W9), over floats, for any number of agents. A handler is pure:

@@ -1,6 +1,6 @@
 """Weighted voting: weighted quorums, the unique-winner rule, the fairness cap, the scaling.
 
-The formulas are `spec.weighted`'s: the threshold rule `reaches`, the cap `MAX_SHARE`
+The formulas are `spec.weighted.scoring`'s: the threshold rule `reaches`, the cap `MAX_SHARE`
 and the algorithm of `cap_weights`, the pieces of the scaling `SCALING` and its rounding
 `PRECISION`. Weights are symbolic reals, so every statement holds for every weight
 vector, not for the profiles the model checker enumerates.
@@ -30,7 +30,7 @@ capped marks); so every later round, however many, returns what the first return
 Twin: the seed's per-agent cap `min(w_i, MAX_SHARE * sum w)` without redistribution:
 Z3 finds a vector whose largest share stays above one half (spec/FINDINGS.md W4).
 `tests/test_proofs.py` evaluates the encoding on concrete vectors against
-`spec.weighted.cap_weights`: the encoding is the spec's algorithm, not a paraphrase.
+`spec.scoring.cap_weights`: the encoding is the spec's algorithm, not a paraphrase.
 
 Theorem `expertise_scaling` (nonlinear real arithmetic with the floor of the rounding):
 for raw in [0, 1] the scaled value is in [0, 2], and the scaling is monotone. A piece
@@ -56,7 +56,7 @@ import z3
 
 from model_check.report import show
 from proofs.core import Obligation, Theorem, number, value
-from spec import weighted
+from spec.weighted import scoring
 
 #: The number of agents of the weighted theorems (the issue asks for at least 10).
 AGENTS = 10
@@ -117,7 +117,7 @@ def _unique_winner(strict: bool) -> Obligation:
     p2 = [z3.Real(f"q{i}") for i in range(AGENTS)]
     t = z3.Real("t")
     total, support1, support2 = z3.Sum(w), z3.Sum(p1), z3.Sum(p2)
-    above = t > real(weighted.MAX_SHARE) if strict else t >= real(weighted.MAX_SHARE)
+    above = t > real(scoring.MAX_SHARE) if strict else t >= real(scoring.MAX_SHARE)
     hyps = [
         *(x >= 0 for x in (*w, *p1, *p2)),
         *(a + b <= wi for a, b, wi in zip(p1, p2, w, strict=True)),
@@ -126,8 +126,8 @@ def _unique_winner(strict: bool) -> Obligation:
         t <= 1,
     ]
     both = z3.And(
-        weighted.reaches(support1, t, total),
-        weighted.reaches(support2, t, total),
+        scoring.reaches(support1, t, total),
+        scoring.reaches(support2, t, total),
     )
 
     def explain(m: z3.ModelRef) -> str:
@@ -163,7 +163,7 @@ def cap_round(
     total: z3.ArithRef,
     tag: str,
 ) -> tuple[list[z3.ArithRef], list[z3.BoolRef], list[z3.BoolRef]]:
-    """One round of `spec.weighted.cap_weights`'s loop on symbolic weights.
+    """One round of `spec.scoring.cap_weights`'s loop on symbolic weights.
 
     The agents above the cap (MAX_SHARE of the original total) are cut to it and marked
     capped; their excess goes to the agents not capped, in proportion to their weights
@@ -172,7 +172,7 @@ def cap_round(
     agents' weight is `g * base == excess`, so each round adds one product per agent.
     """
     n = len(current)
-    cap = real(weighted.MAX_SHARE) * total
+    cap = real(scoring.MAX_SHARE) * total
     over = [r > cap for r in current]
     excess, base, g, h = z3.Reals(f"excess_{tag} base_{tag} g_{tag} h_{tag}")
     cut = [z3.If(o, cap, r) for o, r in zip(over, current, strict=True)]
@@ -208,7 +208,7 @@ def cap_encoding(weights: Sequence[z3.ArithRef]) -> tuple[list[z3.ArithRef], lis
 
 def seed_cap(weights: Sequence[z3.ArithRef]) -> tuple[list[z3.ArithRef], list[z3.BoolRef]]:
     """The seed's cap: each agent alone cut to MAX_SHARE of the total, nothing moved."""
-    cap = real(weighted.MAX_SHARE) * z3.Sum(list(weights))
+    cap = real(scoring.MAX_SHARE) * z3.Sum(list(weights))
     return [z3.If(w > cap, cap, w) for w in weights], []
 
 
@@ -229,12 +229,12 @@ def _cap(n: int, algorithm: Algorithm) -> Iterator[Obligation]:
 
     # the encoding treats every agent alike (renaming agents renames the result), so
     # what holds for agent 0, or for the pair (0, 1), holds for every agent and pair
-    share = real(weighted.MAX_SHARE)
+    share = real(scoring.MAX_SHARE)
     yield Obligation(
-        f"n = {n}: every share <= {weighted.MAX_SHARE}",
+        f"n = {n}: every share <= {scoring.MAX_SHARE}",
         hyps,
         r[0] <= share * after,
-        explain(f"agent 0's share is above {weighted.MAX_SHARE}"),
+        explain(f"agent 0's share is above {scoring.MAX_SHARE}"),
     )
     yield Obligation(
         f"n = {n}: total preserved",
@@ -265,7 +265,7 @@ def _later_rounds(n: int) -> Obligation:
     hyps = [
         total > 0,
         *(xi >= 0 for xi in x),
-        *(xi <= real(weighted.MAX_SHARE) * total for xi in x),
+        *(xi <= real(scoring.MAX_SHARE) * total for xi in x),
         *defs,
     ]
     return Obligation(
@@ -304,7 +304,7 @@ CAP = Theorem(
 # --- the expertise scaling -------------------------------------------------------------
 
 
-def covers(piece: weighted.Piece, raw: z3.ArithRef) -> z3.BoolRef:
+def covers(piece: scoring.Piece, raw: z3.ArithRef) -> z3.BoolRef:
     """`Piece.covers` of a symbolic raw score: the spec's comparison, read from its table."""
     low = real(piece.low)
     return raw >= low if piece.inclusive else raw > low
@@ -325,14 +325,14 @@ SEED_BOUNDARIES: tuple[tuple[Fraction, str, Fraction], ...] = (
 def scaling_encoding(
     raw: z3.ArithRef, tag: str, rounding: bool = True
 ) -> tuple[z3.ArithRef, list[z3.BoolRef]]:
-    """`spec.weighted.expertise_scaling` of a symbolic raw score, with its side conditions.
+    """`spec.scoring.expertise_scaling` of a symbolic raw score, with its side conditions.
 
     A piece factor * raw^(a/b) with b > 1 is factor * y for y >= 0, y^b = raw^a; the
     spec rounds y down to 1/PRECISION: k <= y * PRECISION < k + 1, y' = k / PRECISION.
     """
     side: list[z3.BoolRef] = []
     result: z3.ArithRef = raw
-    for i, piece in reversed(list(enumerate(weighted.SCALING))):
+    for i, piece in reversed(list(enumerate(scoring.SCALING))):
         if piece.exponent == 1:
             term = real(piece.factor) * raw
         else:
@@ -341,8 +341,8 @@ def scaling_encoding(
             side += [y >= 0, y**b == raw**a]
             if rounding:
                 k = z3.ToReal(z3.Int(f"k{i}_{tag}"))
-                side += [k <= y * weighted.PRECISION, y * weighted.PRECISION < k + 1]
-                term = real(piece.factor) * k / weighted.PRECISION
+                side += [k <= y * scoring.PRECISION, y * scoring.PRECISION < k + 1]
+                term = real(piece.factor) * k / scoring.PRECISION
             else:
                 term = real(piece.factor) * y
         result = z3.If(covers(piece, raw), term, result)
@@ -384,8 +384,8 @@ def scaling_obligations() -> list[Obligation]:
             lambda m: f"{pair(m)} but {value(m, exact1)} > {value(m, exact2)}",
         ),
     ]
-    precision = weighted.PRECISION
-    for i, piece in enumerate(weighted.SCALING):
+    precision = scoring.PRECISION
+    for i, piece in enumerate(scoring.SCALING):
         if piece.exponent == 1:
             continue
         a, b = piece.exponent.numerator, piece.exponent.denominator
@@ -413,7 +413,7 @@ def scaling_obligations() -> list[Obligation]:
                 lambda m: "rounding down swaps two values",
             )
         )
-    for i, piece in enumerate(weighted.SCALING[:-1]):
+    for i, piece in enumerate(scoring.SCALING[:-1]):
         # just below the boundary (exact, so an upper bound of the rounded value) versus
         # from the boundary on (the exact value less the most the rounding takes)
         below, side_b = scaling_encoding(raw1, "1", rounding=False)
@@ -423,7 +423,7 @@ def scaling_obligations() -> list[Obligation]:
             Obligation(
                 f"jump at {piece.low} exceeds the rounding",
                 [raw1 >= 0, z3.Not(covers(piece, raw1)), covers(piece, raw2), raw2 <= 1]
-                + [z3.Not(covers(weighted.SCALING[i - 1], raw2))] * (i > 0)
+                + [z3.Not(covers(scoring.SCALING[i - 1], raw2))] * (i > 0)
                 + side_b
                 + side_u,
                 below <= upper - loss,

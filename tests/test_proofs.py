@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from model_check.cli import main
 from proofs import core, pbft_induction, quorum, registry, weights
 from spec import pbft, weighted
+from spec.weighted import scoring
 
 FAST = [t for t in registry.THEOREMS if t is not pbft_induction.THEOREM]
 
@@ -78,7 +79,7 @@ def test_a_wrong_f_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_weaker_threshold_rule_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(weighted, "reaches", lambda s, t, total: s >= t * total / 2)
+    monkeypatch.setattr(scoring, "reaches", lambda s, t, total: s >= t * total / 2)
     result = core.run(weights.WEIGHTED_QUORUMS)
     assert result.status == "refuted"
     assert "both reach the threshold" in result.counterexample
@@ -86,7 +87,7 @@ def test_a_weaker_threshold_rule_is_refuted(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_a_larger_cap_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
     """A cap of 3/5 lets a share above one half through: the claim reads MAX_SHARE."""
-    monkeypatch.setattr(weighted, "MAX_SHARE", Fraction(3, 5))
+    monkeypatch.setattr(scoring, "MAX_SHARE", Fraction(3, 5))
     claims = list(weights._cap(2, weights.cap_encoding))
     # the share claim is proved against the (new) cap, so check against one half
     w = [z3.Real(f"w{i}") for i in range(2)]
@@ -106,7 +107,7 @@ def test_a_steeper_scaling_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
         weighted.Piece(Fraction(4, 5), Fraction(5, 2), Fraction(7, 10)),
         *weighted.SCALING[1:],
     )
-    monkeypatch.setattr(weighted, "SCALING", steeper)
+    monkeypatch.setattr(scoring, "SCALING", steeper)
     result = core.run(weights.SCALING)
     assert result.status == "refuted"
     assert "scales to" in result.counterexample
@@ -119,7 +120,7 @@ def test_a_falling_piece_is_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
         weighted.Piece(Fraction(2, 5), Fraction(1, 2), Fraction(1)),
         weighted.SCALING[3],
     )
-    monkeypatch.setattr(weighted, "SCALING", falling)
+    monkeypatch.setattr(scoring, "SCALING", falling)
     result = core.run(weights.SCALING)
     assert result.status == "refuted"
     assert result.outcomes[-1].name in (
@@ -135,14 +136,14 @@ def test_the_proof_reads_the_boundaries_from_the_spec(monkeypatch: pytest.Monkey
     assert core.run(weights.SCALING).status == "proved"
     seed = weighted.SCALING
     exclusive = (seed[0], seed[1]._replace(inclusive=False), *seed[2:])
-    monkeypatch.setattr(weighted, "SCALING", exclusive)
+    monkeypatch.setattr(scoring, "SCALING", exclusive)
     assert weighted.expertise_scaling(Fraction(3, 5)) == Fraction(18, 25)  # 1.2 x 0.6
     result = core.run(weights.SCALING)
     assert result.status == "refuted"
     assert result.outcomes[-1].name == "the seed's value at 3/5: s(3/5) == 9/10"
     assert "raw = 3/5 scales to 18/25" in result.counterexample
     moved = (seed[0]._replace(low=Fraction(81, 100)), *seed[1:])
-    monkeypatch.setattr(weighted, "SCALING", moved)
+    monkeypatch.setattr(scoring, "SCALING", moved)
     result = core.run(weights.SCALING)
     assert result.status == "refuted"
     assert result.outcomes[-1].name == "the seed's value at 4/5: s(4/5) >= 17/10"

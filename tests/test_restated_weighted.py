@@ -18,6 +18,7 @@ from spec import weighted as w
 from spec.restated import ByIdentity
 from spec.restated import weighted as r
 from spec.variants import weighted as variants
+from spec.weighted import scoring
 from tests.harness.specs import replay
 from tests.mutants.pbft import Mutant
 from tests.mutants.weighted import RESTATED
@@ -31,12 +32,13 @@ RECORD_TYPES = {w.WeightedState, w.Vote, w.Metrics, w.WeightedConfig}
 
 def spec_helpers_in(namespace: dict[str, Any]) -> list[str]:
     """The names in `namespace` bound to spec.weighted itself or to a function or class
-    defined there, but its state and record types."""
+    defined in it (the package or one of its modules), but its state and record types."""
     found = []
     for name, value in namespace.items():
+        module = getattr(value, "__module__", None) or ""
         if value is w or (
             callable(value)
-            and getattr(value, "__module__", None) == w.__name__
+            and (module == w.__name__ or module.startswith(w.__name__ + "."))
             and value not in RECORD_TYPES
         ):
             found.append(name)
@@ -136,7 +138,7 @@ def test_an_exclusive_boundary_changes_the_spec_not_the_restatement(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     flipped = tuple(p._replace(inclusive=p.low != F(2, 5)) for p in w.SCALING)
-    monkeypatch.setattr(w, "SCALING", flipped)
+    monkeypatch.setattr(scoring, "SCALING", flipped)  # where the spec reads it
     assert w.expertise_scaling(F(2, 5)) == F(2, 5)  # the piece below: unchanged
     assert w.expertise_scaling(F(2, 5) + TINY) == BOUNDARY_VALUES[F(2, 5) + TINY]
     assert r.seed_scaling(F(2, 5)) == F(12, 25)  # written from the seed, not the table

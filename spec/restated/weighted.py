@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # only the state and record types, for the annotations
 F = Fraction
 
 #: The spec's factor weights (accuracy, consistency, domain knowledge, past performance):
-#: the seed's `get_factor_weights(context)` is unspecified; spec/weighted.py's table.
+#: the seed's `get_factor_weights(context)` is unspecified; spec/weighted/scoring.py's table.
 ACCURACY, CONSISTENCY, DOMAIN_KNOWLEDGE, PAST_PERFORMANCE = F(3, 10), F(1, 5), F(3, 10), F(1, 5)
 #: §2.4: "Ensure reasonable bounds (0.1 to 3.0)".
 LOWEST, HIGHEST = F(1, 10), F(3)

@@ -5,6 +5,12 @@ of §2.2, the events of §2.3 (`vote_submission`, `weight_update_request`,
 `expertise_assessment`, `consensus_check`, `voting_deadline`, `performance_feedback`)
 and the expertise scoring algorithm of §2.4.
 
+The package follows the seed's order: `state` (§2.2, the configuration and the
+session's state), `events` (§2.3, the events as actions and the guards that accept
+them), `scoring` (§2.4, the expertise scoring algorithm and the weight statistics); this
+module is the model over them (`Weighted`: the transitions, the symmetry, the
+properties) and its presets. Every name is importable from `spec.weighted`.
+
 ## The algorithm
 
 Each agent's weight comes from its expertise metrics (§2.4): a weighted sum of
@@ -59,482 +65,78 @@ order; summing to 1, they keep raw scores in [0, 1].
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
-from decimal import ROUND_FLOOR, Context, Decimal
+from collections.abc import Sequence
 from fractions import Fraction
 from itertools import permutations, product
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import attrs
 
 from spec import sessions
 from spec.core import (
-    Config,
-    ConfigError,
     Eventually,
-    Guard,
     GuardedModel,
     Invariant,
     Preset,
     Specification,
     Witness,
     action_names,
-    decode_event,
     eventually,
-    guard,
     invariant,
-    param,
     relabel,
     witness,
 )
 from spec.restated import weighted as restated
 from spec.symmetry import Symmetry, agent_maps
+from spec.weighted.events import (
+    EVENTS,
+    GUARDS,
+    OPEN,
+    Action,
+    ConsensusCheck,
+    ExpertiseAssessment,
+    PerformanceFeedback,
+    VoteSubmission,
+    VotingDeadline,
+    WeightUpdateRequest,
+    after_deadline,
+    after_decision,
+    assessment_bound,
+    confidence_out_of_range,
+    feedback_bound,
+    from_event,
+    not_participant,
+    unknown_option,
+    unknown_profile,
+    vote_bound,
+)
+from spec.weighted.scoring import (
+    FACTOR_WEIGHTS,
+    MAX_SHARE,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    NO_CONSENSUS,
+    PRECISION,
+    PROFILE_NAMES,
+    PROFILES,
+    SCALING,
+    Metrics,
+    Piece,
+    cap_weights,
+    expertise_scaling,
+    expertise_weight,
+    gini,
+    max_individual_share,
+    normalised_entropy,
+    raw_score,
+    reaches,
+)
+from spec.weighted.state import Vote, WeightedConfig, WeightedState
 
 T = TypeVar("T")
 
 #: A renaming: agent i becomes agents[i], option o becomes options[o].
 Renaming = tuple[tuple[int, ...], tuple[int, ...]]
-
-#: Irrational results (x^0.7, logarithms) are rounded toward zero to this many parts.
-PRECISION = 10**9
-_DECIMAL = Context(prec=40)
-
-MIN_WEIGHT = Fraction(1, 10)
-MAX_WEIGHT = Fraction(3)
-MAX_SHARE = Fraction(1, 2)
-NO_CONSENSUS = "no_consensus"
-
-
-class Metrics(NamedTuple):
-    """One expertise measurement of an agent (§2.2's `expertise_metric`), each in [0, 1]."""
-
-    accuracy: Fraction
-    consistency: Fraction
-    domain_knowledge: Fraction
-    past_performance: Fraction
-
-
-#: The factor weights of the raw score (they sum to 1).
-FACTOR_WEIGHTS = Metrics(Fraction(3, 10), Fraction(1, 5), Fraction(3, 10), Fraction(1, 5))
-
-#: The metric profiles an assessment may report: novice, average, expert.
-PROFILES = (
-    Metrics(Fraction(1, 5), Fraction(1, 5), Fraction(1, 5), Fraction(1, 5)),
-    Metrics(Fraction(1, 2), Fraction(1, 2), Fraction(1, 2), Fraction(1, 2)),
-    Metrics(Fraction(1), Fraction(1), Fraction(1), Fraction(1)),
-)
-PROFILE_NAMES = ("novice", "average", "expert")
-
-
-def _rounded(value: Decimal) -> Fraction:
-    """A decimal result rounded toward zero to 1/PRECISION."""
-    scaled = _DECIMAL.multiply(value, PRECISION).to_integral_value(
-        rounding=ROUND_FLOOR, context=_DECIMAL
-    )
-    return Fraction(int(scaled), PRECISION)
-
-
-def _decimal(q: Fraction) -> Decimal:
-    return _DECIMAL.divide(Decimal(q.numerator), Decimal(q.denominator))
-
-
-def raw_score(m: Metrics) -> Fraction:
-    """§2.4: "base_metrics.accuracy * factor_weights.accuracy + ..." (in [0, 1])."""
-    return sum((x * w for x, w in zip(m, FACTOR_WEIGHTS, strict=True)), Fraction(0))
-
-
-class Piece(NamedTuple):
-    """One piece of the scaling: from `low` up, raw -> factor * raw^exponent.
-
-    `inclusive`: the piece starts at `low` itself (`raw >= low`, the seed's choice at
-    every boundary) or just above it (`raw > low`).
-    """
-
-    low: Fraction
-    factor: Fraction
-    exponent: Fraction
-    inclusive: bool = True
-
-    def covers(self, raw: Fraction) -> bool:
-        """Whether `raw` is at or above where this piece starts."""
-        return raw >= self.low if self.inclusive else raw > self.low
-
-
-#: §2.4's `apply_expertise_scaling`, highest piece first: "raw_score >= 0.8 ->
-#: :math.pow(raw_score, 0.7) * 2.0; raw_score >= 0.6 -> raw_score * 1.5; raw_score >=
-#: 0.4 -> raw_score * 1.2; true -> raw_score" (every boundary inclusive: FINDINGS W6).
-#: proofs/weights.py reads this table: the result is in [0, 2], monotone on [0, 1], and
-#: takes the seed's values at the boundaries.
-SCALING = (
-    Piece(Fraction(4, 5), Fraction(2), Fraction(7, 10), inclusive=True),
-    Piece(Fraction(3, 5), Fraction(3, 2), Fraction(1), inclusive=True),
-    Piece(Fraction(2, 5), Fraction(6, 5), Fraction(1), inclusive=True),
-    Piece(Fraction(0), Fraction(1), Fraction(1), inclusive=True),
-)
-
-
-def expertise_scaling(raw: Fraction, pieces: Sequence[Piece] | None = None) -> Fraction:
-    """§2.4's `apply_expertise_scaling`: "exponential scaling to emphasize high performers".
-
-    raw >= 0.8: raw^0.7 * 2.0; raw >= 0.6: raw * 1.5; raw >= 0.4: raw * 1.2; else raw
-    (the rows of `SCALING`, or of `pieces`: a broken variant's table). A fractional
-    power is rounded toward zero to 1/PRECISION.
-    """
-    for piece in SCALING if pieces is None else pieces:
-        if piece.covers(raw):
-            if piece.exponent == 1:
-                return piece.factor * raw
-            power = _DECIMAL.power(_decimal(raw), _decimal(piece.exponent))
-            return piece.factor * _rounded(power)
-    return raw
-
-
-def reaches(support: Fraction, threshold: Fraction, max_possible_weight: Fraction) -> bool:
-    """§2.3's consensus check: support reaches `threshold` of the maximum possible weight."""
-    return support >= threshold * max_possible_weight
-
-
-@functools.lru_cache(maxsize=4096)
-def expertise_weight(m: Metrics, pieces: Sequence[Piece] | None = None) -> Fraction:
-    """§2.4: scaled score "bounded ... (0.1 to 3.0)"; the cap comes after, on all agents
-    (`pieces`: a broken variant's scaling table, as in `expertise_scaling`)."""
-    return max(MIN_WEIGHT, min(MAX_WEIGHT, expertise_scaling(raw_score(m), pieces)))
-
-
-@functools.lru_cache(maxsize=4096)
-def cap_weights(
-    weights: Sequence[Fraction], max_share: Fraction = MAX_SHARE
-) -> tuple[Fraction, ...]:
-    """Water-filling: no agent above `max_share` of the total, the total unchanged.
-
-    Agents above the cap are cut to `max_share * total`; their excess goes to the agents
-    below it, in proportion to their weights (in equal parts if those are all zero);
-    repeated until no agent is above the cap. One agent (or an all-zero vector) is
-    returned as it is: a single agent always holds the whole weight. The result
-    preserves the total and the order of the weights (ties may appear, never
-    inversions). Requires `max_share * len(weights) >= 1`.
-    """
-    result = list(weights)
-    total = sum(result, Fraction(0))
-    if len(result) < 2 or total == 0:
-        return tuple(result)
-    cap = max_share * total
-    capped = [False] * len(result)
-    while True:
-        over = [i for i, w in enumerate(result) if w > cap]
-        if not over:
-            return tuple(result)
-        excess = Fraction(0)
-        for i in over:
-            excess += result[i] - cap
-            result[i] = cap
-            capped[i] = True
-        free = [i for i, done in enumerate(capped) if not done]
-        base = sum((result[i] for i in free), Fraction(0))
-        for i in free:
-            share = result[i] / base if base else Fraction(1, len(free))
-            result[i] += excess * share
-
-
-@functools.lru_cache(maxsize=4096)
-def gini(weights: Sequence[Fraction]) -> Fraction:
-    """Gini coefficient: sum |w_i - w_j| over all pairs (i, j), over 2 n total.
-
-    0 for one agent or an all-zero vector; at most 1 - 1/n.
-    """
-    n, total = len(weights), sum(weights, Fraction(0))
-    if n < 2 or total == 0:
-        return Fraction(0)
-    diffs = sum((abs(a - b) for a in weights for b in weights), Fraction(0))
-    return diffs / (2 * n * total)
-
-
-@functools.lru_cache(maxsize=4096)
-def max_individual_share(weights: Sequence[Fraction]) -> Fraction:
-    """The largest weight over the total (0 for an all-zero vector, 1 for one agent)."""
-    total = sum(weights, Fraction(0))
-    return max(weights) / total if total else Fraction(0)
-
-
-@functools.lru_cache(maxsize=4096)
-def normalised_entropy(weights: Sequence[Fraction]) -> Fraction:
-    """Shannon entropy of the shares over ln n, in [0, 1] (rounded to 1/PRECISION).
-
-    1 for equal weights, 0 when one agent holds everything; 1 for one agent (nothing to
-    be unequal about) and 0 for an all-zero vector; zero shares contribute 0.
-    """
-    n, total = len(weights), sum(weights, Fraction(0))
-    if total == 0:
-        return Fraction(0)
-    if n < 2 or len(set(weights)) == 1:
-        return Fraction(1)
-    h = Decimal(0)
-    for w in weights:
-        if w:
-            p = _decimal(w / total)
-            h = _DECIMAL.subtract(h, _DECIMAL.multiply(p, _DECIMAL.ln(p)))
-    value = _DECIMAL.divide(h, _DECIMAL.ln(Decimal(n)))
-    return min(Fraction(1), max(Fraction(0), _rounded(value)))
-
-
-# --- configuration ---------------------------------------------------------------------
-
-
-@attrs.frozen
-class WeightedConfig(Config):
-    """The bounds of a weighted-voting model."""
-
-    agents: int = param(3, low=1, high=6, help="participating agents 0..agents-1")
-    options: int = param(2, low=1, high=4, help="the options 1..options")
-    consensus_threshold: Fraction = param(
-        Fraction(3, 5), low=Fraction(1, 100), high=Fraction(1), help="share of the total weight"
-    )
-    confidence_levels: int = param(2, low=1, high=4, help="confidences k/levels, k = 1..levels")
-    max_votes: int = param(2, low=1, high=3, help="votes per agent (the first and re-votes)")
-    assessments: int = param(1, low=0, high=3, help="expertise assessments in a session")
-    feedbacks: int = param(0, low=0, high=3, help="performance feedbacks in a session")
-    strategy: str = param(
-        "dynamic", choices=("static", "dynamic", "adaptive"), help="assessment_strategy"
-    )
-    profiles: tuple[int, ...] = param(
-        (2, 1, 1),
-        low=0,
-        high=2,
-        distinct=False,
-        help="initial profile per agent (0 novice, 1 average, 2 expert)",
-    )
-
-    def validate(self) -> None:
-        if len(self.profiles) != self.agents:
-            raise ConfigError("profiles", f"give one profile per agent ({self.agents})")
-
-
-# --- state -----------------------------------------------------------------------------
-
-
-class Vote(NamedTuple):
-    """§2.2's `vote_data`: the vote, the weight it was cast with, the confidence."""
-
-    option: int
-    weight: Fraction
-    confidence: Fraction
-    weighted_value: Fraction
-
-
-@attrs.frozen
-class WeightedState:
-    """The session state of §2.2 (with the uncapped weights kept, to check the cap)."""
-
-    proposal: str
-    options: tuple[int, ...]
-    consensus_threshold: Fraction
-    assessment_strategy: str
-    baseline_weights: tuple[Fraction, ...]
-    uncapped_weights: tuple[Fraction, ...]
-    agent_weights: tuple[Fraction, ...]
-    expertise_history: tuple[tuple[Metrics, ...], ...]
-    votes: tuple[Vote | None, ...]
-    votes_cast: tuple[int, ...]
-    weighted_total: Fraction
-    max_possible_weight: Fraction
-    consensus_reached: bool
-    final_decision: int | str | None
-    first_decision: int | str | None
-    confidence_score: Fraction
-    gini_coefficient: Fraction
-    max_individual_weight: Fraction
-    weight_entropy: Fraction
-    assessments_left: int
-    feedbacks_left: int
-    closed: bool
-
-
-# --- actions (the seed's events) ---------------------------------------------------------
-
-
-@attrs.frozen
-class VoteSubmission:
-    """An agent votes for `vote` with `confidence` (a re-vote replaces the last one)."""
-
-    agent: int
-    vote: int
-    confidence: Fraction
-
-
-@attrs.frozen
-class WeightUpdateRequest:
-    """Recompute the weights from the latest expertise, by the assessment strategy."""
-
-
-@attrs.frozen
-class ExpertiseAssessment:
-    """A new expertise measurement of `agent` (one of the metric profiles)."""
-
-    agent: int
-    profile: int
-
-
-@attrs.frozen
-class ConsensusCheck:
-    """Check for consensus now (after weights changed, say)."""
-
-
-@attrs.frozen
-class VotingDeadline:
-    """Voting closes: the decided option, or `no_consensus`."""
-
-
-@attrs.frozen
-class PerformanceFeedback:
-    """The agent's last judgement was right (`correct`) or wrong: past performance +-1/5."""
-
-    agent: int
-    correct: bool
-
-
-Action = (
-    VoteSubmission
-    | WeightUpdateRequest
-    | ExpertiseAssessment
-    | ConsensusCheck
-    | VotingDeadline
-    | PerformanceFeedback
-)
-
-#: The seed's event names and the actions they map to.
-EVENTS: dict[str, type] = {
-    "vote_submission": VoteSubmission,
-    "weight_update_request": WeightUpdateRequest,
-    "expertise_assessment": ExpertiseAssessment,
-    "consensus_check": ConsensusCheck,
-    "voting_deadline": VotingDeadline,
-    "performance_feedback": PerformanceFeedback,
-}
-
-
-def from_event(event_type: str, data: Mapping[str, object]) -> Action:
-    """The action of a seed event, or `GuardError` `unknown_weighted_event`."""
-    action: Action = decode_event(EVENTS, "unknown_weighted_event", event_type, data)
-    return action
-
-
-# --- guards: when an event is accepted ------------------------------------------------------
-#
-# The seed's vote handler validates nothing (`agent_weight = Map.get(weighted_state.
-# agent_weights, agent_id, 1.0)`, `confidence = event_data[:confidence] || 1.0`); these
-# are the spec's rules (FINDINGS W7), checked in this order, and the model's bounds.
-
-
-@guard(
-    quote='seed §2.1: "Early Consensus Detection: Stop voting when threshold reached"',
-    reason="the session has ended",
-)
-def after_decision(m: Weighted, s: WeightedState, a: Action) -> bool:
-    """The session has not ended with a decision."""
-    return not (s.closed and s.consensus_reached)
-
-
-@guard(
-    quote='seed §2.2: "voting_deadline: DateTime.t(), # When voting closes"',
-    reason="the session has ended",
-)
-def after_deadline(m: Weighted, s: WeightedState, a: Action) -> bool:
-    """The session has not ended at the deadline."""
-    return not (s.closed and not s.consensus_reached)
-
-
-@guard(
-    quote="seed silent: its handler takes any agent_id, `Map.get(weighted_state."
-    "agent_weights, agent_id, 1.0)`; our decision, spec/FINDINGS.md W7",
-    reason="agent {a.agent} does not participate",
-)
-def not_participant(
-    m: Weighted, s: WeightedState, a: VoteSubmission | ExpertiseAssessment | PerformanceFeedback
-) -> bool:
-    """The agent is a participant (an int, not a bool, in 0..agents-1)."""
-    return isinstance(a.agent, int) and not isinstance(a.agent, bool) and a.agent in m.agents
-
-
-@guard(
-    quote="seed silent: `vote: term()`, any value; our decision, spec/FINDINGS.md W7",
-    reason="option {a.vote!r} is not listed",
-)
-def unknown_option(m: Weighted, s: WeightedState, a: VoteSubmission) -> bool:
-    """The vote names a listed option."""
-    return a.vote in s.options
-
-
-@guard(
-    quote="seed: `confidence = event_data[:confidence] || 1.0`, unchecked; our decision, "
-    "spec/FINDINGS.md W7",
-    reason="confidence {a.confidence!r}",
-)
-def confidence_out_of_range(m: Weighted, s: WeightedState, a: VoteSubmission) -> bool:
-    """The confidence is a Fraction or an int (not a bool) in [0, 1]."""
-    c = a.confidence
-    return not isinstance(c, bool) and isinstance(c, Fraction | int) and 0 <= c <= 1
-
-
-@guard(
-    quote="the model's bound max_votes (the seed bounds no re-votes)",
-    reason="the model's bound on votes is reached",
-    bound=True,
-)
-def vote_bound(m: Weighted, s: WeightedState, a: VoteSubmission) -> bool:
-    """The agent has votes left under `max_votes`."""
-    return s.votes_cast[a.agent] < m.config.max_votes
-
-
-@guard(
-    quote="seed silent: `expertise_metric` is any measurement; the model's metric "
-    "profiles (PROFILES) are what an assessment may report",
-    reason="no metric profile {a.profile!r}",
-)
-def unknown_profile(m: Weighted, s: WeightedState, a: ExpertiseAssessment) -> bool:
-    """The assessment names one of the metric profiles."""
-    return isinstance(a.profile, int) and a.profile in range(len(PROFILES))
-
-
-@guard(
-    quote="the model's bound assessments (the seed bounds none)",
-    reason="the model's bound is reached",
-    bound=True,
-)
-def assessment_bound(m: Weighted, s: WeightedState, a: ExpertiseAssessment) -> bool:
-    """Assessments are left under the model's bound."""
-    return s.assessments_left > 0
-
-
-@guard(
-    quote="the model's bound feedbacks (the seed bounds none)",
-    reason="the model's bound is reached",
-    bound=True,
-)
-def feedback_bound(m: Weighted, s: WeightedState, a: PerformanceFeedback) -> bool:
-    """Feedbacks are left under the model's bound."""
-    return s.feedbacks_left > 0
-
-
-#: Every event is refused once the session has ended (the first two guards).
-OPEN = (after_decision, after_deadline)
-
-#: The guards of each event, in the order they are checked: the first that fails is
-#: the one a refusal names.
-GUARDS: Mapping[type, tuple[Guard, ...]] = {
-    VoteSubmission: (
-        *OPEN,
-        not_participant,
-        unknown_option,
-        confidence_out_of_range,
-        vote_bound,
-    ),
-    WeightUpdateRequest: OPEN,
-    ExpertiseAssessment: (*OPEN, not_participant, unknown_profile, assessment_bound),
-    ConsensusCheck: OPEN,
-    VotingDeadline: OPEN,
-    PerformanceFeedback: (*OPEN, not_participant, feedback_bound),
-}
 
 
 class Weighted(GuardedModel[WeightedState, Action]):
@@ -1048,3 +650,52 @@ SPEC = Specification(
     presets=PRESETS,
     session=sessions.WEIGHTED_SESSION,
 )
+
+__all__ = [
+    "EVENTS",
+    "FACTOR_WEIGHTS",
+    "GUARDS",
+    "MAX_SHARE",
+    "MAX_WEIGHT",
+    "MIN_WEIGHT",
+    "NO_CONSENSUS",
+    "OPEN",
+    "PRECISION",
+    "PRESETS",
+    "PROFILES",
+    "PROFILE_NAMES",
+    "SCALING",
+    "SPEC",
+    "Action",
+    "ConsensusCheck",
+    "ExpertiseAssessment",
+    "Metrics",
+    "PerformanceFeedback",
+    "Piece",
+    "Renaming",
+    "Vote",
+    "VoteSubmission",
+    "VotingDeadline",
+    "WeightUpdateRequest",
+    "Weighted",
+    "WeightedConfig",
+    "WeightedState",
+    "after_deadline",
+    "after_decision",
+    "assessment_bound",
+    "cap_weights",
+    "confidence_out_of_range",
+    "expertise_scaling",
+    "expertise_weight",
+    "feedback_bound",
+    "from_event",
+    "gini",
+    "max_individual_share",
+    "normalised_entropy",
+    "not_participant",
+    "raw_score",
+    "reaches",
+    "unknown_option",
+    "unknown_profile",
+    "vote_bound",
+]
