@@ -1,6 +1,6 @@
 """Iterative proposal refinement: the seed's Part 3 event handlers, in floats.
 
-The reference implementation of `spec/iterative.py`, written apart from it: rounds
+The reference implementation of `spec/iterative/`, written apart from it: rounds
 through the four phases of §3.2 (`proposal_collection`, `feedback_collection`,
 `analysis`, `transition`), feedback on other agents' proposals only, Jaccard convergence
 (§3.4) against each agent's proposal of the previous round, the composite selection

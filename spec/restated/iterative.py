@@ -236,7 +236,7 @@ def consensus_level_recomputed(s: IterativeState) -> bool:
 
     Seed §3.2: `consensus_level: float(), # Agreement on final proposal`. The seed gives
     no formula; the mean similarity to the selected proposal is the spec's reading
-    (spec/iterative.py), measured with the seed's Jaccard of §3.4."""
+    (spec/iterative/), measured with the seed's Jaccard of §3.4."""
     if not s.proposals_history:
         return s.consensus_level == 0
     return s.consensus_level == _agreement(s.proposals_history[-1])

@@ -7,6 +7,13 @@ the convergence detection and selection algorithms of §3.4. Precedent: the Delp
 method (rounds of anonymous proposals, controlled feedback, a stopping rule fixed in
 advance).
 
+The package follows the seed's order: `state` (§3.2, the configuration and the
+session's state), `events` (§3.3, the events as actions and the guards that accept
+them), `scoring` (§3.4's helpers: Jaccard similarity, the quality stand-in, the
+composite score); this module is the model over them (`Iterative`: the transitions,
+the symmetry, the properties) and its presets. Every name is importable from
+`spec.iterative`.
+
 ## The algorithm
 
 Each round goes through four phases in order: `proposal_collection` (every participant
@@ -54,469 +61,84 @@ values; `outsiders` extra agent ids may try to take part (and are rejected).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import attrs
 
 from spec import sessions
 from spec.core import (
-    Config,
     Eventually,
-    Guard,
     GuardedModel,
     Invariant,
     Preset,
     Specification,
     Witness,
-    action_name,
     action_names,
-    decode_event,
     eventually,
-    guard,
     invariant,
-    param,
     relabel,
     witness,
+)
+from spec.iterative.events import (
+    EVENTS,
+    GUARDS,
+    Action,
+    ConvergenceCheck,
+    EarlyTermination,
+    FeedbackSubmission,
+    PhaseTransition,
+    ProposalSubmission,
+    QualityAssessment,
+    RoundCompletion,
+    after_termination,
+    already_assessed,
+    already_given,
+    already_submitted,
+    assessed,
+    confidence_out_of_range,
+    early_termination_enabled,
+    feedback_participants,
+    from_event,
+    in_phase,
+    malformed_proposal,
+    no_proposals,
+    no_target_proposal,
+    not_participant,
+    score_out_of_range,
+    self_feedback,
+    transition_phase,
+)
+from spec.iterative.scoring import (
+    CONFIDENCE_WEIGHT,
+    FEEDBACK_WEIGHT,
+    METHODS,
+    NO_FEEDBACK,
+    QUALITY_WEIGHT,
+    TEXTS,
+    Similarity,
+    composite,
+    jaccard,
+    quality,
+    words,
+)
+from spec.iterative.state import (
+    PHASES,
+    REASONS,
+    IterativeConfig,
+    IterativeState,
+    RoundRecord,
+    Submission,
 )
 from spec.symmetry import Symmetry, agent_maps
 
 T = TypeVar("T")
 
-#: The proposals agents may submit (short texts; their word sets are what is compared).
-TEXTS = (
-    "plan a budget",
-    "plan the budget",
-    "cut the budget now",
-    "plan a budget and a schedule",
-)
-
-#: Composite score weights (the seed's `select_best_proposal`).
-QUALITY_WEIGHT = Fraction(2, 5)
-FEEDBACK_WEIGHT = Fraction(2, 5)
-CONFIDENCE_WEIGHT = Fraction(1, 5)
-NO_FEEDBACK = Fraction(1, 2)
-
-PHASES = ("proposal_collection", "feedback_collection", "analysis", "transition")
-REASONS = ("max_rounds", "convergence", "quality", "consensus")
-
-#: A word: a maximal run of letters and digits of any script (`\w` without "_").
-_WORD = re.compile(r"[^\W_]+")
-
-
-def words(text: str) -> frozenset[str]:
-    """The word set of a text: lower case, maximal runs of letters and digits."""
-    return frozenset(_WORD.findall(text.lower()))
-
-
-def jaccard(a: str, b: str) -> Fraction:
-    """|A & B| / |A | B| of the word sets; 1 when both are empty."""
-    x, y = words(a), words(b)
-    union = x | y
-    return Fraction(len(x & y), len(union)) if union else Fraction(1)
-
-
-def quality(text: str) -> Fraction:
-    """The quality of a proposal: its share of the words of all `TEXTS` (in [0, 1]).
-
-    A stand-in for the seed's unspecified `quality_assessment`: a deterministic function
-    of the text, so that an assessment has one outcome.
-    """
-    vocabulary = frozenset().union(*(words(t) for t in TEXTS))
-    return Fraction(len(words(text) & vocabulary), len(vocabulary))
-
-
-Similarity = Callable[[str, str], Fraction]
-
-#: The convergence methods (`convergence_method`); `semantic` and `custom` are pluggable
-#: functions, Jaccard by default until a deployment registers its own.
-METHODS: dict[str, Similarity] = {"jaccard": jaccard, "semantic": jaccard, "custom": jaccard}
-
-
-# --- configuration ---------------------------------------------------------------------
-
-
-@attrs.frozen
-class IterativeConfig(Config):
-    """The bounds of an iterative-refinement model."""
-
-    agents: int = param(3, low=2, high=5, help="participants 0..agents-1")
-    outsiders: int = param(0, low=0, high=2, help="extra agent ids that try to take part")
-    max_rounds: int = param(2, low=1, high=4, help="the round bound (max_rounds)")
-    texts: int = param(2, low=1, high=4, help="proposals drawn from the first TEXTS")
-    confidence_levels: int = param(1, low=1, high=3, help="confidences k/levels")
-    feedback_levels: int = param(1, low=1, high=3, help="feedback scores 1, 0, 1/2 (this many)")
-    convergence_threshold: Fraction = param(
-        Fraction(9, 10), low=Fraction(0), high=Fraction(1), help="similarity that stops"
-    )
-    quality_threshold: Fraction = param(
-        Fraction(1), low=Fraction(0), high=Fraction(1), help="quality that stops"
-    )
-    early_termination: bool = param(True, help="early_termination_enabled")
-    round_timeout: bool = param(
-        True, help="phase_transition closes proposal_collection once a proposal is in"
-    )
-    method: str = param("jaccard", choices=tuple(METHODS), help="convergence_method")
-
-
-# --- state -----------------------------------------------------------------------------
-
-
-class Submission(NamedTuple):
-    """§3.2's `proposal_submission` (reasoning, influences and time not modelled)."""
-
-    proposal: str
-    confidence: Fraction
-
-
-class RoundRecord(NamedTuple):
-    """§3.2's `proposal_round`: one finished round."""
-
-    round: int
-    proposals: tuple[Submission | None, ...]
-    selected_agent: int
-    selected_proposal: str
-    quality_score: Fraction
-    convergence_score: Fraction
-    feedback_summary: tuple[Fraction, ...]
-
-
-@attrs.frozen
-class IterativeState:
-    """The session state of §3.2."""
-
-    current_round: int
-    max_rounds: int
-    initial_proposal: str
-    current_proposal: str
-    proposals_history: tuple[RoundRecord, ...]
-    round_proposals: tuple[Submission | None, ...]
-    feedback_collection: frozenset[tuple[int, int, Fraction]]
-    feedback_weights: tuple[Fraction, ...]
-    convergence_threshold: Fraction
-    convergence_score: Fraction
-    similarity_history: tuple[Fraction, ...]
-    convergence_method: str
-    quality_scores: tuple[Fraction, ...] | None
-    quality_threshold: Fraction
-    termination_reason: str | None
-    early_termination_enabled: bool
-    current_phase: str
-    final_proposal: str | None
-    consensus_level: Fraction
-
-
-# --- actions (the seed's events) ---------------------------------------------------------
-
-
-@attrs.frozen
-class ProposalSubmission:
-    """`agent` submits `proposal` for this round with `confidence`."""
-
-    agent: int
-    proposal: str
-    confidence: Fraction
-
-
-@attrs.frozen
-class FeedbackSubmission:
-    """`from_agent` scores `target_agent`'s proposal of this round."""
-
-    from_agent: int
-    target_agent: int
-    score: Fraction
-
-
-@attrs.frozen
-class QualityAssessment:
-    """The round's proposals are assessed (analysis phase)."""
-
-
-@attrs.frozen
-class RoundCompletion:
-    """The best proposal is selected and the round recorded; the stopping rule applies."""
-
-
-@attrs.frozen
-class ConvergenceCheck:
-    """The stopping rule is evaluated again (transition phase)."""
-
-
-@attrs.frozen
-class PhaseTransition:
-    """Feedback collection closes, or the next round starts."""
-
-
-@attrs.frozen
-class EarlyTermination:
-    """The coordinator ends the session by consensus (when early termination is on)."""
-
-
-Action = (
-    ProposalSubmission
-    | FeedbackSubmission
-    | QualityAssessment
-    | RoundCompletion
-    | ConvergenceCheck
-    | PhaseTransition
-    | EarlyTermination
-)
-
-EVENTS: dict[str, type] = {
-    "proposal_submission": ProposalSubmission,
-    "feedback_submission": FeedbackSubmission,
-    "round_completion": RoundCompletion,
-    "convergence_check": ConvergenceCheck,
-    "quality_assessment": QualityAssessment,
-    "phase_transition": PhaseTransition,
-    "early_termination": EarlyTermination,
-}
-
-
-def from_event(event_type: str, data: Mapping[str, object]) -> Action:
-    """The action of a seed event, or `GuardError` `unknown_iterative_event`."""
-    action: Action = decode_event(EVENTS, "unknown_iterative_event", event_type, data)
-    return action
-
 
 def _subs(values: tuple[Submission | None, ...]) -> tuple[tuple[object, ...], ...]:
     """Submissions as comparable tuples (an empty slot is `()`)."""
     return tuple(() if v is None else tuple(v) for v in values)
-
-
-def composite(quality_score: Fraction, feedback: Fraction, confidence: Fraction) -> Fraction:
-    """§3.4: "base_quality * 0.4 + feedback_score * 0.4 + confidence_score * 0.2"."""
-    return (
-        QUALITY_WEIGHT * quality_score + FEEDBACK_WEIGHT * feedback + CONFIDENCE_WEIGHT * confidence
-    )
-
-
-# --- guards: when an event is accepted ------------------------------------------------------
-#
-# The seed's `validate_proposal_submission` and `validate_feedback_submission` are
-# unspecified; these are the spec's rules (FINDINGS I1, I2, I6-I8), checked in this
-# order: the first that fails is the one a refusal names.
-
-
-@guard(
-    quote="seed §3.2: `termination_reason: :max_rounds | :convergence | :quality | "
-    ":consensus | nil`; silent on events after it is set: our decision, spec/FINDINGS.md I7",
-    reason="the session has terminated",
-)
-def after_termination(m: Iterative, s: IterativeState, a: Action) -> bool:
-    """The session has not terminated."""
-    return s.termination_reason is None
-
-
-def in_phase(expected: str, quote: str) -> Guard:
-    """The guard `wrong_phase`: the session is in phase `expected` (§3.2's
-    `current_phase`)."""
-
-    def holds(m: Iterative, s: IterativeState, a: Action) -> bool:
-        return s.current_phase == expected
-
-    def reason(m: Iterative, s: IterativeState, a: Action) -> str:
-        return f"{action_name(a)} needs {expected}, not {s.current_phase}"
-
-    return Guard("wrong_phase", quote, holds, reason)
-
-
-#: The seed's phases, which every `wrong_phase` guard checks.
-_PHASES = (
-    "seed §3.2: `current_phase: :proposal_collection | :feedback_collection | :analysis "
-    "| :transition`"
-)
-
-
-@guard(
-    "wrong_phase",
-    quote="seed: the phase leaves proposal_collection by `transition_to_feedback_phase` "
-    "when all have submitted; it, feedback and transition also close by event: our "
-    "decision, spec/FINDINGS.md I6",
-    reason="no transition out of {s.current_phase} by event",
-)
-def transition_phase(m: Iterative, s: IterativeState, a: PhaseTransition) -> bool:
-    """The session is in a phase that `phase_transition` closes: feedback collection,
-    transition, and (with the round timeout) proposal collection."""
-    if s.current_phase == "proposal_collection":
-        return m.config.round_timeout
-    return s.current_phase in ("feedback_collection", "transition")
-
-
-@guard(
-    quote="seed §3.2: `round_timeout: pos_integer(), # Timeout per round in ms`, declared "
-    "and never read: when the round's time is up, the phase moves on with the proposals "
-    "at hand, if there is one: our decision, spec/FINDINGS.md I6",
-    reason="no proposal of round {s.current_round} is in",
-)
-def no_proposals(m: Iterative, s: IterativeState, a: PhaseTransition) -> bool:
-    """Out of proposal collection only with a proposal of the round in hand."""
-    return s.current_phase != "proposal_collection" or any(
-        sub is not None for sub in s.round_proposals
-    )
-
-
-@guard(
-    quote='seed: `validate_proposal_submission(agent_id, iterative_state)`, "Validate '
-    'submission timing and agent eligibility" (unspecified); spec/FINDINGS.md I1',
-    reason="agent {a.agent} does not participate",
-)
-def not_participant(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
-    """The proposer is a participant."""
-    return a.agent in m.participants
-
-
-def _outsider(m: Iterative, a: FeedbackSubmission) -> int | None:
-    """The first of the feedback's two agents that is not a participant, if any."""
-    for who in (a.from_agent, a.target_agent):
-        if who not in m.participants:
-            return who
-    return None
-
-
-@guard(
-    "not_participant",
-    quote="seed: `validate_feedback_submission(from_agent, target_agent, feedback, "
-    "iterative_state)` (unspecified); both ends are participants: spec/FINDINGS.md I1",
-    reason=lambda m, s, a: f"agent {_outsider(m, a)} does not participate",
-)
-def feedback_participants(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
-    """Both the scorer and the scored agent are participants."""
-    return _outsider(m, a) is None
-
-
-@guard(
-    quote="seed: `Map.put(iterative_state.round_proposals, agent_id, submission)` "
-    "replaces an earlier one; rejected instead: our decision, spec/FINDINGS.md I7",
-    reason="agent {a.agent} submitted this round",
-)
-def already_submitted(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
-    """The agent has not submitted this round."""
-    return s.round_proposals[a.agent] is None
-
-
-@guard(
-    quote="seed: `confidence = event_data[:confidence] || 0.5`, unchecked; our decision, "
-    "spec/FINDINGS.md I7",
-    reason="confidence {a.confidence!r}",
-)
-def confidence_out_of_range(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
-    """The confidence is a Fraction or an int in [0, 1]."""
-    return isinstance(a.confidence, Fraction | int) and 0 <= a.confidence <= 1
-
-
-@guard(
-    quote="seed §3.2: `proposal: term()`; the model's proposals are texts (their word "
-    "sets are compared, §3.4): our decision, spec/FINDINGS.md I7",
-    reason="a proposal is a text",
-)
-def malformed_proposal(m: Iterative, s: IterativeState, a: ProposalSubmission) -> bool:
-    """The proposal is a text."""
-    return isinstance(a.proposal, str)
-
-
-@guard(
-    quote='seed §3.4, `select_best_proposal`: "Feedback score (average of feedback from '
-    'other agents)"; rejected, not only left out: spec/FINDINGS.md I2',
-    reason="an agent may not score its own proposal",
-)
-def self_feedback(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
-    """The scorer is not the scored agent."""
-    return a.from_agent != a.target_agent
-
-
-@guard(
-    quote="seed §3.2, `feedback_data`: `target_proposal: term()`; the target's proposal "
-    "of this round (with the round timeout, one may be missing): spec/FINDINGS.md I6",
-    reason="agent {a.target_agent} has no proposal this round",
-)
-def no_target_proposal(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
-    """The scored agent submitted a proposal this round."""
-    return s.round_proposals[a.target_agent] is not None
-
-
-@guard(
-    quote="seed §3.2, `feedback_data`: `quality_score: float(), # 0.0 to 1.0`",
-    reason="score {a.score!r}",
-)
-def score_out_of_range(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
-    """The score is a Fraction or an int in [0, 1]."""
-    return isinstance(a.score, Fraction | int) and 0 <= a.score <= 1
-
-
-@guard(
-    quote="seed: `Map.put(from_agent_feedback, target_agent, feedback)` replaces an "
-    "earlier one; rejected instead: our decision, spec/FINDINGS.md I7",
-    reason="this feedback was already given",
-)
-def already_given(m: Iterative, s: IterativeState, a: FeedbackSubmission) -> bool:
-    """The scorer has not yet scored this target this round."""
-    return not any(f == a.from_agent and t == a.target_agent for f, t, _ in s.feedback_collection)
-
-
-@guard(
-    quote="seed silent (`handle_iterative_quality_assessment` is not given): one "
-    "assessment per round, our decision, spec/FINDINGS.md I8",
-    reason="this round is assessed",
-)
-def already_assessed(m: Iterative, s: IterativeState, a: QualityAssessment) -> bool:
-    """The round's proposals are not assessed yet."""
-    return s.quality_scores is None
-
-
-@guard(
-    quote="seed §3.4: `select_best_proposal` reads `Map.get(quality_scores, agent_id, "
-    "0.5)`; assessed first, so the default never applies: spec/FINDINGS.md I8",
-    reason="the round's quality is not assessed yet",
-)
-def assessed(m: Iterative, s: IterativeState, a: RoundCompletion) -> bool:
-    """The round's proposals are assessed."""
-    return s.quality_scores is not None
-
-
-@guard(
-    quote="seed §3.2: `early_termination_enabled: boolean()`",
-    reason="early termination is off",
-)
-def early_termination_enabled(m: Iterative, s: IterativeState, a: EarlyTermination) -> bool:
-    """Early termination is enabled."""
-    return s.early_termination_enabled
-
-
-#: The guards of each event, in the order they are checked.
-GUARDS: Mapping[type, tuple[Guard, ...]] = {
-    ProposalSubmission: (
-        after_termination,
-        not_participant,
-        in_phase(
-            "proposal_collection",
-            'seed: `validate_proposal_submission`, "Validate submission timing"; ' + _PHASES,
-        ),
-        already_submitted,
-        confidence_out_of_range,
-        malformed_proposal,
-    ),
-    FeedbackSubmission: (
-        after_termination,
-        feedback_participants,
-        in_phase("feedback_collection", _PHASES),
-        self_feedback,
-        no_target_proposal,
-        score_out_of_range,
-        already_given,
-    ),
-    QualityAssessment: (after_termination, in_phase("analysis", _PHASES), already_assessed),
-    RoundCompletion: (after_termination, in_phase("analysis", _PHASES), assessed),
-    ConvergenceCheck: (after_termination, in_phase("transition", _PHASES)),
-    PhaseTransition: (after_termination, transition_phase, no_proposals),
-    EarlyTermination: (
-        after_termination,
-        in_phase("transition", _PHASES),
-        early_termination_enabled,
-    ),
-}
 
 
 class Iterative(GuardedModel[IterativeState, Action]):
@@ -994,3 +616,53 @@ SPEC = Specification(
     presets=PRESETS,
     session=sessions.ITERATIVE_SESSION,
 )
+
+__all__ = [
+    "CONFIDENCE_WEIGHT",
+    "EVENTS",
+    "FEEDBACK_WEIGHT",
+    "GUARDS",
+    "METHODS",
+    "NO_FEEDBACK",
+    "PHASES",
+    "PRESETS",
+    "QUALITY_WEIGHT",
+    "REASONS",
+    "SPEC",
+    "TEXTS",
+    "Action",
+    "ConvergenceCheck",
+    "EarlyTermination",
+    "FeedbackSubmission",
+    "Iterative",
+    "IterativeConfig",
+    "IterativeState",
+    "PhaseTransition",
+    "ProposalSubmission",
+    "QualityAssessment",
+    "RoundCompletion",
+    "RoundRecord",
+    "Similarity",
+    "Submission",
+    "after_termination",
+    "already_assessed",
+    "already_given",
+    "already_submitted",
+    "assessed",
+    "composite",
+    "confidence_out_of_range",
+    "early_termination_enabled",
+    "feedback_participants",
+    "from_event",
+    "in_phase",
+    "jaccard",
+    "malformed_proposal",
+    "no_proposals",
+    "no_target_proposal",
+    "not_participant",
+    "quality",
+    "score_out_of_range",
+    "self_feedback",
+    "transition_phase",
+    "words",
+]
