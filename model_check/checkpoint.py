@@ -119,10 +119,10 @@ def source_files(model: Model[Any, Any]) -> dict[str, Path]:
     """The source files a search of `model` depends on, by a portable name.
 
     For each class in the model's method resolution order outside the standard library,
-    every `.py` file of its module's package (a class of `spec/x/` gives `spec/x/*.py`,
-    its base `spec.core.Model` gives `spec/*.py`; not the subpackages), or its module
-    alone when it is in no package (a model file);
-    and the checker's `CHECKER_MODULES`.
+    every `.py` file of its top-level package, subpackages included (a class of
+    `spec/x/` and its base `spec.core.Model` give `spec/**/*.py`: the protocol, the
+    contract, the restated properties and the symmetry it uses), or its module alone
+    when it is in no package (a model file); and the checker's `CHECKER_MODULES`.
     """
     files: dict[str, Path] = {}
     for name in dict.fromkeys(cls.__module__ for cls in type(model).__mro__):
@@ -132,11 +132,11 @@ def source_files(model: Model[Any, Any]) -> dict[str, Path]:
         if top in sys.stdlib_module_names or module is None or file is None:
             continue
         path = Path(file)
-        package = module.__package__
-        if package:
-            prefix = package.replace(".", "/")
-            for member in path.parent.glob("*.py"):
-                files[f"{prefix}/{member.name}"] = member
+        package = sys.modules.get(top)
+        if module.__package__ and getattr(package, "__file__", None):
+            root = Path(str(getattr(package, "__file__", ""))).parent
+            for member in root.rglob("*.py"):
+                files[f"{top}/{member.relative_to(root).as_posix()}"] = member
         else:
             files[path.name] = path
     for name in CHECKER_MODULES:

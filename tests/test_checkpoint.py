@@ -307,7 +307,7 @@ def test_differences_are_named_in_words() -> None:
         "params": [["a", "1"]],
         "unsafe": False,
         "options": {"max_depth": None},
-        "sources": [["spec/core.py", "00"]],
+        "sources": [["spec/core/model.py", "00"]],
     }
     assert difference(base, base) is None
     fewer = {**base, "params": []}
@@ -539,7 +539,8 @@ def test_a_model_with_twin_class_names_cannot_be_checkpointed(tmp_path: Path) ->
 
 def test_the_source_files_cover_the_spec_and_the_checker() -> None:
     files = checkpoint.source_files(model_file("peterson"))
-    assert "peterson.py" in files and "spec/core.py" in files
+    assert "peterson.py" in files and "spec/core/model.py" in files
+    assert "spec/symmetry.py" in files and "spec/restated/weighted.py" in files
     assert "model_check/engine.py" in files and "model_check/checkpoint.py" in files
     assert list(files) == sorted(files)
 
