@@ -63,7 +63,7 @@ def test_restated_functions_are_the_modules_own() -> None:
         for name, v in vars(r).items()
         if isinstance(v, types.FunctionType) and v.__module__ != r.__name__
     }
-    assert functions == {"invariant": "spec.core", "NamedTuple": "typing"}
+    assert functions == {"invariant": "spec.core.properties", "NamedTuple": "typing"}
     modules = {v.__name__ for v in vars(r).values() if isinstance(v, types.ModuleType)}
     assert modules == {"functools"}
 
