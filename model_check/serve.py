@@ -1,7 +1,7 @@
 """The oracle online: `coordspec serve PROTOCOL` answers each logged line as it comes.
 
 Issue 16 §3. An implementation's test suite, in any language, writes one JSON object a
-line (the lines of `model_check/validate.py`'s log: an event, an observation, a
+line (the lines of `model_check/validate/`'s log: an event, an observation, a
 receipt; a `#meta` line first, if any) to the server's standard input or to a Unix
 socket (`--listen PATH`, one session per connection), and reads one JSON answer a line:
 

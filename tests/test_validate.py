@@ -396,7 +396,7 @@ def test_progress_is_reported_about_once_a_second(monkeypatch: pytest.MonkeyPatc
         model, walk(model, 10, 2), session="b"
     )
     ticks = iter(range(0, 1000, 2))
-    monkeypatch.setattr("model_check.validate.time.monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr("model_check.validate.search.time.monotonic", lambda: float(next(ticks)))
     heard: list[str] = []
     _, verdicts = v.validate(
         specification("weighted"), text(lines).splitlines(), progress=heard.append

@@ -10,7 +10,7 @@ Two schema documents live beside this module (JSON Schema 2020-12):
   `event_type` and `event_data` (seed, §1.4: `handle_*_event(session, event_type,
   event_data, state)`) with the agent that handled it and, optionally, the outcome;
 - `observation_log.schema.json`: one line of the partial logs `coordspec validate` and
-  `coordspec serve` explain (model_check/validate.py).
+  `coordspec serve` explain (model_check/validate/).
 
 `validate` checks an instance against a schema using only the keywords these documents
 use: `type`, `properties`, `required`, `additionalProperties`, `propertyNames`, `items`,
