@@ -18,7 +18,7 @@ One JSON object per line, each an `event` of the schema (`agent`, `protocol`,
   `start_*_consensus(proposal, participants, config)` with the seed's field names
   (`agent_id`, `vote`, `confidence` as floats...). It is replayed through an `Agent`
   that the caller supplies: `coordspec conform PROTOCOL LOG --events` wires in the
-  reference implementation (`impl.api`; `model_check/cli.py`, the one module that may
+  reference implementation (`impl.api`; `model_check/cli/`, the one package that may
   import it). The agent decides which sessions it can start: one that needs key
   material (bytes) a JSON log does not carry is refused with a one-line error.
 - **spec form** (no `session_start`; what `coordspec generate` writes as

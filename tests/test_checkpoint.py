@@ -428,7 +428,7 @@ def test_the_cli_says_how_to_resume_after_a_signal(
                 self.signal = signal.SIGTERM
             return super().due(expanded)
 
-    monkeypatch.setattr(cli, "Checkpointer", Signalled)
+    monkeypatch.setattr(cli.check, "Checkpointer", Signalled)
     model = [str(MODELS / "paxos.py"), "--continue", "--json", "--quiet"]
     code, out, err = run(capsys, "check", *model, "--checkpoint", str(tmp_path))
     assert code == 1 and json.loads(out)["incomplete_reason"] == "an interrupt (SIGTERM)"
@@ -454,7 +454,7 @@ def test_the_cli_names_the_last_snapshot_after_a_second_signal(
                 raise KeyboardInterrupt
             return expanded >= 256
 
-    monkeypatch.setattr(cli, "Checkpointer", Twice)
+    monkeypatch.setattr(cli.check, "Checkpointer", Twice)
     model = [str(MODELS / "paxos.py"), "--continue", "--quiet"]
     code, out, err = run(capsys, "check", *model, "--checkpoint", str(tmp_path))
     assert code == 1 and "INTERRUPTED" not in out

@@ -13,7 +13,6 @@ form, and through the reference implementation from `session_start` and `history
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import subprocess
@@ -672,13 +671,6 @@ def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
     assert first == second
 
 
-def _cli_has_per_agent() -> bool:
-    from model_check import cli
-
-    return "per_agent" in inspect.signature(cli.generate_command).parameters
-
-
-@pytest.mark.skipif(not _cli_has_per_agent(), reason="--per-agent is not on the command line yet")
 def test_cli_per_agent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from model_check.cli import main
 
